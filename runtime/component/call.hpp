@@ -1,0 +1,109 @@
+// Calls: request/response to a component by name, with a deadline.
+//
+// From a component (any CAF event-based actor on a cleave node):
+//
+//   cleave::call(self, "thingey-store", store_get{id})                  // default deadline
+//       .then([=](const thingey& t) { ... },                             // typed reply
+//             [=](const caf::error& err) { ... });                       // always called on failure
+//   cleave::call(self, "thingey-store", store_get{id}, std::chrono::milliseconds(50)).then(...);
+//
+// A call never hangs: it completes, fails with the handler's error, or fails at its deadline with
+// errc::deadline_exceeded naming component and operation ("thingey-store.store_get"). A name the
+// placement does not have fails at once with errc::unknown_component. The default deadline is
+// "defaults.timeout_ms" of the placement. In-process calls are plain CAF requests: no copies, no
+// serialization, no extra hop.
+//
+// `cleave::send` is the one-way form; `cleave::delegate` hands the current request to another
+// component, which then answers the original caller directly.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <utility>
+
+#include <caf/actor.hpp>
+#include <caf/delegated.hpp>
+#include <caf/error.hpp>
+#include <caf/timespan.hpp>
+
+#include "runtime/component/detail/directory.hpp"
+#include "runtime/core/message.hpp"
+
+namespace cleave {
+
+/// The response type of request type `Req`.
+template <class Req>
+using response_t = typename Req::response;
+
+namespace detail {
+
+/// Turns CAF's errors for a failed call into cleave errors that name component and operation.
+caf::error annotate_call_error(caf::error err, const std::string& component, const char* op,
+                               caf::timespan timeout);
+
+}  // namespace detail
+
+/// A call on its way; say what happens with the reply with `then` (event-based actors) or
+/// `receive` (blocking actors).
+template <class Self, class Req>
+class pending_call {
+ public:
+  pending_call(Self self, std::string component, Req req, caf::timespan timeout)
+      : self_(self), component_(std::move(component)), req_(std::move(req)), timeout_(timeout) {}
+
+  /// Event-based: `on_reply(response)` or `on_error(caf::error)` runs later, exactly once.
+  template <class OnReply, class OnError>
+  void then(OnReply on_reply, OnError on_error) && {
+    auto dest = detail::resolve(self_->system(), component_);
+    self_->request(dest, timeout_, std::move(req_))
+        .then(std::move(on_reply),
+              [on_error = std::move(on_error), component = std::move(component_),
+               timeout = timeout_](caf::error& err) mutable {
+                on_error(detail::annotate_call_error(std::move(err), component,
+                                                     message_name<Req>(), timeout));
+              });
+  }
+
+  /// Blocking: waits (at most until the deadline) and runs `on_reply` or `on_error`.
+  template <class OnReply, class OnError>
+  void receive(OnReply on_reply, OnError on_error) && {
+    auto dest = detail::resolve(self_->system(), component_);
+    self_->request(dest, timeout_, std::move(req_))
+        .receive(std::move(on_reply), [&](caf::error& err) {
+          on_error(detail::annotate_call_error(std::move(err), component_, message_name<Req>(),
+                                               timeout_));
+        });
+  }
+
+ private:
+  Self self_;
+  std::string component_;
+  Req req_;
+  caf::timespan timeout_;
+};
+
+/// Calls `component` with request `req` from actor `self`; the deadline defaults to the
+/// placement's "defaults.timeout_ms".
+template <class Self, class Req>
+pending_call<Self, Req> call(Self self, std::string component, Req req,
+                             std::optional<caf::timespan> timeout = std::nullopt) {
+  static_assert(is_message_v<Req>, "requests must be declared with CLEAVE_MESSAGE");
+  auto deadline = timeout ? *timeout : detail::default_timeout(self->system());
+  return {self, std::move(component), std::move(req), deadline};
+}
+
+/// Sends one-way message `msg` to `component` (dropped if there is no such component).
+template <class Self, class Msg>
+void send(Self self, const std::string& component, Msg msg) {
+  self->send(detail::resolve(self->system(), component), std::move(msg));
+}
+
+/// Hands the request `self` is handling to `component` as `req`; that component answers the
+/// original caller, within the original caller's deadline. Return the result from the handler.
+template <class Self, class Req>
+caf::delegated<response_t<Req>> delegate(Self self, const std::string& component, Req req) {
+  self->delegate(detail::resolve(self->system(), component), std::move(req));
+  return {};
+}
+
+}  // namespace cleave

@@ -1,0 +1,121 @@
+// Components: CAF actors registered under a string name, placed on nodes by the placement file.
+//
+// A component is defined in one header/source pair. The header declares its messages
+// (runtime/core/message.hpp) and a function returning its definition; the source implements the
+// behaviour and registers it under its name in one line:
+//
+//   caf::behavior store(caf::stateful_actor<store_state>* self, const cleave::component_context&) {
+//     return cleave::handlers([=](const store_get& req) -> caf::result<thingey> { ... }, ...);
+//   }
+//   cleave::component store_component() {
+//     return cleave::component::make<store_get, store_put>("thingey-store", store);
+//   }
+//
+// The template arguments list the messages the component accepts, so that every node knows how to
+// encode them (and their responses) when the component is placed elsewhere.
+//
+// A driver is a component that runs a scenario and then ends: a function run on its node's main
+// thread that calls other components through a blocking client. A node hosting a driver exits when
+// its drivers finish; see runtime/node/app.hpp.
+#pragma once
+
+#include <exception>
+#include <functional>
+#include <future>
+#include <memory>
+#include <string>
+#include <utility>
+
+#include <caf/actor.hpp>
+#include <caf/actor_system.hpp>
+#include <caf/detail/type_list.hpp>
+#include <caf/detail/type_traits.hpp>
+#include <caf/error.hpp>
+#include <caf/event_based_actor.hpp>
+
+#include "runtime/component/context.hpp"
+#include "runtime/component/detail/type_registry.hpp"
+
+namespace cleave {
+
+class client;
+
+/// A component instance being started: its handle, and whether its init succeeded.
+struct started_component {
+  caf::actor handle;
+  /// Becomes ready once the init function returned (none) or threw (the error).
+  std::future<caf::error> started;
+};
+
+/// The definition of a component: its name, its messages and how to start an instance.
+class component {
+ public:
+  /// Defines component `name` accepting `Messages`; `init(self, context)` returns the behaviour
+  /// of an instance, where `self` is `caf::event_based_actor*` or `caf::stateful_actor<State>*`.
+  /// An init that throws (e.g. on a bad config) fails the node's start with its message.
+  template <class... Messages, class Init>
+  static component make(std::string name, Init init) {
+    using self_pointer = caf::detail::tl_head_t<
+        typename caf::detail::get_callable_trait<Init>::arg_types>;
+    component c;
+    c.name_ = std::move(name);
+    c.register_types_ = [](detail::type_registry& types) { (types.add<Messages>(), ...); };
+    c.spawn_ = [init](caf::actor_system& sys, const component_context& ctx) {
+      auto done = std::make_shared<std::promise<caf::error>>();
+      started_component out{{}, done->get_future()};
+      out.handle = sys.spawn([init, ctx, done](self_pointer self) -> caf::behavior {
+        try {
+          auto behavior = init(self, ctx);
+          done->set_value(caf::none);
+          return behavior;
+        } catch (const std::exception& e) {
+          auto err = make_error(errc::internal, ctx.name() + " failed to start: " + e.what());
+          done->set_value(err);
+          self->quit(err);
+          return {};
+        }
+      });
+      return out;
+    };
+    return c;
+  }
+
+  /// A driver: `run(client, context)` runs a scenario on the node's main thread and returns an
+  /// error if it failed.
+  using driver_function = std::function<caf::error(client&, const component_context&)>;
+  static component driver(std::string name, driver_function run) {
+    component c;
+    c.name_ = std::move(name);
+    c.register_types_ = [](detail::type_registry&) {};
+    c.run_ = std::move(run);
+    return c;
+  }
+
+  /// The name the component is registered and placed under.
+  const std::string& name() const { return name_; }
+
+  /// True for drivers.
+  bool is_driver() const { return static_cast<bool>(run_); }
+
+  // -- used by nodes ---------------------------------------------------------------------------
+
+  void register_types(detail::type_registry& types) const { register_types_(types); }
+
+  /// Starts an actor instance (not for drivers).
+  started_component spawn(caf::actor_system& sys, const component_context& ctx) const {
+    return spawn_(sys, ctx);
+  }
+
+  /// Runs a driver's scenario.
+  caf::error run(client& c, const component_context& ctx) const { return run_(c, ctx); }
+
+ private:
+  component() = default;
+
+  std::string name_;
+  std::function<void(detail::type_registry&)> register_types_;
+  std::function<started_component(caf::actor_system&, const component_context&)> spawn_;
+  driver_function run_;
+};
+
+}  // namespace cleave

@@ -1,0 +1,118 @@
+// Behaviours of components: CAF message handlers that never let an exception escape.
+//
+//   return cleave::handlers(
+//       [=](const get_item& req) -> caf::result<item> { ... },          // answer now (or an error)
+//       [=](const put_item& req) -> cleave::reply_handle<item> { ... },   // answer later
+//       [=](const find_item& req) { return cleave::delegate(self, "index", lookup{req.key}); });
+//
+// A handler that throws answers its caller with errc::internal (the exception's what()) and the
+// component keeps running: CAF 0.17 would otherwise answer with the error and then terminate the
+// actor. For a request type `R` (one with `using response = ...`) the handler's result must name
+// `R::response`; a mismatch is a compile-time error, not a silent unexpected_response at run time.
+#pragma once
+
+#include <exception>
+#include <string>
+#include <type_traits>
+#include <utility>
+
+#include <caf/behavior.hpp>
+#include <caf/delegated.hpp>
+#include <caf/detail/type_traits.hpp>
+#include <caf/expected.hpp>
+#include <caf/result.hpp>
+
+#include "runtime/component/reply.hpp"
+#include "runtime/core/error.hpp"
+
+namespace cleave {
+
+namespace detail {
+
+/// The response type a handler result stands for: T for T, result<T>, expected<T>,
+/// reply_handle<T> and delegated<T>.
+template <class R>
+struct answer_type {
+  using type = R;
+};
+template <class T>
+struct answer_type<caf::result<T>> {
+  using type = T;
+};
+template <>
+struct answer_type<caf::result<void>> {
+  using type = void;
+};
+template <class T>
+struct answer_type<caf::expected<T>> {
+  using type = T;
+};
+template <class T>
+struct answer_type<reply_handle<T>> {
+  using type = T;
+};
+template <class T>
+struct answer_type<caf::delegated<T>> {
+  using type = T;
+};
+
+template <class R>
+struct answers_later : std::false_type {};
+template <class T>
+struct answers_later<reply_handle<T>> : std::true_type {};
+template <class T>
+struct answers_later<caf::delegated<T>> : std::true_type {};
+
+template <class Answer, class Arg, class = void>
+struct answer_matches_request : std::true_type {};
+template <class Answer, class Arg>
+struct answer_matches_request<Answer, Arg, std::void_t<typename std::decay_t<Arg>::response>>
+    : std::is_same<Answer, typename std::decay_t<Arg>::response> {};
+
+template <class Answer, class... Args>
+constexpr bool answer_matches() {
+  if constexpr (sizeof...(Args) == 1)
+    return (answer_matches_request<Answer, Args>::value && ...);
+  else
+    return true;
+}
+
+template <class R, class F, class... Args>
+auto guard_handler(F f, caf::detail::type_list<Args...>) {
+  using answer = typename answer_type<std::decay_t<R>>::type;
+  static_assert(answer_matches<answer, Args...>(),
+                "the handler's result type does not match the request's `response` type");
+  return [f = std::move(f)](Args... args) mutable -> caf::result<answer> {
+    try {
+      if constexpr (std::is_void_v<R>) {
+        f(std::forward<Args>(args)...);
+        return caf::result<void>{};
+      } else if constexpr (answers_later<std::decay_t<R>>::value) {
+        f(std::forward<Args>(args)...);
+        return caf::delegated<answer>{};
+      } else {
+        return f(std::forward<Args>(args)...);
+      }
+    } catch (const std::exception& e) {
+      return make_error(errc::internal, std::string{"handler threw: "} + e.what());
+    } catch (...) {
+      return make_error(errc::internal, "handler threw a non-standard exception");
+    }
+  };
+}
+
+template <class F>
+auto guard_handler(F f) {
+  using trait = caf::detail::get_callable_trait<F>;
+  return guard_handler<typename trait::result_type>(std::move(f), typename trait::arg_types{});
+}
+
+}  // namespace detail
+
+/// A behaviour made of `fs`, each guarded so that an exception becomes an error reply.
+template <class... Fs>
+caf::behavior handlers(Fs... fs) {
+  return caf::behavior{detail::guard_handler(std::move(fs))...};
+}
+
+}  // namespace cleave

@@ -1,0 +1,61 @@
+// Errors of the cleave runtime: one error code enum used across every boundary.
+//
+// Errors are values. Handlers return them, calls deliver them, and the HTTP edge maps them to status
+// codes in exactly one place. They travel as `caf::error` in category "cleave", so they cross nodes
+// like any CAF error:
+//
+//   if (!found) return cleave::make_error(cleave::errc::not_found, "no thingey '" + id + "'");
+//   ...
+//   if (cleave::is(err, cleave::errc::deadline_exceeded)) ...
+//   std::cerr << cleave::describe(err);   // "deadline_exceeded: thingey-store.get_item: ..."
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include <caf/atom.hpp>
+#include <caf/error.hpp>
+
+namespace cleave {
+
+/// The error codes of the runtime and of components written with it.
+enum class errc : uint8_t {
+  /// Not an error.
+  none = 0,
+  /// The request or a field of it is malformed or out of range.
+  invalid_argument,
+  /// The entity a request names does not exist.
+  not_found,
+  /// The entity a request would create exists already.
+  already_exists,
+  /// No component with the requested name exists in this placement.
+  unknown_component,
+  /// No reply arrived within the call's deadline.
+  deadline_exceeded,
+  /// The component, or the node hosting it, cannot be reached.
+  unavailable,
+  /// A handler failed unexpectedly (it threw, or a message could not be handled).
+  internal,
+  /// A placement file or command line was refused.
+  invalid_placement,
+};
+
+/// The CAF error category of `errc`.
+constexpr caf::atom_value error_category = caf::atom("cleave");
+
+/// Returns the name of `x`, e.g. "deadline_exceeded".
+std::string to_string(errc x);
+
+/// Makes an error of code `x` whose context is the human-readable `what`.
+caf::error make_error(errc x, std::string what);
+
+/// True if `err` has code `x` (in the cleave category).
+bool is(const caf::error& err, errc x);
+
+/// The human-readable text a `make_error` call attached, or "" if there is none.
+std::string what(const caf::error& err);
+
+/// Renders any error (cleave or CAF) as "<code>: <what>", e.g. "not_found: no thingey 'd1'".
+std::string describe(const caf::error& err);
+
+}  // namespace cleave

@@ -1,0 +1,28 @@
+// The command line of an app binary: `<app> --placement FILE [--node NAME] [--set PATH=VALUE]...`
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include <caf/expected.hpp>
+
+namespace cleave {
+
+struct node_args {
+  /// --placement FILE (required unless --help).
+  std::string placement_file;
+  /// --node NAME; may be left out when the placement has one node.
+  std::string node;
+  /// Each --set PATH=VALUE, in order.
+  std::vector<std::string> overrides;
+  /// --help or -h.
+  bool help = false;
+};
+
+/// Parses `argv`; an unknown or incomplete option is an errc::invalid_argument error.
+caf::expected<node_args> parse_node_args(int argc, const char* const* argv);
+
+/// The usage text of app `app`.
+std::string node_usage(const std::string& app);
+
+}  // namespace cleave

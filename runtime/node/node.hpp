@@ -1,0 +1,71 @@
+// A node: one actor system running the components a placement puts on one node name.
+//
+//   auto n = cleave::node::start(components, plan, "front");   // spawns, registers names
+//   if (!n) ... cleave::describe(n.error());
+//   cleave::client c{(*n)->system()};
+//   ...
+//   (*n)->stop();                                              // also done by the destructor
+//
+// Apps do not use this directly: cleave::app (runtime/node/app.hpp) runs a node from the command
+// line; the test kit (runtime/testkit) runs one in-process.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <caf/actor.hpp>
+#include <caf/actor_system.hpp>
+#include <caf/expected.hpp>
+
+#include "runtime/component/component.hpp"
+#include "runtime/component/detail/directory.hpp"
+#include "runtime/placement/placement.hpp"
+
+namespace cleave {
+
+class node {
+ public:
+  /// Starts the components `plan` puts on `node_name`. `components` are all of the app's.
+  static caf::expected<std::unique_ptr<node>> start(const std::vector<component>& components,
+                                                    const placement& plan,
+                                                    const std::string& node_name);
+
+  node(const node&) = delete;
+  node& operator=(const node&) = delete;
+
+  /// Stops every component and waits for them.
+  ~node();
+
+  /// The actor system the node's components run in.
+  caf::actor_system& system() { return *system_; }
+
+  /// This node's name.
+  const std::string& name() const { return config_->node_name; }
+
+  /// True if a driver is placed on this node.
+  bool hosts_drivers() const { return !drivers_.empty(); }
+
+  /// Runs the drivers placed here, in placement order, each within "defaults.run_timeout_ms";
+  /// returns the first failure.
+  caf::error run_drivers();
+
+  /// Stops every component of the node (idempotent).
+  void stop();
+
+ private:
+  node() = default;
+
+  struct driver_entry {
+    component def;
+    component_context context;
+  };
+
+  placement plan_;
+  std::unique_ptr<detail::runtime_config> config_;
+  std::unique_ptr<caf::actor_system> system_;
+  std::vector<caf::actor> actors_;
+  std::vector<driver_entry> drivers_;
+};
+
+}  // namespace cleave

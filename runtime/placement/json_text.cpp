@@ -1,0 +1,367 @@
+#include "runtime/placement/json_text.hpp"
+
+#include <algorithm>
+#include <charconv>
+#include <cstdio>
+#include <set>
+#include <vector>
+
+#include <boost/json/basic_parser_impl.hpp>
+#include <boost/json/value_stack.hpp>
+
+#include "runtime/core/error.hpp"
+
+namespace cleave::placement_internal {
+
+namespace json = boost::json;
+
+namespace {
+
+// Builds the value the way boost::json::parser does (through a value_stack), and on the way keeps
+// the keys of every open object: Boost.JSON 1.81 silently keeps the last of two equal keys, which
+// would let a component placed twice quietly lose one placement. Stopping inside the parser (rather
+// than checking the finished value, where the duplicate is already gone) also gives the position.
+class checking_handler {
+ public:
+  static constexpr std::size_t max_array_size = static_cast<std::size_t>(-1);
+  static constexpr std::size_t max_object_size = static_cast<std::size_t>(-1);
+  static constexpr std::size_t max_string_size = static_cast<std::size_t>(-1);
+  static constexpr std::size_t max_key_size = static_cast<std::size_t>(-1);
+
+  checking_handler() { stack_.reset(); }
+
+  /// The path of the repeated key that stopped the parse, or "" if none did.
+  const std::string& duplicate_path() const { return duplicate_path_; }
+  /// True if that key names a component (a component placed twice).
+  bool duplicate_is_component() const { return duplicate_is_component_; }
+
+  json::value release() { return stack_.release(); }
+
+  bool on_document_begin(json::error_code&) { return true; }
+  bool on_document_end(json::error_code&) { return true; }
+
+  bool on_object_begin(json::error_code&) {
+    frames_.push_back(frame{true, {}, {}, 0});
+    return true;
+  }
+  bool on_object_end(std::size_t n, json::error_code&) {
+    frames_.pop_back();
+    stack_.push_object(n);
+    value_done();
+    return true;
+  }
+  bool on_array_begin(json::error_code&) {
+    frames_.push_back(frame{false, {}, {}, 0});
+    return true;
+  }
+  bool on_array_end(std::size_t n, json::error_code&) {
+    frames_.pop_back();
+    stack_.push_array(n);
+    value_done();
+    return true;
+  }
+
+  bool on_key_part(json::string_view s, std::size_t, json::error_code&) {
+    key_.append(s.data(), s.size());
+    stack_.push_chars(s);
+    return true;
+  }
+  bool on_key(json::string_view s, std::size_t, json::error_code& ec) {
+    key_.append(s.data(), s.size());
+    auto& top = frames_.back();
+    top.key = std::move(key_);
+    key_.clear();
+    if (!top.keys.insert(top.key).second) {
+      duplicate_path_ = current_path();
+      duplicate_is_component_ = frames_.size() == 2 && frames_[0].key == "components";
+      ec = json::error::syntax;  // any error stops the parser; duplicate_path_ tells them apart
+      return false;
+    }
+    stack_.push_key(s);
+    return true;
+  }
+
+  bool on_string_part(json::string_view s, std::size_t, json::error_code&) {
+    stack_.push_chars(s);
+    return true;
+  }
+  bool on_string(json::string_view s, std::size_t, json::error_code&) {
+    stack_.push_string(s);
+    value_done();
+    return true;
+  }
+  bool on_number_part(json::string_view, json::error_code&) { return true; }
+  bool on_int64(std::int64_t i, json::string_view, json::error_code&) {
+    stack_.push_int64(i);
+    value_done();
+    return true;
+  }
+  bool on_uint64(std::uint64_t u, json::string_view, json::error_code&) {
+    stack_.push_uint64(u);
+    value_done();
+    return true;
+  }
+  bool on_double(double d, json::string_view, json::error_code&) {
+    stack_.push_double(d);
+    value_done();
+    return true;
+  }
+  bool on_bool(bool b, json::error_code&) {
+    stack_.push_bool(b);
+    value_done();
+    return true;
+  }
+  bool on_null(json::error_code&) {
+    stack_.push_null();
+    value_done();
+    return true;
+  }
+  bool on_comment_part(json::string_view, json::error_code&) { return true; }
+  bool on_comment(json::string_view, json::error_code&) { return true; }
+
+ private:
+  struct frame {
+    bool is_object;
+    std::set<std::string> keys;  // keys seen so far (objects)
+    std::string key;             // the key whose value is being read (objects)
+    size_t done;                 // elements completed so far = index of the next one (arrays)
+  };
+
+  void value_done() {
+    if (!frames_.empty()) ++frames_.back().done;
+  }
+
+  std::string current_path() const {
+    std::string path;
+    for (const auto& f : frames_)
+      path = f.is_object ? path_key(path, f.key) : path_index(path, f.done);
+    return path;
+  }
+
+  json::value_stack stack_;
+  std::vector<frame> frames_;
+  std::string key_;
+  std::string duplicate_path_;
+  bool duplicate_is_component_ = false;
+};
+
+bool is_plain_name(std::string_view s) {
+  if (s.empty()) return false;
+  for (char c : s)
+    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+          c == '_'))
+      return false;
+  return true;
+}
+
+// Where the key whose closing quote is at `close` starts: a handler stopping in on_key leaves the
+// parser at the closing quote, but people look for the start of the key.
+size_t key_start(std::string_view text, size_t close) {
+  if (close >= text.size() || text[close] != '"') return close;
+  for (size_t i = close; i-- > 0;) {
+    if (text[i] != '"') continue;
+    size_t backslashes = 0;
+    while (backslashes < i && text[i - 1 - backslashes] == '\\') ++backslashes;
+    if (backslashes % 2 == 0) return i;  // an unescaped quote opens the key
+  }
+  return close;
+}
+
+// The rest of the line at `offset`, short, so that a syntax error shows what the parser tripped on.
+std::string excerpt_at(std::string_view text, size_t offset) {
+  if (offset >= text.size()) return "end of input";
+  auto rest = text.substr(offset);
+  auto len = std::min(rest.find_first_of("\r\n"), size_t{24});
+  // Never cut a UTF-8 character in half.
+  while (len < rest.size() && (static_cast<unsigned char>(rest[len]) & 0xC0) == 0x80) --len;
+  rest = rest.substr(0, len);
+  return "`" + std::string(rest) + "`";
+}
+
+std::string malformed(const std::string& origin, std::string_view text, size_t offset,
+                      const json::error_code& ec) {
+  auto pos = position_of(text, offset);
+  std::string reason;
+  if (ec == json::error::incomplete)
+    reason = "incomplete JSON: the text ends inside a value (a missing '}', ']' or '\"'?)";
+  else
+    reason = ec.message() + " at " + excerpt_at(text, offset);
+  return origin + ":" + std::to_string(pos.line) + ":" + std::to_string(pos.column) +
+         ": malformed JSON: " + reason;
+}
+
+void render(const json::value& v, std::string& out, size_t budget) {
+  if (out.size() > budget) return;
+  switch (v.kind()) {
+    case json::kind::null:
+      out += "null";
+      break;
+    case json::kind::bool_:
+      out += v.get_bool() ? "true" : "false";
+      break;
+    case json::kind::int64:
+      out += std::to_string(v.get_int64());
+      break;
+    case json::kind::uint64:
+      out += std::to_string(v.get_uint64());
+      break;
+    case json::kind::double_: {
+      // Boost serializes 2000.0 as "2E3"; users wrote 2000.0 or 2.5, so show the shortest form.
+      char buf[64];
+      auto res = std::to_chars(buf, buf + sizeof buf, v.get_double());
+      std::string s(buf, res.ptr);
+      if (s.find_first_of(".eEni") == std::string::npos) s += ".0";
+      out += s;
+      break;
+    }
+    case json::kind::string:
+      out += quote(v.get_string());
+      break;
+    case json::kind::array: {
+      out += '[';
+      bool first = true;
+      for (const auto& x : v.get_array()) {
+        if (!first) out += ',';
+        first = false;
+        render(x, out, budget);
+        if (out.size() > budget) return;
+      }
+      out += ']';
+      break;
+    }
+    case json::kind::object: {
+      out += '{';
+      bool first = true;
+      for (const auto& kv : v.get_object()) {
+        if (!first) out += ',';
+        first = false;
+        out += quote(kv.key());
+        out += ':';
+        render(kv.value(), out, budget);
+        if (out.size() > budget) return;
+      }
+      out += '}';
+      break;
+    }
+  }
+}
+
+}  // namespace
+
+caf::expected<json::value> parse_json_text(std::string_view text, const std::string& origin) {
+  // Editors on Windows may start the file with a byte order mark, which is not JSON.
+  size_t skipped = 0;
+  if (text.substr(0, 3) == "\xEF\xBB\xBF") skipped = 3;
+  auto body = text.substr(skipped);
+
+  json::parse_options opts;
+  opts.allow_comments = true;
+  opts.allow_trailing_commas = true;
+  json::basic_parser<checking_handler> parser(opts);
+  json::error_code ec;
+  auto consumed = parser.write_some(false, body.data(), body.size(), ec);
+  if (!ec && consumed < body.size()) ec = json::error::extra_data;
+  const auto& dup = parser.handler().duplicate_path();
+  if (!dup.empty()) {
+    auto pos = position_of(body, key_start(body, consumed));
+    std::string msg = origin + ": " + dup + ": key appears twice (again at line " +
+                      std::to_string(pos.line) + ", column " + std::to_string(pos.column) + ")";
+    if (parser.handler().duplicate_is_component())
+      msg +=
+          ": the component is placed twice; to run it on several nodes, declare it replicated "
+          "with \"nodes\": [...] plus \"balance\"";
+    return make_error(errc::invalid_placement, std::move(msg));
+  }
+  if (ec) return make_error(errc::invalid_placement, malformed(origin, body, consumed, ec));
+  return parser.handler().release();
+}
+
+text_position position_of(std::string_view text, size_t offset) {
+  text_position pos;
+  offset = std::min(offset, text.size());
+  for (size_t i = 0; i < offset; ++i) {
+    auto c = static_cast<unsigned char>(text[i]);
+    if (c == '\n') {
+      ++pos.line;
+      pos.column = 1;
+    } else if ((c & 0xC0) != 0x80) {  // UTF-8 continuation bytes belong to the previous character
+      ++pos.column;
+    }
+  }
+  return pos;
+}
+
+std::string path_key(const std::string& parent, std::string_view key) {
+  if (!is_plain_name(key)) return parent + "[" + quote(key) + "]";
+  return parent.empty() ? std::string(key) : parent + "." + std::string(key);
+}
+
+std::string path_index(const std::string& parent, size_t index) {
+  return parent + "[" + std::to_string(index) + "]";
+}
+
+std::string display_path(const std::string& path) {
+  return path.empty() ? "(top level)" : path;
+}
+
+std::string render_value(const json::value& v) {
+  constexpr size_t limit = 60;
+  std::string out;
+  render(v, out, limit);
+  if (out.size() > limit) out = out.substr(0, limit) + "...";
+  return out;
+}
+
+std::string quote(std::string_view s) {
+  std::string out = "\"";
+  for (char c : s) {
+    switch (c) {
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      default:
+        if (static_cast<unsigned char>(c) < 0x20) {
+          char buf[8];
+          std::snprintf(buf, sizeof buf, "\\u%04x", static_cast<unsigned>(c));
+          out += buf;
+        } else {
+          out += c;
+        }
+    }
+  }
+  return out + "\"";
+}
+
+const char* kind_name(const json::value& v) {
+  switch (v.kind()) {
+    case json::kind::null:
+      return "null";
+    case json::kind::bool_:
+      return "boolean";
+    case json::kind::int64:
+    case json::kind::uint64:
+    case json::kind::double_:
+      return "number";
+    case json::kind::string:
+      return "string";
+    case json::kind::array:
+      return "array";
+    case json::kind::object:
+      return "object";
+  }
+  return "value";
+}
+
+}  // namespace cleave::placement_internal

@@ -1,0 +1,422 @@
+#include "runtime/placement/placement.hpp"
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <exception>
+#include <initializer_list>
+#include <set>
+
+#include <boost/json/value.hpp>
+
+#include "runtime/core/error.hpp"
+#include "runtime/placement/json_text.hpp"
+#include "runtime/placement/overrides.hpp"
+
+namespace cleave {
+
+namespace json = boost::json;
+using namespace placement_internal;
+
+namespace {
+
+// Longer durations overflow clock arithmetic sooner or later, and no deadline needs them.
+constexpr int64_t max_millis = 31'536'000'000;  // one year
+
+const char* const balance_kinds[] = {"round-robin", "random"};
+
+bool is_node_name(std::string_view s) {
+  return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+           c == '_';
+  });
+}
+
+size_t edit_distance(std::string_view a, std::string_view b) {
+  std::vector<size_t> row(b.size() + 1);
+  for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (size_t i = 1; i <= a.size(); ++i) {
+    size_t diag = row[0];
+    row[0] = i;
+    for (size_t j = 1; j <= b.size(); ++j) {
+      size_t up = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diag + (a[i - 1] != b[j - 1] ? 1 : 0)});
+      diag = up;
+    }
+  }
+  return row[b.size()];
+}
+
+// "; did you mean "timeout_ms"?" when a candidate is a likely typo of `found`, else "".
+template <class Names>
+std::string suggestion(std::string_view found, const Names& candidates) {
+  std::string best;
+  size_t best_distance = 3;  // more than two edits away is a different word, not a typo
+  for (const auto& c : candidates) {
+    auto d = edit_distance(found, c);
+    if (d < best_distance) {
+      best_distance = d;
+      best = c;
+    }
+  }
+  return best.empty() ? "" : "; did you mean " + quote(best) + "?";
+}
+
+template <class Names>
+std::string quoted_list(const Names& names) {
+  std::string out;
+  for (const auto& n : names) out += (out.empty() ? "" : ", ") + quote(n);
+  return out;
+}
+
+// Turns the JSON document into a `placement`, stopping at the first problem. Checks run section by
+// section (unknown top-level keys, app, defaults, nodes, components, the app's component list) and
+// within a section in document order, so the same file always gives the same error.
+class validator {
+ public:
+  validator(const std::string& file, const value_origins& origins, const placement_options& opts)
+      : file_(file), origins_(origins), opts_(opts) {}
+
+  caf::expected<placement> run(const json::value& doc) {
+    result_.file = file_;
+    if (!doc.is_object())
+      return wrong_type("", doc, "an object with \"app\", \"nodes\" and \"components\"");
+    const auto& top = doc.get_object();
+    for (const auto& kv : top)
+      if (!is_one_of(kv.key(), {"app", "defaults", "nodes", "components"}))
+        return unknown_key("", kv.key(), {"app", "defaults", "nodes", "components"});
+    if (auto err = read_app(top)) return err;
+    if (auto err = read_defaults(top)) return err;
+    if (auto err = read_nodes(top)) return err;
+    if (auto err = read_components(top)) return err;
+    if (auto err = check_known_components()) return err;
+    return std::move(result_);
+  }
+
+ private:
+  // --- messages -------------------------------------------------------------------------------
+
+  caf::error fail(const std::string& path, const std::string& text) const {
+    auto msg = file_ + ": " + display_path(path) + ": " + text;
+    auto note = origin_note(origins_, path);
+    if (!note.empty()) msg += " (" + note + ")";
+    return make_error(errc::invalid_placement, std::move(msg));
+  }
+
+  // The right kind of value, but not an acceptable one.
+  caf::error wrong_value(const std::string& path, const json::value& found,
+                         const std::string& expected) const {
+    return fail(path, "found " + render_value(found) + ", expected " + expected);
+  }
+
+  // The wrong kind of value: says which kind was found, since `"7100"` and `7100` look alike.
+  caf::error wrong_type(const std::string& path, const json::value& found,
+                        const std::string& expected) const {
+    return fail(
+        path, "found " + render_value(found) + " (" + kind_name(found) + "), expected " + expected);
+  }
+
+  caf::error missing(const std::string& path, const std::string& expected) const {
+    return fail(path, "missing, expected " + expected);
+  }
+
+  caf::error unknown_key(const std::string& parent, std::string_view key,
+                         std::initializer_list<const char*> allowed) const {
+    return fail(path_key(parent, key),
+                "unknown key, expected one of " + quoted_list(allowed) + suggestion(key, allowed));
+  }
+
+  static bool is_one_of(std::string_view key, std::initializer_list<const char*> allowed) {
+    return std::any_of(allowed.begin(), allowed.end(), [&](const char* k) { return key == k; });
+  }
+
+  // --- sections -------------------------------------------------------------------------------
+
+  caf::error read_app(const json::object& top) {
+    const char* expected = "the app's name (a non-empty string)";
+    const auto* v = top.if_contains("app");
+    if (!v) return missing("app", expected);
+    if (!v->is_string()) return wrong_type("app", *v, expected);
+    result_.app = v->get_string();
+    if (result_.app.empty()) return wrong_value("app", *v, expected);
+    if (!opts_.app.empty() && result_.app != opts_.app)
+      return wrong_value("app", *v, quote(opts_.app) + ", the app this program runs");
+    return {};
+  }
+
+  caf::error read_millis(const json::value& v, const std::string& path,
+                         std::chrono::milliseconds& out) const {
+    const char* expected = "a positive integer (milliseconds)";
+    if (!v.is_int64() && !v.is_uint64()) return wrong_type(path, v, expected);
+    if (v.is_int64() && v.get_int64() <= 0) return wrong_value(path, v, expected);
+    if (v.is_uint64() || v.get_int64() > max_millis)
+      return wrong_value(
+          path, v,
+          std::string{expected} + " of at most " + std::to_string(max_millis) + " (one year)");
+    out = std::chrono::milliseconds{v.get_int64()};
+    return {};
+  }
+
+  caf::error read_defaults(const json::object& top) {
+    const auto* v = top.if_contains("defaults");
+    if (!v) return {};
+    if (!v->is_object()) return wrong_type("defaults", *v, "an object");
+    auto& d = result_.defaults;
+    bool has_connection_timeout = false;
+    for (const auto& kv : v->get_object()) {
+      auto path = path_key("defaults", kv.key());
+      const auto& x = kv.value();
+      caf::error err;
+      if (kv.key() == "timeout_ms") {
+        err = read_millis(x, path, d.timeout);
+      } else if (kv.key() == "heartbeat_ms") {
+        err = read_millis(x, path, d.heartbeat);
+      } else if (kv.key() == "connection_timeout_ms") {
+        err = read_millis(x, path, d.connection_timeout);
+        has_connection_timeout = true;
+      } else if (kv.key() == "run_timeout_ms") {
+        err = read_millis(x, path, d.run_timeout);
+      } else if (kv.key() == "serialize_local") {
+        if (!x.is_bool()) return wrong_type(path, x, "true or false");
+        d.serialize_local = x.get_bool();
+      } else {
+        return unknown_key("defaults", kv.key(),
+                           {"timeout_ms", "serialize_local", "heartbeat_ms",
+                            "connection_timeout_ms", "run_timeout_ms"});
+      }
+      if (err) return err;
+    }
+    // A peer must be allowed to miss a heartbeat before it counts as down, or healthy peers flap.
+    if (d.connection_timeout < d.heartbeat) {
+      auto heartbeat = std::to_string(d.heartbeat.count());
+      auto timeout = std::to_string(d.connection_timeout.count());
+      if (has_connection_timeout)
+        return fail("defaults.connection_timeout_ms",
+                    "found " + timeout + ", expected at least heartbeat_ms (" + heartbeat + ")");
+      return fail("defaults.heartbeat_ms", "found " + heartbeat +
+                                               ", expected at most connection_timeout_ms (" +
+                                               timeout + ", the default)");
+    }
+    return {};
+  }
+
+  caf::error read_nodes(const json::object& top) {
+    const auto* v = top.if_contains("nodes");
+    const char* expected = "an object of nodes, e.g. {\"main\": {\"host\": \"127.0.0.1\"}}";
+    if (!v) return missing("nodes", expected);
+    if (!v->is_object()) return wrong_type("nodes", *v, expected);
+    const auto& nodes = v->get_object();
+    if (nodes.empty()) return wrong_value("nodes", *v, "at least one node");
+    std::map<std::string, std::string> node_at;  // "host:port" -> node name
+    for (const auto& kv : nodes) {
+      auto path = path_key("nodes", kv.key());
+      if (auto err = read_node(kv.key(), kv.value(), path)) return err;
+      const auto& node = result_.nodes[kv.key()];
+      if (node.port == 0) {
+        // Nodes of a placement connect to each other, so each must accept peers.
+        if (nodes.size() > 1)
+          return missing(path_key(path, "port"), "a port number (1..65535): the placement has " +
+                                                     std::to_string(nodes.size()) +
+                                                     " nodes, and each accepts peers");
+        continue;
+      }
+      auto address = node.host + ":" + std::to_string(node.port);
+      auto [it, added] = node_at.emplace(address, node.name);
+      if (!added)
+        return fail(path, "found address " + address + ", which node " + quote(it->second) +
+                              " has too, expected each node at its own host:port");
+    }
+    return {};
+  }
+
+  caf::error read_node(std::string_view name, const json::value& v, const std::string& path) {
+    if (!is_node_name(name))
+      return fail(path, "found node name " + quote(name) +
+                            ", expected a name of letters, digits, '-' and '_'");
+    if (!v.is_object()) return wrong_type(path, v, "an object with \"host\" and \"port\"");
+    node_spec node;
+    node.name = name;
+    for (const auto& kv : v.get_object()) {
+      auto key_path = path_key(path, kv.key());
+      const auto& x = kv.value();
+      if (kv.key() == "host") {
+        const char* expected = "a host name or address (a non-empty string)";
+        if (!x.is_string()) return wrong_type(key_path, x, expected);
+        if (x.get_string().empty()) return wrong_value(key_path, x, expected);
+        node.host = x.get_string();
+      } else if (kv.key() == "port") {
+        const char* expected = "a port number (1..65535)";
+        if (!x.is_int64() && !x.is_uint64()) return wrong_type(key_path, x, expected);
+        if (x.is_uint64() || x.get_int64() < 1 || x.get_int64() > 65535)
+          return wrong_value(key_path, x, expected);
+        node.port = static_cast<uint16_t>(x.get_int64());
+      } else {
+        return unknown_key(path, kv.key(), {"host", "port"});
+      }
+    }
+    result_.nodes[node.name] = std::move(node);
+    return {};
+  }
+
+  caf::error read_components(const json::object& top) {
+    const auto* v = top.if_contains("components");
+    const char* expected = "an object of components, e.g. {\"thingey-repo\": {\"node\": \"main\"}}";
+    if (!v) return missing("components", expected);
+    if (!v->is_object()) return wrong_type("components", *v, expected);
+    const auto& components = v->get_object();
+    if (components.empty()) return wrong_value("components", *v, "at least one component");
+    for (const auto& kv : components)
+      if (auto err = read_component(kv.key(), kv.value(), path_key("components", kv.key())))
+        return err;
+    return {};
+  }
+
+  // A misspelled component name is the root cause of whatever else is wrong with its entry, so it
+  // is reported first.
+  caf::error check_component_known(std::string_view name, const std::string& path) const {
+    const auto& known = opts_.known_components;
+    if (known.empty() || std::find(known.begin(), known.end(), name) != known.end()) return {};
+    std::vector<std::string> sorted = known;
+    std::sort(sorted.begin(), sorted.end());
+    std::string list;
+    for (const auto& k : sorted) list += (list.empty() ? "" : ", ") + k;
+    return fail(path, "app " + quote(result_.app) + " has no component " + quote(name) +
+                          " (it has: " + list + ")" + suggestion(name, sorted));
+  }
+
+  caf::error check_node_exists(const json::value& v, const std::string& path) const {
+    std::vector<std::string> names;
+    for (const auto& kv : result_.nodes) names.push_back(kv.first);
+    if (!v.is_string()) return wrong_type(path, v, "a node name (a string)");
+    if (result_.nodes.count(std::string{v.get_string()}) == 0)
+      return wrong_value(path, v, "one of the nodes (" + quoted_list(names) + ")");
+    return {};
+  }
+
+  caf::error read_component(std::string_view name, const json::value& v, const std::string& path) {
+    if (name.empty()) return fail(path, "found an empty component name, expected a name");
+    if (auto err = check_component_known(name, path)) return err;
+    if (!v.is_object()) return wrong_type(path, v, "an object with \"node\" or \"nodes\"");
+    component_spec c;
+    c.name = name;
+    bool has_node = false;
+    bool has_nodes = false;
+    for (const auto& kv : v.get_object()) {
+      auto key_path = path_key(path, kv.key());
+      const auto& x = kv.value();
+      if (kv.key() == "node") {
+        has_node = true;
+        if (auto err = check_node_exists(x, key_path)) return err;
+        c.nodes.push_back(std::string{x.get_string()});
+      } else if (kv.key() == "nodes") {
+        has_nodes = true;
+        const char* expected = "a non-empty array of node names";
+        if (!x.is_array()) return wrong_type(key_path, x, expected);
+        if (x.get_array().empty()) return wrong_value(key_path, x, expected);
+        std::vector<std::string> listed;
+        for (size_t i = 0; i < x.get_array().size(); ++i) {
+          const auto& n = x.get_array()[i];
+          auto item_path = path_index(key_path, i);
+          if (auto err = check_node_exists(n, item_path)) return err;
+          std::string node{n.get_string()};
+          if (std::find(listed.begin(), listed.end(), node) != listed.end())
+            return fail(item_path,
+                        "found " + quote(node) + " a second time, expected each node at most once");
+          listed.push_back(std::move(node));
+        }
+        c.nodes.insert(c.nodes.end(), listed.begin(), listed.end());
+      } else if (kv.key() == "balance") {
+        auto expected = "one of " + quoted_list(balance_kinds);
+        if (!x.is_string()) return wrong_type(key_path, x, expected);
+        if (!is_one_of(x.get_string(), {balance_kinds[0], balance_kinds[1]}))
+          return wrong_value(key_path, x, expected);
+        c.balance = x.get_string();
+      } else if (kv.key() == "config") {
+        if (!x.is_object()) return wrong_type(key_path, x, "an object");
+        c.config = x.get_object();
+      } else {
+        return unknown_key(path, kv.key(), {"node", "nodes", "balance", "config"});
+      }
+    }
+    if (has_node && has_nodes)
+      return fail(
+          path, "found both \"node\" and \"nodes\", expected one of them (\"nodes\" for replicas)");
+    if (!has_node && !has_nodes)
+      return fail(path, "placed nowhere: expected \"node\" or \"nodes\"");
+    // Spreading calls over replicas changes behaviour (state is per replica), so it must be asked
+    // for, not implied by listing a second node.
+    if (c.nodes.size() > 1 && c.balance.empty())
+      return fail(path_key(path, "nodes"),
+                  "placed on " + std::to_string(c.nodes.size()) +
+                      " nodes without being declared replicated: add \"balance\": \"round-robin\""
+                      " (or \"random\")");
+    if (!c.replicated()) c.balance.clear();
+    result_.components[c.name] = std::move(c);
+    return {};
+  }
+
+  caf::error check_known_components() const {
+    std::vector<std::string> sorted = opts_.known_components;
+    std::sort(sorted.begin(), sorted.end());
+    for (const auto& name : sorted)
+      if (result_.components.count(name) == 0)
+        return fail("components", "component " + quote(name) + " is placed nowhere: add " +
+                                      quote(name) + ": {\"node\": \"...\"}");
+    return {};
+  }
+
+  const std::string& file_;
+  const value_origins& origins_;
+  const placement_options& opts_;
+  placement result_;
+};
+
+}  // namespace
+
+std::vector<std::string> placement::components_on(const std::string& node) const {
+  std::vector<std::string> out;
+  for (const auto& [name, c] : components)
+    if (std::find(c.nodes.begin(), c.nodes.end(), node) != c.nodes.end()) out.push_back(name);
+  return out;
+}
+
+std::string placement::only_node() const {
+  return nodes.size() == 1 ? nodes.begin()->first : std::string{};
+}
+
+caf::expected<placement> load_placement(const std::string& path, const placement_options& opts) {
+  std::string text;
+  std::FILE* f = std::fopen(path.c_str(), "rb");
+  if (!f)
+    return make_error(errc::invalid_placement, path + ": cannot read: " + std::strerror(errno));
+  char buf[4096];
+  size_t n;
+  while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) text.append(buf, n);
+  // fopen succeeds on a directory; the read is what fails (EISDIR).
+  int read_errno = std::ferror(f) ? errno : 0;
+  std::fclose(f);
+  if (read_errno != 0)
+    return make_error(errc::invalid_placement,
+                      path + ": cannot read: " + std::strerror(read_errno));
+  return parse_placement(text, path, opts);
+}
+
+caf::expected<placement> parse_placement(std::string_view text, const std::string& origin,
+                                         const placement_options& opts) {
+  // Boost.JSON throws on allocation failure and on misuse; callers are promised an error value.
+  try {
+    auto doc = parse_json_text(text, origin);
+    if (!doc) return std::move(doc.error());
+    value_origins origins;
+    getenv_function getenv = opts.getenv ? opts.getenv : getenv_function{process_getenv};
+    if (auto err = expand_env(*doc, origin, getenv, origins)) return err;
+    for (const auto& assignment : opts.overrides)
+      if (auto err = apply_override(*doc, assignment, origins)) return err;
+    return validator{origin, origins, opts}.run(*doc);
+  } catch (const std::exception& e) {
+    return make_error(errc::invalid_placement, origin + ": " + e.what());
+  }
+}
+
+}  // namespace cleave

@@ -1,0 +1,113 @@
+// Placement files: which node each component of an app runs on, where the nodes listen, and the
+// per-component config. This is the only place that reads them; everything downstream gets a
+// validated `placement`, so a bad file is refused before anything starts (docs/placement.md).
+//
+//   cleave::placement_options opts;
+//   opts.overrides = {"nodes.store.port=17101"};          // from --set
+//   opts.app = "banano";
+//   opts.known_components = {"thingey-repo", "thingey-store"};
+//   auto p = cleave::load_placement("configs/banano/split.json", opts);
+//   if (!p) { std::cerr << cleave::describe(p.error()) << "\n"; return 2; }
+//   for (const auto& name : p->components_on("store")) ...
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <boost/json/object.hpp>
+#include <caf/error.hpp>
+#include <caf/expected.hpp>
+
+namespace cleave {
+
+/// One node: an OS process running the app with `--node NAME`.
+struct node_spec {
+  /// The node's name (its key in "nodes").
+  std::string name;
+  /// "host": the address peers connect to.
+  std::string host = "127.0.0.1";
+  /// "port": where the node accepts peers; 0 = absent (the node accepts no peers, which only a
+  /// placement with a single node allows).
+  uint16_t port = 0;
+};
+
+/// One component: where it runs and what it is configured with.
+struct component_spec {
+  /// The component's name (its key in "components").
+  std::string name;
+  /// The nodes it runs on: one entry from "node": "x", or the entries of "nodes": [...].
+  std::vector<std::string> nodes;
+  /// "balance": how calls are spread over replicas, "round-robin" or "random"; "" when the
+  /// component is not replicated (runs on one node).
+  std::string balance;
+  /// "config": handed to the component at start; {} if absent.
+  boost::json::object config;
+  /// True if the component runs on more than one node.
+  bool replicated() const { return nodes.size() > 1; }
+};
+
+/// Settings for the whole placement ("defaults").
+struct placement_defaults {
+  /// "timeout_ms": deadline of a call that sets none.
+  std::chrono::milliseconds timeout{2000};
+  /// "serialize_local": encode calls between components of one process as if they were remote
+  /// (tests that local and remote behave the same).
+  bool serialize_local = false;
+  /// "heartbeat_ms": how often connected nodes tell each other they are alive.
+  std::chrono::milliseconds heartbeat{500};
+  /// "connection_timeout_ms": silence after which a peer counts as down; >= heartbeat.
+  std::chrono::milliseconds connection_timeout{3000};
+  /// "run_timeout_ms": deadline for a driver's scenario.
+  std::chrono::milliseconds run_timeout{300000};
+};
+
+/// A validated placement file.
+struct placement {
+  /// The path it was read from (for parse_placement: the `origin` given).
+  std::string file;
+  /// "app": the app this placement is for.
+  std::string app;
+  /// "defaults".
+  placement_defaults defaults;
+  /// "nodes", by name.
+  std::map<std::string, node_spec> nodes;
+  /// "components", by name.
+  std::map<std::string, component_spec> components;
+
+  /// Names of the components placed on `node` (sorted), replicas included.
+  std::vector<std::string> components_on(const std::string& node) const;
+  /// The single node's name if there is exactly one node, else "" (lets `--node` be left out).
+  std::string only_node() const;
+};
+
+/// What to check and change while loading a placement.
+struct placement_options {
+  /// Each "path.to.field=value" (from --set), applied in order after `${VAR}` expansion.
+  std::vector<std::string> overrides;
+  /// Reads an environment variable for `${VAR}`; empty = std::getenv. Tests pass a fake.
+  std::function<std::optional<std::string>(const std::string&)> getenv;
+  /// The "app" value the file must have; "" = not checked.
+  std::string app;
+  /// The components the app has: each must be placed, and nothing else; empty = not checked.
+  std::vector<std::string> known_components;
+};
+
+/// Reads, expands, overrides and validates the placement file at `path`. Errors are
+/// errc::invalid_placement whose text starts with the file (or "--set ..." for a bad override),
+/// e.g. "split.json: components.thingey-store.node: found \"nowhere\", expected one of the nodes
+/// (\"front\", \"store\")". Never throws.
+caf::expected<placement> load_placement(const std::string& path,
+                                        const placement_options& opts = {});
+
+/// Same as load_placement, from JSON `text`; `origin` names it in error messages and becomes
+/// placement::file.
+caf::expected<placement> parse_placement(std::string_view text, const std::string& origin,
+                                         const placement_options& opts = {});
+
+}  // namespace cleave

@@ -1,0 +1,135 @@
+// Calls by name: every way of answering, every way of failing, each through a real actor system.
+#include "runtime/component/call.hpp"
+
+#include <gtest/gtest.h>
+
+#include "runtime/testkit/test_node.hpp"
+#include "tests/runtime/component/test_components.hpp"
+
+namespace {
+
+using namespace component_test;
+using namespace std::chrono_literals;
+
+cleave::test_options options_with_timeout(std::chrono::milliseconds timeout) {
+  cleave::test_options opts;
+  opts.timeout = timeout;
+  opts.configs["silent"] = boost::json::object{{"greeting", "hi"}};
+  return opts;
+}
+
+class call_test : public ::testing::Test {
+ protected:
+  cleave::test_node node{all_components(), options_with_timeout(2000ms)};
+};
+
+TEST_F(call_test, looks_up_a_component_by_name_and_gets_a_typed_reply) {
+  auto r = node.call("echo", echo{"hello"});
+  ASSERT_TRUE(r) << cleave::describe(r.error());
+  EXPECT_EQ(r->text, "hello");
+  EXPECT_EQ(r->by, "echo");
+}
+
+TEST_F(call_test, unknown_name_fails_at_once_naming_the_component) {
+  auto start = std::chrono::steady_clock::now();
+  auto r = node.call("no-such-thing", echo{"x"});
+  ASSERT_FALSE(r);
+  EXPECT_TRUE(cleave::is(r.error(), cleave::errc::unknown_component)) << cleave::describe(r.error());
+  EXPECT_EQ(cleave::what(r.error()),
+            "no-such-thing.echo: no component named \"no-such-thing\" in this placement");
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 1s) << "must not wait for the deadline";
+}
+
+TEST_F(call_test, handler_may_keep_the_reply_handle_and_answer_later) {
+  auto r = node.call("later", echo_later{"x"});
+  ASSERT_TRUE(r) << cleave::describe(r.error());
+  EXPECT_EQ(r->text, "later");
+}
+
+TEST_F(call_test, reply_handle_passed_to_another_component_answers_the_caller) {
+  auto r = node.call("forwarder", echo_elsewhere{"passed on"});
+  ASSERT_TRUE(r) << cleave::describe(r.error());
+  EXPECT_EQ(r->text, "passed on");
+  EXPECT_EQ(r->by, "answerer");
+}
+
+TEST_F(call_test, delegated_request_is_answered_by_the_delegate) {
+  auto r = node.call("forwarder", echo_delegated{"via delegate"});
+  ASSERT_TRUE(r) << cleave::describe(r.error());
+  EXPECT_EQ(r->text, "via delegate");
+  EXPECT_EQ(r->by, "echo");
+}
+
+TEST_F(call_test, component_calls_another_component_by_name) {
+  auto r = node.call("relay", relay{"echo", "hop", 0});
+  ASSERT_TRUE(r) << cleave::describe(r.error());
+  EXPECT_EQ(r->by, "relay<-echo");
+}
+
+TEST_F(call_test, errors_of_inner_calls_travel_back_to_the_outer_caller) {
+  auto r = node.call("relay", relay{"missing", "hop", 0});
+  ASSERT_FALSE(r);
+  EXPECT_TRUE(cleave::is(r.error(), cleave::errc::unknown_component)) << cleave::describe(r.error());
+}
+
+TEST_F(call_test, handler_error_reaches_the_caller) {
+  auto r = node.call("failing", fail{"error"});
+  ASSERT_FALSE(r);
+  EXPECT_EQ(cleave::describe(r.error()), "not_found: nothing here");
+}
+
+TEST_F(call_test, handler_exception_becomes_an_internal_error_and_the_component_lives_on) {
+  auto r = node.call("failing", fail{"throw"});
+  ASSERT_FALSE(r);
+  EXPECT_EQ(cleave::describe(r.error()), "internal: handler threw: boom");
+  auto again = node.call("failing", fail{"ok"});
+  ASSERT_TRUE(again) << cleave::describe(again.error());
+  EXPECT_EQ(again->text, "ok");
+}
+
+TEST_F(call_test, call_past_its_deadline_fails_naming_component_and_operation) {
+  auto start = std::chrono::steady_clock::now();
+  auto r = node.call("silent", never_answer{}, 50ms);
+  auto elapsed = std::chrono::steady_clock::now() - start;
+  ASSERT_FALSE(r);
+  EXPECT_TRUE(cleave::is(r.error(), cleave::errc::deadline_exceeded)) << cleave::describe(r.error());
+  EXPECT_EQ(cleave::what(r.error()), "silent.never_answer: no reply within the deadline of 50 ms");
+  EXPECT_GE(elapsed, 50ms);
+  EXPECT_LT(elapsed, 1500ms) << "the per-call deadline, not the 2 s default, must apply";
+}
+
+TEST_F(call_test, operation_the_component_does_not_handle_is_an_error_not_a_hang) {
+  auto r = node.call("relay", relay{"failing", "x", 0});
+  ASSERT_FALSE(r);
+  EXPECT_EQ(cleave::describe(r.error()),
+            "internal: failing.echo: the component does not handle echo");
+}
+
+TEST_F(call_test, inner_call_deadline_is_reported_to_the_outer_caller) {
+  auto r = node.call("relay", relay{"silent", "x", 30}, 1000ms);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(cleave::describe(r.error()),
+            "deadline_exceeded: silent.echo: no reply within the deadline of 30 ms");
+}
+
+TEST(call_defaults, default_deadline_comes_from_the_placement_defaults) {
+  cleave::test_node node{{silent_component()}, options_with_timeout(80ms)};
+  auto r = node.call("silent", never_answer{});
+  ASSERT_FALSE(r);
+  EXPECT_EQ(cleave::what(r.error()), "silent.never_answer: no reply within the deadline of 80 ms");
+}
+
+TEST(call_defaults, component_that_fails_to_start_fails_the_node_start_with_its_reason) {
+  cleave::test_options opts;
+  opts.configs["silent"] = boost::json::object{{"greeting", 7}};
+  try {
+    cleave::test_node node{{silent_component()}, opts};
+    FAIL() << "the node must not start";
+  } catch (const std::runtime_error& e) {
+    EXPECT_EQ(std::string{e.what()},
+              "test_node: internal: silent failed to start: invalid_argument: field \"greeting\": "
+              "expected a string, found 7 (number)");
+  }
+}
+
+}  // namespace

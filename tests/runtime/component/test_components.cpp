@@ -1,0 +1,128 @@
+#include "tests/runtime/component/test_components.hpp"
+
+#include <stdexcept>
+
+#include <caf/event_based_actor.hpp>
+#include <caf/stateful_actor.hpp>
+
+#include "runtime/component/call.hpp"
+#include "runtime/component/handlers.hpp"
+
+namespace component_test {
+
+namespace {
+
+caf::behavior echo_impl(caf::event_based_actor* self, const cleave::component_context& ctx) {
+  (void)self;
+  return cleave::handlers([by = ctx.name()](const echo& req) { return echoed{req.text, by}; });
+}
+
+struct later_state {
+  std::vector<cleave::reply_handle<echoed>> held;
+};
+
+struct fire {};
+CLEAVE_MESSAGE(fire)
+
+caf::behavior later_impl(caf::stateful_actor<later_state>* self, const cleave::component_context&) {
+  return cleave::handlers(
+      [=](const echo_later& req) {
+        auto reply = cleave::reply_later<echoed>(self);
+        self->state.held.push_back(reply);
+        self->send(self, fire{});
+        (void)req;
+        return reply;
+      },
+      [=](fire) {
+        for (auto& reply : self->state.held) reply.deliver(echoed{"later", "later"});
+        self->state.held.clear();
+      });
+}
+
+caf::behavior forwarder_impl(caf::event_based_actor* self, const cleave::component_context&) {
+  return cleave::handlers(
+      [=](const echo_elsewhere& req) {
+        auto reply = cleave::reply_later<echoed>(self);
+        cleave::send(self, "answerer", answer_for{reply, req.text});
+        return reply;
+      },
+      [=](const echo_delegated& req) { return cleave::delegate(self, "echo", echo{req.text}); });
+}
+
+caf::behavior answerer_impl(caf::event_based_actor*, const cleave::component_context& ctx) {
+  return cleave::handlers(
+      [by = ctx.name()](const answer_for& msg) { msg.reply.deliver(echoed{msg.text, by}); });
+}
+
+caf::behavior relay_impl(caf::event_based_actor* self, const cleave::component_context&) {
+  return cleave::handlers([=](const relay& req) {
+    auto reply = cleave::reply_later<echoed>(self);
+    std::optional<caf::timespan> timeout;
+    if (req.timeout_ms > 0) timeout = std::chrono::milliseconds(req.timeout_ms);
+    cleave::call(self, req.target, echo{req.text}, timeout)
+        .then([reply](const echoed& e) { reply.deliver(echoed{e.text, "relay<-" + e.by}); },
+              [reply](const caf::error& err) { reply.deliver(err); });
+    return reply;
+  });
+}
+
+caf::behavior failing_impl(caf::event_based_actor*, const cleave::component_context&) {
+  return cleave::handlers([](const fail& req) -> caf::result<echoed> {
+    if (req.mode == "error") return cleave::make_error(cleave::errc::not_found, "nothing here");
+    if (req.mode == "throw") throw std::runtime_error("boom");
+    return echoed{"ok", "failing"};
+  });
+}
+
+struct silent_state {
+  std::vector<cleave::reply_handle<void>> held;
+  std::vector<cleave::reply_handle<echoed>> later;
+};
+
+caf::behavior silent_impl(caf::stateful_actor<silent_state>* self,
+                          const cleave::component_context& ctx) {
+  auto config = ctx.config_as<silent_config>();
+  if (!config) throw std::runtime_error(cleave::describe(config.error()));
+  return cleave::handlers(
+      [=](const never_answer&) {
+        auto reply = cleave::reply_later<void>(self);
+        self->state.held.push_back(reply);
+        return reply;
+      },
+      [=](const echo&) {
+        auto reply = cleave::reply_later<echoed>(self);
+        self->state.later.push_back(reply);
+        return reply;
+      });
+}
+
+}  // namespace
+
+cleave::component echo_component() {
+  return cleave::component::make<echo>("echo", echo_impl);
+}
+cleave::component later_component() {
+  return cleave::component::make<echo_later, fire>("later", later_impl);
+}
+cleave::component forwarder_component() {
+  return cleave::component::make<echo_elsewhere, echo_delegated>("forwarder", forwarder_impl);
+}
+cleave::component answerer_component() {
+  return cleave::component::make<answer_for>("answerer", answerer_impl);
+}
+cleave::component relay_component() {
+  return cleave::component::make<relay>("relay", relay_impl);
+}
+cleave::component failing_component() {
+  return cleave::component::make<fail>("failing", failing_impl);
+}
+cleave::component silent_component() {
+  return cleave::component::make<never_answer, echo>("silent", silent_impl);
+}
+
+std::vector<cleave::component> all_components() {
+  return {echo_component(),  later_component(),   forwarder_component(), answerer_component(),
+          relay_component(), failing_component(), silent_component()};
+}
+
+}  // namespace component_test

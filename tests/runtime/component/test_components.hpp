@@ -1,0 +1,93 @@
+// Small components that exercise each way of answering a call.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "runtime/component/component.hpp"
+#include "runtime/component/reply.hpp"
+#include "runtime/core/message.hpp"
+
+namespace component_test {
+
+struct echoed {
+  std::string text;
+  std::string by;
+};
+CLEAVE_MESSAGE(echoed, text, by)
+
+/// Answered at once by "echo".
+struct echo {
+  std::string text;
+  using response = echoed;
+};
+CLEAVE_MESSAGE(echo, text)
+
+/// "later" keeps the reply handle and answers from another handler.
+struct echo_later {
+  std::string text;
+  using response = echoed;
+};
+CLEAVE_MESSAGE(echo_later, text)
+
+/// "forwarder" passes the reply handle to "answerer", which answers the caller.
+struct echo_elsewhere {
+  std::string text;
+  using response = echoed;
+};
+CLEAVE_MESSAGE(echo_elsewhere, text)
+
+/// "forwarder" delegates the request to "echo" (CAF delegation).
+struct echo_delegated {
+  std::string text;
+  using response = echoed;
+};
+CLEAVE_MESSAGE(echo_delegated, text)
+
+/// One-way: carries a reply handle to whoever answers.
+struct answer_for {
+  cleave::reply_handle<echoed> reply;
+  std::string text;
+};
+CLEAVE_MESSAGE(answer_for, reply, text)
+
+/// "relay" calls `target` from inside an actor and reports what came back.
+struct relay {
+  std::string target;
+  std::string text;
+  int32_t timeout_ms = 0;
+  using response = echoed;
+};
+CLEAVE_MESSAGE(relay, target, text, timeout_ms)
+
+/// "failing" answers with an error ("error"), throws ("throw") or succeeds ("ok").
+struct fail {
+  std::string mode;
+  using response = echoed;
+};
+CLEAVE_MESSAGE(fail, mode)
+
+/// "silent" never answers (this, nor echo): it keeps the reply handles.
+struct never_answer {
+  using response = void;
+};
+CLEAVE_MESSAGE(never_answer)
+
+struct silent_config {
+  std::string greeting;
+};
+CLEAVE_MESSAGE(silent_config, greeting)
+
+cleave::component echo_component();
+cleave::component later_component();
+cleave::component forwarder_component();
+cleave::component answerer_component();
+cleave::component relay_component();
+cleave::component failing_component();
+cleave::component silent_component();
+
+/// Every component above.
+std::vector<cleave::component> all_components();
+
+}  // namespace component_test

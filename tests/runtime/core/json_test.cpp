@@ -1,0 +1,85 @@
+#include "runtime/core/json.hpp"
+
+#include <gtest/gtest.h>
+
+#include "tests/runtime/core/test_messages.hpp"
+
+namespace {
+
+using core_test::point;
+using core_test::shape;
+
+TEST(json, round_trips_nested_vectors_optionals_and_maps) {
+  auto s = core_test::sample_shape();
+  auto text = cleave::to_json_text(s);
+  auto back = cleave::from_json_text<shape>(text);
+  ASSERT_TRUE(back) << cleave::describe(back.error());
+  EXPECT_EQ(*back, s);
+  EXPECT_EQ(text.find("label"), std::string::npos) << "absent optionals are omitted: " << text;
+}
+
+TEST(json, encodes_members_by_name) {
+  auto v = cleave::to_json(point{3, -4});
+  EXPECT_EQ(cleave::json_text(v), R"({"x":3,"y":-4})");
+}
+
+TEST(json, absent_and_null_optionals_decode_as_empty) {
+  auto a = cleave::from_json_text<shape>(
+      R"({"name":"n","corners":[],"center":null,"tags":{},"weights":null,"scale":1,"layer":0,"visible":true})");
+  ASSERT_TRUE(a) << cleave::describe(a.error());
+  EXPECT_FALSE(a->center);
+  EXPECT_FALSE(a->label);
+  EXPECT_FALSE(a->weights);
+}
+
+TEST(json, wrong_type_names_the_nested_field) {
+  auto r = cleave::from_json_text<shape>(
+      R"({"name":"n","corners":[{"x":1,"y":2},{"x":"one","y":2}],"tags":{},"weights":[],"scale":1,"layer":0,"visible":true})");
+  ASSERT_FALSE(r);
+  EXPECT_TRUE(cleave::is(r.error(), cleave::errc::invalid_argument));
+  EXPECT_EQ(cleave::what(r.error()),
+            R"(field "corners[1].x": expected an integer, found "one" (string))");
+}
+
+TEST(json, missing_required_field_is_named) {
+  auto r = cleave::from_json_text<point>(R"({"x":1})");
+  ASSERT_FALSE(r);
+  EXPECT_EQ(cleave::what(r.error()), R"(field "y" is required)");
+}
+
+TEST(json, unknown_field_is_refused) {
+  auto r = cleave::from_json_text<point>(R"({"x":1,"y":2,"z":3})");
+  ASSERT_FALSE(r);
+  EXPECT_EQ(cleave::what(r.error()), R"(field "z" is not a known field)");
+}
+
+TEST(json, integer_out_of_range_is_refused) {
+  auto r = cleave::from_json_text<shape>(
+      R"({"name":"n","corners":[],"tags":{},"weights":[],"scale":1,"layer":70000,"visible":true})");
+  ASSERT_FALSE(r);
+  EXPECT_NE(cleave::what(r.error()).find(R"(field "layer": expected an integer that fits)"),
+            std::string::npos)
+      << cleave::what(r.error());
+}
+
+TEST(json, map_value_type_error_names_the_key) {
+  auto r = cleave::from_json_text<shape>(
+      R"({"name":"n","corners":[],"tags":{"k":true},"weights":[],"scale":1,"layer":0,"visible":true})");
+  ASSERT_FALSE(r);
+  EXPECT_EQ(cleave::what(r.error()), R"(field "tags.k": expected an integer, found true (boolean))");
+}
+
+TEST(json, malformed_text_is_an_error) {
+  auto r = cleave::from_json_text<point>(R"({"x":1,)");
+  ASSERT_FALSE(r);
+  EXPECT_TRUE(cleave::is(r.error(), cleave::errc::invalid_argument));
+  EXPECT_NE(cleave::what(r.error()).find("malformed JSON"), std::string::npos);
+}
+
+TEST(json, top_level_must_be_an_object) {
+  auto r = cleave::from_json_text<point>("[1,2]");
+  ASSERT_FALSE(r);
+  EXPECT_EQ(cleave::what(r.error()), "the document: expected an object, found [1,2] (array)");
+}
+
+}  // namespace

@@ -1,0 +1,463 @@
+// Placement files that are refused, one test per mistake: each message names the file, the JSON
+// path, what was found and what was expected.
+#include "runtime/placement/placement.hpp"
+
+#include <string>
+
+#include <gtest/gtest.h>
+
+#include "runtime/core/error.hpp"
+
+namespace {
+
+using cleave::placement_options;
+
+constexpr const char* file = "configs/banano/bad.json";
+
+placement_options no_env() {
+  placement_options opts;
+  opts.getenv = [](const std::string&) -> std::optional<std::string> {
+    return std::nullopt;
+  };
+  return opts;
+}
+
+// The error text for `text`, or "<accepted>".
+std::string error_of(std::string_view text, placement_options opts = no_env()) {
+  auto p = cleave::parse_placement(text, file, opts);
+  if (p) return "<accepted>";
+  EXPECT_TRUE(cleave::is(p.error(), cleave::errc::invalid_placement))
+      << cleave::describe(p.error());
+  return cleave::what(p.error());
+}
+
+// A valid two-node banano placement with `defaults`, `nodes` and `components` replaceable.
+struct doc {
+  std::string app = R"("banano")";
+  std::string defaults;  // "" = absent
+  std::string nodes = R"({"front": {"host": "127.0.0.1", "port": 7100},
+                          "store": {"host": "127.0.0.1", "port": 7101}})";
+  std::string components = R"({"thingey-repo": {"node": "front"},
+                               "thingey-store": {"node": "store"}})";
+
+  std::string text() const {
+    std::string out = "{\"app\": " + app + ",\n";
+    if (!defaults.empty()) out += "\"defaults\": " + defaults + ",\n";
+    return out + "\"nodes\": " + nodes + ",\n\"components\": " + components + "}";
+  }
+};
+
+std::string prefixed(const std::string& rest) {
+  return std::string{file} + ": " + rest;
+}
+
+TEST(validation, the_base_document_is_valid) {
+  EXPECT_EQ(error_of(doc{}.text()), "<accepted>");
+}
+
+// --- malformed text ---------------------------------------------------------------------------
+
+TEST(validation, malformed_json_gives_line_and_column) {
+  EXPECT_EQ(error_of("{\n  \"app\": \"banano\"\n  \"nodes\": {}\n}"),
+            std::string{file} + ":3:3: malformed JSON: syntax error at `\"nodes\": {}`");
+}
+
+TEST(validation, duplicate_component_key_explains_replication) {
+  auto text = R"({"app": "banano",
+  "nodes": {"front": {"port": 7100}, "store": {"port": 7101}},
+  "components": {
+    "thingey-store": {"node": "front"},
+    "thingey-store": {"node": "store"}
+  }})";
+  EXPECT_EQ(error_of(text),
+            prefixed("components.thingey-store: key appears twice (again at line 5, column 5): the "
+                     "component is placed twice; to run it on several nodes, declare it replicated "
+                     "with \"nodes\": [...] plus \"balance\""));
+}
+
+TEST(validation, duplicate_key_elsewhere_is_refused_too) {
+  EXPECT_EQ(error_of(R"({"app": "banano", "app": "other"})"),
+            prefixed("app: key appears twice (again at line 1, column 19)"));
+}
+
+TEST(validation, top_level_must_be_an_object) {
+  EXPECT_EQ(error_of("[1, 2]"),
+            prefixed("(top level): found [1,2] (array), expected an object with "
+                     "\"app\", \"nodes\" and \"components\""));
+}
+
+// --- app ----------------------------------------------------------------------------------------
+
+TEST(validation, app_is_required) {
+  EXPECT_EQ(error_of(R"({"nodes": {"m": {}}, "components": {"c": {"node": "m"}}})"),
+            prefixed("app: missing, expected the app's name (a non-empty string)"));
+}
+
+TEST(validation, app_must_be_a_non_empty_string) {
+  doc d;
+  d.app = "42";
+  EXPECT_EQ(error_of(d.text()),
+            prefixed("app: found 42 (number), expected the app's name (a non-empty string)"));
+  d.app = R"("")";
+  EXPECT_EQ(error_of(d.text()),
+            prefixed("app: found \"\", expected the app's name (a non-empty string)"));
+}
+
+TEST(validation, app_mismatch_is_refused) {
+  auto opts = no_env();
+  opts.app = "other";
+  EXPECT_EQ(error_of(doc{}.text(), opts),
+            prefixed("app: found \"banano\", expected \"other\", the app this program runs"));
+}
+
+// --- unknown keys at each level ---------------------------------------------------------------
+
+TEST(validation, unknown_top_level_key) {
+  auto text = R"({"app": "banano", "node": {}, "nodes": {}, "components": {}})";
+  EXPECT_EQ(error_of(text), prefixed("node: unknown key, expected one of \"app\", \"defaults\", "
+                                     "\"nodes\", \"components\"; did you mean \"nodes\"?"));
+}
+
+TEST(validation, unknown_defaults_key) {
+  doc d;
+  d.defaults = R"({"timeot_ms": 100})";
+  EXPECT_EQ(error_of(d.text()),
+            prefixed("defaults.timeot_ms: unknown key, expected one of \"timeout_ms\", "
+                     "\"serialize_local\", \"heartbeat_ms\", \"connection_timeout_ms\", "
+                     "\"run_timeout_ms\"; did you mean \"timeout_ms\"?"));
+}
+
+TEST(validation, unknown_node_key) {
+  doc d;
+  d.nodes = R"({"front": {"host": "127.0.0.1", "prot": 7100}})";
+  EXPECT_EQ(error_of(d.text()), prefixed("nodes.front.prot: unknown key, expected one of \"host\", "
+                                         "\"port\"; did you mean \"port\"?"));
+}
+
+TEST(validation, unknown_component_key) {
+  doc d;
+  d.components = R"({"thingey-repo": {"node": "front", "settings": {}}})";
+  EXPECT_EQ(error_of(d.text()),
+            prefixed("components.thingey-repo.settings: unknown key, expected one of \"node\", "
+                     "\"nodes\", \"balance\", \"config\""));
+}
+
+// --- defaults -----------------------------------------------------------------------------------
+
+TEST(validation, defaults_must_be_an_object) {
+  doc d;
+  d.defaults = "[]";
+  EXPECT_EQ(error_of(d.text()), prefixed("defaults: found [] (array), expected an object"));
+}
+
+TEST(validation, negative_timeout_is_refused) {
+  doc d;
+  d.defaults = R"({"timeout_ms": -5})";
+  EXPECT_EQ(error_of(d.text()),
+            prefixed("defaults.timeout_ms: found -5, expected a positive integer (milliseconds)"));
+}
+
+TEST(validation, zero_timeout_is_refused) {
+  doc d;
+  d.defaults = R"({"heartbeat_ms": 0})";
+  EXPECT_EQ(error_of(d.text()),
+            prefixed("defaults.heartbeat_ms: found 0, expected a positive integer (milliseconds)"));
+}
+
+TEST(validation, bool_timeout_is_a_wrong_type) {
+  doc d;
+  d.defaults = R"({"run_timeout_ms": true})";
+  EXPECT_EQ(error_of(d.text()),
+            prefixed("defaults.run_timeout_ms: found true (boolean), expected a "
+                     "positive integer (milliseconds)"));
+}
+
+TEST(validation, float_and_string_timeouts_are_wrong_types) {
+  doc d;
+  d.defaults = R"({"timeout_ms": 2.5})";
+  EXPECT_EQ(error_of(d.text()), prefixed("defaults.timeout_ms: found 2.5 (number), expected a "
+                                         "positive integer (milliseconds)"));
+  d.defaults = R"({"timeout_ms": "2000"})";
+  EXPECT_EQ(error_of(d.text()), prefixed("defaults.timeout_ms: found \"2000\" (string), expected a "
+                                         "positive integer (milliseconds)"));
+}
+
+TEST(validation, absurdly_long_timeout_is_refused) {
+  doc d;
+  d.defaults = R"({"timeout_ms": 99999999999999})";
+  EXPECT_EQ(error_of(d.text()),
+            prefixed("defaults.timeout_ms: found 99999999999999, expected a positive integer "
+                     "(milliseconds) of at most 31536000000 (one year)"));
+  d.defaults = R"({"timeout_ms": 18446744073709551615})";
+  EXPECT_NE(error_of(d.text()).find("found 18446744073709551615, expected"), std::string::npos);
+}
+
+TEST(validation, serialize_local_must_be_a_bool) {
+  doc d;
+  d.defaults = R"({"serialize_local": "yes"})";
+  EXPECT_EQ(error_of(d.text()),
+            prefixed("defaults.serialize_local: found \"yes\" (string), expected true or false"));
+}
+
+TEST(validation, connection_timeout_below_heartbeat_is_refused) {
+  doc d;
+  d.defaults = R"({"heartbeat_ms": 1000, "connection_timeout_ms": 999})";
+  EXPECT_EQ(error_of(d.text()), prefixed("defaults.connection_timeout_ms: found 999, expected at "
+                                         "least heartbeat_ms (1000)"));
+}
+
+TEST(validation, heartbeat_above_the_default_connection_timeout_is_refused) {
+  doc d;
+  d.defaults = R"({"heartbeat_ms": 5000})";
+  EXPECT_EQ(error_of(d.text()), prefixed("defaults.heartbeat_ms: found 5000, expected at most "
+                                         "connection_timeout_ms (3000, the default)"));
+}
+
+// --- nodes --------------------------------------------------------------------------------------
+
+TEST(validation, nodes_are_required_and_not_empty) {
+  EXPECT_EQ(error_of(R"({"app": "banano", "components": {"c": {"node": "m"}}})"),
+            prefixed("nodes: missing, expected an object of nodes, e.g. {\"main\": {\"host\": "
+                     "\"127.0.0.1\"}}"));
+  doc d;
+  d.nodes = "{}";
+  EXPECT_EQ(error_of(d.text()), prefixed("nodes: found {}, expected at least one node"));
+}
+
+TEST(validation, string_port_is_a_wrong_type) {
+  doc d;
+  d.nodes = R"({"front": {"port": 7100}, "store": {"port": "7101"}})";
+  EXPECT_EQ(error_of(d.text()), prefixed("nodes.store.port: found \"7101\" (string), expected a "
+                                         "port number (1..65535)"));
+}
+
+TEST(validation, port_out_of_range_is_refused) {
+  doc d;
+  d.nodes = R"({"front": {"port": 70000}})";
+  EXPECT_EQ(error_of(d.text()),
+            prefixed("nodes.front.port: found 70000, expected a port number (1..65535)"));
+  d.nodes = R"({"front": {"port": 0}})";
+  EXPECT_EQ(error_of(d.text()),
+            prefixed("nodes.front.port: found 0, expected a port number (1..65535)"));
+}
+
+TEST(validation, number_host_is_a_wrong_type) {
+  doc d;
+  d.nodes = R"({"front": {"host": 7, "port": 7100}})";
+  EXPECT_EQ(error_of(d.text()), prefixed("nodes.front.host: found 7 (number), expected a host name "
+                                         "or address (a non-empty string)"));
+}
+
+TEST(validation, node_must_be_an_object) {
+  doc d;
+  d.nodes = R"({"front": "127.0.0.1:7100"})";
+  EXPECT_EQ(error_of(d.text()), prefixed("nodes.front: found \"127.0.0.1:7100\" (string), expected "
+                                         "an object with \"host\" and \"port\""));
+}
+
+TEST(validation, node_name_must_be_plain) {
+  doc d;
+  d.nodes = R"({"front end": {"port": 7100}})";
+  EXPECT_EQ(error_of(d.text()),
+            prefixed("nodes[\"front end\"]: found node name \"front end\", expected a name of "
+                     "letters, digits, '-' and '_'"));
+}
+
+TEST(validation, every_node_of_several_needs_a_port) {
+  doc d;
+  d.nodes = R"({"front": {"port": 7100}, "store": {"host": "10.0.0.2"}})";
+  EXPECT_EQ(error_of(d.text()), prefixed("nodes.store.port: missing, expected a port number "
+                                         "(1..65535): the placement has 2 nodes, and each accepts "
+                                         "peers"));
+}
+
+TEST(validation, duplicate_host_and_port_names_both_nodes) {
+  doc d;
+  d.nodes = R"({"front": {"host": "127.0.0.1", "port": 7100},
+               "store": {"port": 7100}})";
+  EXPECT_EQ(error_of(d.text()),
+            prefixed("nodes.store: found address 127.0.0.1:7100, which node \"front\" has too, "
+                     "expected each node at its own host:port"));
+}
+
+TEST(validation, same_port_on_different_hosts_is_fine) {
+  doc d;
+  d.nodes = R"({"front": {"host": "10.0.0.1", "port": 7100},
+               "store": {"host": "10.0.0.2", "port": 7100}})";
+  EXPECT_EQ(error_of(d.text()), "<accepted>");
+}
+
+// --- components ---------------------------------------------------------------------------------
+
+TEST(validation, components_are_required_and_not_empty) {
+  doc d;
+  d.components = "{}";
+  EXPECT_EQ(error_of(d.text()), prefixed("components: found {}, expected at least one component"));
+}
+
+TEST(validation, unknown_node_lists_the_nodes) {
+  doc d;
+  d.components = R"({"thingey-repo": {"node": "front"}, "thingey-store": {"node": "nowhere"}})";
+  EXPECT_EQ(error_of(d.text()),
+            prefixed("components.thingey-store.node: found \"nowhere\", expected "
+                     "one of the nodes (\"front\", \"store\")"));
+}
+
+TEST(validation, unknown_node_in_a_replica_list_names_its_index) {
+  doc d;
+  d.components = R"({"thingey-store": {"nodes": ["store", "stor"], "balance": "random"}})";
+  EXPECT_EQ(error_of(d.text()), prefixed("components.thingey-store.nodes[1]: found \"stor\", "
+                                         "expected one of the nodes (\"front\", \"store\")"));
+}
+
+TEST(validation, node_must_be_a_string) {
+  doc d;
+  d.components = R"({"thingey-store": {"node": ["store"]}})";
+  EXPECT_EQ(error_of(d.text()),
+            prefixed("components.thingey-store.node: found [\"store\"] (array), "
+                     "expected a node name (a string)"));
+}
+
+TEST(validation, component_with_no_node_is_placed_nowhere) {
+  doc d;
+  d.components = R"({"thingey-store": {"config": {"capacity": 3}}})";
+  EXPECT_EQ(error_of(d.text()),
+            prefixed("components.thingey-store: placed nowhere: expected \"node\" or \"nodes\""));
+}
+
+TEST(validation, app_component_missing_from_the_placement_is_placed_nowhere) {
+  auto opts = no_env();
+  opts.known_components = {"thingey-repo", "thingey-store", "thingey-audit"};
+  EXPECT_EQ(error_of(doc{}.text(), opts),
+            prefixed("components: component \"thingey-audit\" is placed nowhere: add "
+                     "\"thingey-audit\": {\"node\": \"...\"}"));
+}
+
+TEST(validation, component_the_app_does_not_have) {
+  auto opts = no_env();
+  opts.known_components = {"thingey-store", "thingey-repo"};
+  doc d;
+  d.components = R"({"thingey-repo": {"node": "front"}, "thingey-stor": {"node": "store"}})";
+  EXPECT_EQ(
+      error_of(d.text(), opts),
+      prefixed("components.thingey-stor: app \"banano\" has no component \"thingey-stor\" (it "
+               "has: thingey-repo, thingey-store); did you mean \"thingey-store\"?"));
+}
+
+TEST(validation, two_nodes_without_balance_are_refused) {
+  doc d;
+  d.components = R"({"thingey-store": {"nodes": ["front", "store"]}})";
+  EXPECT_EQ(error_of(d.text()),
+            prefixed("components.thingey-store.nodes: placed on 2 nodes without being declared "
+                     "replicated: add \"balance\": \"round-robin\" (or \"random\")"));
+}
+
+TEST(validation, node_and_nodes_together_are_refused) {
+  doc d;
+  d.components = R"({"thingey-store": {"node": "store", "nodes": ["store"]}})";
+  EXPECT_EQ(error_of(d.text()),
+            prefixed("components.thingey-store: found both \"node\" and "
+                     "\"nodes\", expected one of them (\"nodes\" for replicas)"));
+}
+
+TEST(validation, empty_nodes_list_is_refused) {
+  doc d;
+  d.components = R"({"thingey-store": {"nodes": []}})";
+  EXPECT_EQ(error_of(d.text()), prefixed("components.thingey-store.nodes: found [], expected a "
+                                         "non-empty array of node names"));
+}
+
+TEST(validation, node_listed_twice_is_refused) {
+  doc d;
+  d.components = R"({"thingey-store": {"nodes": ["store", "store"], "balance": "random"}})";
+  EXPECT_EQ(error_of(d.text()), prefixed("components.thingey-store.nodes[1]: found \"store\" a "
+                                         "second time, expected each node at most once"));
+}
+
+TEST(validation, unknown_balance_is_refused) {
+  doc d;
+  d.components = R"({"thingey-store": {"nodes": ["front", "store"], "balance": "fastest"}})";
+  EXPECT_EQ(error_of(d.text()), prefixed("components.thingey-store.balance: found \"fastest\", "
+                                         "expected one of \"round-robin\", \"random\""));
+}
+
+TEST(validation, config_must_be_an_object) {
+  doc d;
+  d.components = R"({"thingey-store": {"node": "store", "config": 10000}})";
+  EXPECT_EQ(error_of(d.text()), prefixed("components.thingey-store.config: found 10000 (number), "
+                                         "expected an object"));
+}
+
+TEST(validation, component_must_be_an_object) {
+  doc d;
+  d.components = R"({"thingey-store": "store"})";
+  EXPECT_EQ(error_of(d.text()), prefixed("components.thingey-store: found \"store\" (string), "
+                                         "expected an object with \"node\" or \"nodes\""));
+}
+
+// --- where values came from ---------------------------------------------------------------------
+
+TEST(validation, unset_variable_is_refused_with_path_and_name) {
+  doc d;
+  d.nodes = R"({"front": {"host": "${FRONT_HOST}", "port": 7100}})";
+  EXPECT_EQ(error_of(d.text()),
+            prefixed("nodes.front.host: found \"${FRONT_HOST}\", but the environment variable "
+                     "FRONT_HOST is not set: set it or give a default, ${FRONT_HOST:-value}"));
+}
+
+TEST(validation, error_in_an_expanded_value_says_what_it_was_expanded_from) {
+  doc d;
+  d.nodes = R"({"front": {"host": "${FRONT_HOST}", "port": 7100}})";
+  auto opts = no_env();
+  opts.getenv = [](const std::string&) -> std::optional<std::string> {
+    return "";
+  };
+  EXPECT_EQ(error_of(d.text(), opts),
+            prefixed("nodes.front.host: found \"\", expected a host name or address (a non-empty "
+                     "string) (expanded from \"${FRONT_HOST}\")"));
+}
+
+TEST(validation, error_in_an_overridden_value_names_the_override) {
+  auto opts = no_env();
+  opts.overrides = {"nodes.store.port=seventy"};
+  EXPECT_EQ(error_of(doc{}.text(), opts),
+            prefixed("nodes.store.port: found \"seventy\" (string), expected a port number "
+                     "(1..65535) (set by --set nodes.store.port=seventy)"));
+}
+
+TEST(validation, override_through_a_string_is_refused) {
+  auto opts = no_env();
+  opts.overrides = {"app.name=x"};
+  EXPECT_EQ(error_of(doc{}.text(), opts),
+            "--set app.name=x: app: found \"banano\" (string), "
+            "expected an object to set \"name\" in");
+}
+
+TEST(validation, override_can_introduce_an_error_of_its_own) {
+  auto opts = no_env();
+  opts.overrides = {"components.thingey-store.node=nowhere"};
+  EXPECT_EQ(
+      error_of(doc{}.text(), opts),
+      prefixed("components.thingey-store.node: found \"nowhere\", expected one of the nodes "
+               "(\"front\", \"store\") (set by --set components.thingey-store.node=nowhere)"));
+}
+
+// --- order --------------------------------------------------------------------------------------
+
+TEST(validation, first_error_in_document_order_is_reported) {
+  doc d;
+  d.components = R"({"b": {"node": "nowhere"}, "a": {"node": "front", "x": 1}})";
+  EXPECT_EQ(error_of(d.text()),
+            prefixed("components.b.node: found \"nowhere\", expected one of the "
+                     "nodes (\"front\", \"store\")"));
+}
+
+TEST(validation, sections_are_checked_in_a_fixed_order) {
+  // The components section comes first in the file, but nodes are checked before components.
+  auto text = R"({"components": {"c": {"node": "nowhere"}}, "app": "banano",
+                  "nodes": {"m": {"port": "x"}}})";
+  EXPECT_EQ(error_of(text), prefixed("nodes.m.port: found \"x\" (string), expected a port number "
+                                     "(1..65535)"));
+}
+
+}  // namespace
