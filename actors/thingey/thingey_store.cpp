@@ -63,8 +63,8 @@ caf::behavior store(caf::stateful_actor<store_state>* self, const cleave::compon
 }  // namespace
 
 cleave::component store_component() {
-  return cleave::component::make<store_insert, store_find, store_list, store_erase>(
-      "thingey-store", store);
+  return cleave::component::make<store_insert, store_find, store_list, store_erase>("thingey-store",
+                                                                                    store);
 }
 
 }  // namespace thingey

@@ -4,7 +4,8 @@
 //
 //   cleave::call(self, "thingey-store", store_get{id})                  // default deadline
 //       .then([=](const thingey& t) { ... },                             // typed reply
-//             [=](const caf::error& err) { ... });                       // always called on failure
+//             [=](const caf::error& err) { ... });                       // always called on
+//             failure
 //   cleave::call(self, "thingey-store", store_get{id}, std::chrono::milliseconds(50)).then(...);
 //
 // A call never hangs: it completes, fails with the handler's error, or fails at its deadline with
@@ -59,8 +60,8 @@ class pending_call {
         .then(std::move(on_reply),
               [on_error = std::move(on_error), component = std::move(component_),
                timeout = timeout_](caf::error& err) mutable {
-                on_error(detail::annotate_call_error(std::move(err), component,
-                                                     message_name<Req>(), timeout));
+                on_error(detail::annotate_call_error(std::move(err), component, message_name<Req>(),
+                                                     timeout));
               });
   }
 

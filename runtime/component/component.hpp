@@ -55,11 +55,13 @@ class component {
   /// An init that throws (e.g. on a bad config) fails the node's start with its message.
   template <class... Messages, class Init>
   static component make(std::string name, Init init) {
-    using self_pointer = caf::detail::tl_head_t<
-        typename caf::detail::get_callable_trait<Init>::arg_types>;
+    using self_pointer =
+        caf::detail::tl_head_t<typename caf::detail::get_callable_trait<Init>::arg_types>;
     component c;
     c.name_ = std::move(name);
-    c.register_types_ = [](detail::type_registry& types) { (types.add<Messages>(), ...); };
+    c.register_types_ = [](detail::type_registry& types) {
+      (types.add<Messages>(), ...);
+    };
     c.spawn_ = [init](caf::actor_system& sys, const component_context& ctx) {
       auto done = std::make_shared<std::promise<caf::error>>();
       started_component out{{}, done->get_future()};
@@ -86,7 +88,8 @@ class component {
   static component driver(std::string name, driver_function run) {
     component c;
     c.name_ = std::move(name);
-    c.register_types_ = [](detail::type_registry&) {};
+    c.register_types_ = [](detail::type_registry&) {
+    };
     c.run_ = std::move(run);
     return c;
   }

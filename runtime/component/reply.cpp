@@ -9,7 +9,7 @@ void deliver_reply(const caf::strong_actor_ptr& to, uint64_t request_id,
   caf::message_id id{request_id};
   if (!stages.empty()) {
     // Mirrors caf::response_promise: the next stage gets the request with the rest of the chain.
-    auto next = stages.back();
+    const auto& next = stages.back();
     auto rest = stages;
     rest.pop_back();
     next->enqueue(caf::make_mailbox_element(to, id, std::move(rest), std::move(msg)), nullptr);

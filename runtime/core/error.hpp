@@ -1,8 +1,8 @@
 // Errors of the cleave runtime: one error code enum used across every boundary.
 //
-// Errors are values. Handlers return them, calls deliver them, and the HTTP edge maps them to status
-// codes in exactly one place. They travel as `caf::error` in category "cleave", so they cross nodes
-// like any CAF error:
+// Errors are values. Handlers return them, calls deliver them, and the HTTP edge maps them to
+// status codes in exactly one place. They travel as `caf::error` in category "cleave", so they
+// cross nodes like any CAF error:
 //
 //   if (!found) return cleave::make_error(cleave::errc::not_found, "no thingey '" + id + "'");
 //   ...

@@ -1,8 +1,8 @@
 // JSON mapping of message types (see runtime/core/message.hpp), for the HTTP edge, logs and tools.
 //
 //   boost::json::value v = cleave::to_json(item);            // {"id":"d1","tags":["a"]}
-//   caf::expected<item> back = cleave::from_json<item>(v);   // strict: unknown or mistyped fields fail
-//   if (!back) std::cerr << cleave::describe(back.error());
+//   caf::expected<item> back = cleave::from_json<item>(v);   // strict: unknown or mistyped fields
+//   fail if (!back) std::cerr << cleave::describe(back.error());
 //   // invalid_argument: field "tags[0]": expected a string, found 7 (number)
 //
 // Decoding is strict so that a client's typo is an error that names the field, never a silently

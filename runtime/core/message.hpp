@@ -1,7 +1,7 @@
 // Declaring message types: one declaration gives CAF's binary wire encoding and a JSON mapping.
 //
-// A message is a plain struct. List its members once with CLEAVE_MESSAGE, in the struct's namespace,
-// right after it:
+// A message is a plain struct. List its members once with CLEAVE_MESSAGE, in the struct's
+// namespace, right after it:
 //
 //   namespace shop {
 //   struct get_item {
@@ -12,12 +12,13 @@
 //   CLEAVE_MESSAGE(get_item, id, version)
 //   }
 //
-// That yields Boost.Describe metadata (used by runtime/core/json.hpp), an `inspect` overload (used by
-// CAF to serialize across nodes and to print), and a portable name ("get_item") that names the type
-// on the wire and the operation in errors, logs and metrics. Message names must be unique in an app.
-// Members may be scalars, std::string, std::vector, std::map<std::string, T>, other CLEAVE_MESSAGE
-// structs, and std::optional of any of these as a direct member (CAF 0.17 has no std::optional
-// support, so an optional inside a container, e.g. std::vector<std::optional<int>>, does not compile).
+// That yields Boost.Describe metadata (used by runtime/core/json.hpp), an `inspect` overload (used
+// by CAF to serialize across nodes and to print), and a portable name ("get_item") that names the
+// type on the wire and the operation in errors, logs and metrics. Message names must be unique in
+// an app. Members may be scalars, std::string, std::vector, std::map<std::string, T>, other
+// CLEAVE_MESSAGE structs, and std::optional of any of these as a direct member (CAF 0.17 has no
+// std::optional support, so an optional inside a container, e.g. std::vector<std::optional<int>>,
+// does not compile).
 #pragma once
 
 #include <optional>
@@ -111,26 +112,28 @@ const char* message_name() {
 
 #define CLEAVE_DETAIL_CAT(a, b) CLEAVE_DETAIL_CAT_I(a, b)
 #define CLEAVE_DETAIL_CAT_I(a, b) a##b
-#define CLEAVE_DETAIL_HAS_MEMBERS(...)                                                          \
-  CLEAVE_DETAIL_ARG_40(__VA_ARGS__, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, \
-                       1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, unused)
-#define CLEAVE_DETAIL_ARG_40(_1, _2, _3, _4, _5, _6, _7, _8, _9, _10, _11, _12, _13, _14, _15,   \
-                             _16, _17, _18, _19, _20, _21, _22, _23, _24, _25, _26, _27, _28,   \
-                             _29, _30, _31, _32, _33, _34, _35, _36, _37, _38, _39, _40, n, ...) \
+#define CLEAVE_DETAIL_HAS_MEMBERS(...)                                                             \
+  CLEAVE_DETAIL_ARG_40(__VA_ARGS__, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, \
+                       1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, unused)
+#define CLEAVE_DETAIL_ARG_40(_1, _2, _3, _4, _5, _6, _7, _8, _9, _10, _11, _12, _13, _14, _15,     \
+                             _16, _17, _18, _19, _20, _21, _22, _23, _24, _25, _26, _27, _28, _29, \
+                             _30, _31, _32, _33, _34, _35, _36, _37, _38, _39, _40, n, ...)        \
   n
 
-#define CLEAVE_DETAIL_MESSAGE_1(type, ...)                           \
-  BOOST_DESCRIBE_STRUCT(type, (), (__VA_ARGS__))                     \
+#define CLEAVE_DETAIL_MESSAGE_1(type, ...)       \
+  BOOST_DESCRIBE_STRUCT(type, (), (__VA_ARGS__)) \
   CLEAVE_DETAIL_MESSAGE_COMMON(type)
 
-#define CLEAVE_DETAIL_MESSAGE_0(type)      \
-  BOOST_DESCRIBE_STRUCT(type, (), ())      \
+#define CLEAVE_DETAIL_MESSAGE_0(type) \
+  BOOST_DESCRIBE_STRUCT(type, (), ()) \
   CLEAVE_DETAIL_MESSAGE_COMMON(type)
 
-#define CLEAVE_DETAIL_MESSAGE_COMMON(type)                                                       \
-  [[maybe_unused]] inline const char* cleave_message_name(const type*) { return #type; }         \
-  template <class Inspector>                                                                     \
-  typename Inspector::result_type inspect(Inspector& f, type& x) {                               \
-    return ::cleave::detail::inspect_members(                                                    \
+#define CLEAVE_DETAIL_MESSAGE_COMMON(type)                                                        \
+  [[maybe_unused]] inline const char* cleave_message_name(const type*) {                          \
+    return #type;                                                                                 \
+  }                                                                                               \
+  template <class Inspector>                                                                      \
+  typename Inspector::result_type inspect(Inspector& f, type& x) {                                \
+    return ::cleave::detail::inspect_members(                                                     \
         f, x, #type, ::boost::describe::describe_members<type, ::boost::describe::mod_public>{}); \
   }

@@ -3,8 +3,8 @@
 #include <algorithm>
 #include <condition_variable>
 #include <csignal>
-#include <mutex>
 #include <iostream>
+#include <mutex>
 #include <set>
 #include <thread>
 
@@ -97,7 +97,8 @@ int app::main(int argc, const char* const* argv) const {
   for (const auto& c : components_)
     if (c.is_driver() && plan->components.count(c.name()) > 0) {
       const auto& where = plan->components.at(c.name()).nodes;
-      hosts_driver = hosts_driver || std::find(where.begin(), where.end(), node_name) != where.end();
+      hosts_driver =
+          hosts_driver || std::find(where.begin(), where.end(), node_name) != where.end();
     }
   // A serving node waits for SIGINT/SIGTERM; the mask must be set before CAF starts its threads.
   sigset_t stop_signals{};

@@ -19,8 +19,7 @@ std::string render_cleave_error(uint8_t code, caf::atom_value, const caf::messag
   return describe(caf::error{code, error_category, context});
 }
 
-const component* find_component(const std::vector<component>& components,
-                                 const std::string& name) {
+const component* find_component(const std::vector<component>& components, const std::string& name) {
   for (const auto& c : components)
     if (c.name() == name) return &c;
   return nullptr;
@@ -34,8 +33,8 @@ caf::expected<std::unique_ptr<node>> node::start(const std::vector<component>& c
   if (plan.nodes.count(node_name) == 0) {
     std::string known;
     for (const auto& kv : plan.nodes) known += (known.empty() ? "\"" : ", \"") + kv.first + "\"";
-    return make_error(errc::invalid_placement, plan.file + ": no node named \"" + node_name +
-                                                   "\" (nodes: " + known + ")");
+    return make_error(errc::invalid_placement,
+                      plan.file + ": no node named \"" + node_name + "\" (nodes: " + known + ")");
   }
   if (plan.nodes.size() > 1)
     return make_error(errc::invalid_placement,
@@ -93,7 +92,9 @@ caf::error node::run_drivers() {
       }
     });
     auto result = task->get_future();
-    std::thread{[task] { (*task)(); }}.detach();
+    std::thread{[task] {
+      (*task)();
+    }}.detach();
     if (result.wait_for(plan_.defaults.run_timeout) != std::future_status::ready) {
       auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(plan_.defaults.run_timeout);
       return make_error(errc::deadline_exceeded, d.def.name() + ": scenario still running after " +

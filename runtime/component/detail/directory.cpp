@@ -54,10 +54,12 @@ caf::timespan default_timeout(const caf::actor_system& sys) {
 caf::actor spawn_unknown_component_responder(caf::actor_system& sys) {
   return sys.spawn([](caf::event_based_actor* self) -> caf::behavior {
     // The caller names the component in the error it reports; this actor cannot know the name.
-    self->set_default_handler([](caf::scheduled_actor*, caf::message_view&) -> caf::result<caf::message> {
-      return make_error(errc::unknown_component, "no such component");
-    });
-    return {[](caf::unit_t) {}};
+    self->set_default_handler(
+        [](caf::scheduled_actor*, caf::message_view&) -> caf::result<caf::message> {
+          return make_error(errc::unknown_component, "no such component");
+        });
+    return {[](caf::unit_t) {
+    }};
   });
 }
 

@@ -34,7 +34,8 @@ TEST_F(call_test, unknown_name_fails_at_once_naming_the_component) {
   auto start = std::chrono::steady_clock::now();
   auto r = node.call("no-such-thing", echo{"x"});
   ASSERT_FALSE(r);
-  EXPECT_TRUE(cleave::is(r.error(), cleave::errc::unknown_component)) << cleave::describe(r.error());
+  EXPECT_TRUE(cleave::is(r.error(), cleave::errc::unknown_component))
+      << cleave::describe(r.error());
   EXPECT_EQ(cleave::what(r.error()),
             "no-such-thing.echo: no component named \"no-such-thing\" in this placement");
   EXPECT_LT(std::chrono::steady_clock::now() - start, 1s) << "must not wait for the deadline";
@@ -69,7 +70,8 @@ TEST_F(call_test, component_calls_another_component_by_name) {
 TEST_F(call_test, errors_of_inner_calls_travel_back_to_the_outer_caller) {
   auto r = node.call("relay", relay{"missing", "hop", 0});
   ASSERT_FALSE(r);
-  EXPECT_TRUE(cleave::is(r.error(), cleave::errc::unknown_component)) << cleave::describe(r.error());
+  EXPECT_TRUE(cleave::is(r.error(), cleave::errc::unknown_component))
+      << cleave::describe(r.error());
 }
 
 TEST_F(call_test, handler_error_reaches_the_caller) {
@@ -92,7 +94,8 @@ TEST_F(call_test, call_past_its_deadline_fails_naming_component_and_operation) {
   auto r = node.call("silent", never_answer{}, 50ms);
   auto elapsed = std::chrono::steady_clock::now() - start;
   ASSERT_FALSE(r);
-  EXPECT_TRUE(cleave::is(r.error(), cleave::errc::deadline_exceeded)) << cleave::describe(r.error());
+  EXPECT_TRUE(cleave::is(r.error(), cleave::errc::deadline_exceeded))
+      << cleave::describe(r.error());
   EXPECT_EQ(cleave::what(r.error()), "silent.never_answer: no reply within the deadline of 50 ms");
   EXPECT_GE(elapsed, 50ms);
   EXPECT_LT(elapsed, 1500ms) << "the per-call deadline, not the 2 s default, must apply";

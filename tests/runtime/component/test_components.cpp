@@ -50,8 +50,9 @@ caf::behavior forwarder_impl(caf::event_based_actor* self, const cleave::compone
 }
 
 caf::behavior answerer_impl(caf::event_based_actor*, const cleave::component_context& ctx) {
-  return cleave::handlers(
-      [by = ctx.name()](const answer_for& msg) { msg.reply.deliver(echoed{msg.text, by}); });
+  return cleave::handlers([by = ctx.name()](const answer_for& msg) {
+    msg.reply.deliver(echoed{msg.text, by});
+  });
 }
 
 caf::behavior relay_impl(caf::event_based_actor* self, const cleave::component_context&) {
@@ -60,8 +61,11 @@ caf::behavior relay_impl(caf::event_based_actor* self, const cleave::component_c
     std::optional<caf::timespan> timeout;
     if (req.timeout_ms > 0) timeout = std::chrono::milliseconds(req.timeout_ms);
     cleave::call(self, req.target, echo{req.text}, timeout)
-        .then([reply](const echoed& e) { reply.deliver(echoed{e.text, "relay<-" + e.by}); },
-              [reply](const caf::error& err) { reply.deliver(err); });
+        .then(
+            [reply](const echoed& e) {
+              reply.deliver(echoed{e.text, "relay<-" + e.by});
+            },
+            [reply](const caf::error& err) { reply.deliver(err); });
     return reply;
   });
 }

@@ -1,7 +1,7 @@
 #include "runtime/core/error.hpp"
 
-#include <caf/sec.hpp>
 #include <gtest/gtest.h>
+#include <caf/sec.hpp>
 
 namespace {
 

@@ -66,7 +66,8 @@ TEST(json, map_value_type_error_names_the_key) {
   auto r = cleave::from_json_text<shape>(
       R"({"name":"n","corners":[],"tags":{"k":true},"weights":[],"scale":1,"layer":0,"visible":true})");
   ASSERT_FALSE(r);
-  EXPECT_EQ(cleave::what(r.error()), R"(field "tags.k": expected an integer, found true (boolean))");
+  EXPECT_EQ(cleave::what(r.error()),
+            R"(field "tags.k": expected an integer, found true (boolean))");
 }
 
 TEST(json, malformed_text_is_an_error) {

@@ -1,12 +1,12 @@
 // The wire side of a message declaration: CAF's binary encoding round-trips every member kind.
 #include "runtime/core/message.hpp"
 
+#include <gtest/gtest.h>
 #include <caf/actor_system.hpp>
 #include <caf/actor_system_config.hpp>
 #include <caf/binary_deserializer.hpp>
 #include <caf/binary_serializer.hpp>
 #include <caf/deep_to_string.hpp>
-#include <gtest/gtest.h>
 
 #include "tests/runtime/core/test_messages.hpp"
 
