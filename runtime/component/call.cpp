@@ -6,6 +6,10 @@
 
 namespace cleave::detail {
 
+std::string unknown_component_message(const std::string& component, const char* op) {
+  return component + "." + op + ": no component named \"" + component + "\" in this placement";
+}
+
 caf::error annotate_call_error(caf::error err, const std::string& component, const char* op,
                                caf::timespan timeout) {
   auto target = component + "." + op;
@@ -16,9 +20,10 @@ caf::error annotate_call_error(caf::error err, const std::string& component, con
   }
   if (err == caf::sec::request_receiver_down)
     return make_error(errc::unavailable, target + ": the component is down");
-  if (is(err, errc::unknown_component))
-    return make_error(errc::unknown_component,
-                      target + ": no component named \"" + component + "\" in this placement");
+  // Only the directory's fallback answers with the bare text; an unknown_component error from
+  // further down names its own missing component already and travels unchanged.
+  if (is(err, errc::unknown_component) && what(err) == unknown_component_text)
+    return make_error(errc::unknown_component, unknown_component_message(component, op));
   if (err == caf::sec::unexpected_message)
     return make_error(errc::internal, target + ": the component does not handle " + op);
   return err;

@@ -28,6 +28,7 @@
 #include <caf/timespan.hpp>
 
 #include "runtime/component/detail/directory.hpp"
+#include "runtime/core/error.hpp"
 #include "runtime/core/message.hpp"
 
 namespace cleave {
@@ -41,6 +42,9 @@ namespace detail {
 /// Turns CAF's errors for a failed call into cleave errors that name component and operation.
 caf::error annotate_call_error(caf::error err, const std::string& component, const char* op,
                                caf::timespan timeout);
+
+/// "<component>.<op>: no component named ..." for a name the placement does not have.
+std::string unknown_component_message(const std::string& component, const char* op);
 
 }  // namespace detail
 
@@ -100,11 +104,16 @@ void send(Self self, const std::string& component, Msg msg) {
 }
 
 /// Hands the request `self` is handling to `component` as `req`; that component answers the
-/// original caller, within the original caller's deadline. Return the result from the handler.
+/// original caller, within the original caller's deadline. Return the result from the handler
+/// (an unknown_component error if there is no such component).
 template <class Self, class Req>
-caf::delegated<response_t<Req>> delegate(Self self, const std::string& component, Req req) {
-  self->delegate(detail::resolve(self->system(), component), std::move(req));
-  return {};
+caf::result<response_t<Req>> delegate(Self self, const std::string& component, Req req) {
+  auto dest = detail::resolve(self->system(), component);
+  if (!detail::is_known(self->system(), component))
+    return make_error(errc::unknown_component,
+                      detail::unknown_component_message(component, message_name<Req>()));
+  self->delegate(dest, std::move(req));
+  return caf::delegated<response_t<Req>>{};
 }
 
 }  // namespace cleave

@@ -105,8 +105,11 @@ int app::main(int argc, const char* const* argv) const {
   if (!hosts_driver) stop_signals = block_stop_signals();
   auto n = node::start(components_, *plan, node_name);
   if (!n) {
-    std::cerr << name_ << ": " << describe(n.error()) << std::endl;
-    return is(n.error(), errc::invalid_placement) ? 2 : 1;
+    // Placement errors read the same whether the file or the node start found them.
+    bool placement_error = is(n.error(), errc::invalid_placement);
+    std::cerr << name_ << ": " << (placement_error ? what(n.error()) : describe(n.error()))
+              << std::endl;
+    return placement_error ? 2 : 1;
   }
   int exit_code = 0;
   if (hosts_driver) {

@@ -46,6 +46,11 @@ caf::actor resolve(caf::actor_system& sys, const std::string& name) {
   return rt != nullptr ? rt->components->resolve(name) : caf::actor{};
 }
 
+bool is_known(const caf::actor_system& sys, const std::string& name) {
+  auto* rt = runtime_of(sys);
+  return rt != nullptr && rt->components->contains(name);
+}
+
 caf::timespan default_timeout(const caf::actor_system& sys) {
   auto* rt = runtime_of(sys);
   return rt != nullptr ? rt->default_timeout : caf::timespan{std::chrono::seconds(2)};
@@ -56,7 +61,7 @@ caf::actor spawn_unknown_component_responder(caf::actor_system& sys) {
     // The caller names the component in the error it reports; this actor cannot know the name.
     self->set_default_handler(
         [](caf::scheduled_actor*, caf::message_view&) -> caf::result<caf::message> {
-          return make_error(errc::unknown_component, "no such component");
+          return make_error(errc::unknown_component, unknown_component_text);
         });
     return {[](caf::unit_t) {
     }};

@@ -53,6 +53,13 @@ const runtime_config* runtime_of(const caf::actor_system& sys);
 /// The handle to call component `name` through from `sys` (never invalid on a cleave node).
 caf::actor resolve(caf::actor_system& sys, const std::string& name);
 
+/// True if component `name` is reachable from `sys`.
+bool is_known(const caf::actor_system& sys, const std::string& name);
+
+/// The text of the fallback's unknown_component error (callers replace it with one naming the
+/// component).
+constexpr const char* unknown_component_text = "no such component";
+
 /// The default call deadline of `sys`.
 caf::timespan default_timeout(const caf::actor_system& sys);
 
