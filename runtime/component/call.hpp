@@ -25,9 +25,11 @@
 #include <caf/actor.hpp>
 #include <caf/delegated.hpp>
 #include <caf/error.hpp>
+#include <caf/make_message.hpp>
 #include <caf/timespan.hpp>
 
 #include "runtime/component/detail/directory.hpp"
+#include "runtime/component/detail/wire.hpp"
 #include "runtime/core/error.hpp"
 #include "runtime/core/message.hpp"
 
@@ -46,6 +48,43 @@ caf::error annotate_call_error(caf::error err, const std::string& component, con
 /// "<component>.<op>: no component named ..." for a name the placement does not have.
 std::string unknown_component_message(const std::string& component, const char* op);
 
+/// Sends request `req` to `dest`; a forwarder gets it wrapped with the absolute deadline.
+template <class Self, class Req>
+auto request_to(Self self, const directory_entry& dest, caf::timespan timeout, Req req) {
+  if (dest.forwarder)
+    return self->request(dest.handle, timeout,
+                         forward_request{std::chrono::steady_clock::now() + timeout,
+                                         caf::make_message(std::move(req))});
+  return self->request(dest.handle, timeout, std::move(req));
+}
+
+/// Adapts `on_reply` to the reply of a `Resp` request: in "serialize_local" mode the reply is
+/// copied through the wire encoding first (a failure goes to `on_error`).
+template <class Resp, class OnReply, class OnError>
+auto reply_adapter(caf::actor_system& sys, OnReply on_reply, OnError on_error) {
+  if constexpr (std::is_void_v<Resp>) {
+    (void)sys;
+    (void)on_error;
+    return [on_reply = std::move(on_reply)]() mutable {
+      on_reply();
+    };
+  } else {
+    bool copy = serializes_local(sys);
+    return [&sys, copy, on_reply = std::move(on_reply),
+            on_error = std::move(on_error)](Resp& reply) mutable {
+      if (!copy) {
+        on_reply(reply);
+        return;
+      }
+      auto copied = wire_copy(sys, std::move(reply));
+      if (copied)
+        on_reply(*copied);
+      else
+        on_error(std::move(copied.error()));
+    };
+  }
+}
+
 }  // namespace detail
 
 /// A call on its way; say what happens with the reply with `then` (event-based actors) or
@@ -59,25 +98,30 @@ class pending_call {
   /// Event-based: `on_reply(response)` or `on_error(caf::error)` runs later, exactly once.
   template <class OnReply, class OnError>
   void then(OnReply on_reply, OnError on_error) && {
-    auto dest = detail::resolve(self_->system(), component_);
-    self_->request(dest, timeout_, std::move(req_))
-        .then(std::move(on_reply),
-              [on_error = std::move(on_error), component = std::move(component_),
-               timeout = timeout_](caf::error& err) mutable {
-                on_error(detail::annotate_call_error(std::move(err), component, message_name<Req>(),
-                                                     timeout));
-              });
+    auto& sys = self_->system();
+    auto fail = [on_error = std::move(on_error), component = component_,
+                 timeout = timeout_](caf::error err) mutable {
+      on_error(
+          detail::annotate_call_error(std::move(err), component, message_name<Req>(), timeout));
+    };
+    auto dest = detail::resolve(sys, component_);
+    detail::request_to(self_, dest, timeout_, std::move(req_))
+        .then(detail::reply_adapter<response_t<Req>>(sys, std::move(on_reply), fail),
+              [fail](caf::error& err) mutable { fail(std::move(err)); });
   }
 
   /// Blocking: waits (at most until the deadline) and runs `on_reply` or `on_error`.
   template <class OnReply, class OnError>
   void receive(OnReply on_reply, OnError on_error) && {
-    auto dest = detail::resolve(self_->system(), component_);
-    self_->request(dest, timeout_, std::move(req_))
-        .receive(std::move(on_reply), [&](caf::error& err) {
-          on_error(detail::annotate_call_error(std::move(err), component_, message_name<Req>(),
-                                               timeout_));
-        });
+    auto& sys = self_->system();
+    auto fail = [&](caf::error err) {
+      on_error(
+          detail::annotate_call_error(std::move(err), component_, message_name<Req>(), timeout_));
+    };
+    auto dest = detail::resolve(sys, component_);
+    detail::request_to(self_, dest, timeout_, std::move(req_))
+        .receive(detail::reply_adapter<response_t<Req>>(sys, std::move(on_reply), fail),
+                 [&](caf::error& err) { fail(std::move(err)); });
   }
 
  private:
@@ -100,7 +144,7 @@ pending_call<Self, Req> call(Self self, std::string component, Req req,
 /// Sends one-way message `msg` to `component` (dropped if there is no such component).
 template <class Self, class Msg>
 void send(Self self, const std::string& component, Msg msg) {
-  self->send(detail::resolve(self->system(), component), std::move(msg));
+  self->send(detail::resolve(self->system(), component).handle, std::move(msg));
 }
 
 /// Hands the request `self` is handling to `component` as `req`; that component answers the
@@ -108,7 +152,7 @@ void send(Self self, const std::string& component, Msg msg) {
 /// (an unknown_component error if there is no such component).
 template <class Self, class Req>
 caf::result<response_t<Req>> delegate(Self self, const std::string& component, Req req) {
-  auto dest = detail::resolve(self->system(), component);
+  auto dest = detail::resolve(self->system(), component).handle;
   if (!detail::is_known(self->system(), component))
     return make_error(errc::unknown_component,
                       detail::unknown_component_message(component, message_name<Req>()));

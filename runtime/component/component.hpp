@@ -34,6 +34,7 @@
 #include <caf/event_based_actor.hpp>
 
 #include "runtime/component/context.hpp"
+#include "runtime/component/detail/directory.hpp"
 #include "runtime/component/detail/type_registry.hpp"
 
 namespace cleave {
@@ -62,11 +63,13 @@ class component {
     c.register_types_ = [](detail::type_registry& types) {
       (types.add<Messages>(), ...);
     };
-    c.spawn_ = [init](caf::actor_system& sys, const component_context& ctx) {
+    c.spawn_ = [init](caf::actor_system& sys, const component_context& ctx,
+                      std::shared_ptr<detail::component_stats> stats) {
       auto done = std::make_shared<std::promise<caf::error>>();
       started_component out{{}, done->get_future()};
-      out.handle = sys.spawn([init, ctx, done](self_pointer self) -> caf::behavior {
+      out.handle = sys.spawn([init, ctx, done, stats](self_pointer self) -> caf::behavior {
         try {
+          detail::init_stats_scope scope{stats};
           auto behavior = init(self, ctx);
           done->set_value(caf::none);
           return behavior;
@@ -104,9 +107,10 @@ class component {
 
   void register_types(detail::type_registry& types) const { register_types_(types); }
 
-  /// Starts an actor instance (not for drivers).
-  started_component spawn(caf::actor_system& sys, const component_context& ctx) const {
-    return spawn_(sys, ctx);
+  /// Starts an actor instance (not for drivers) whose handlers count their calls in `stats`.
+  started_component spawn(caf::actor_system& sys, const component_context& ctx,
+                          std::shared_ptr<detail::component_stats> stats) const {
+    return spawn_(sys, ctx, std::move(stats));
   }
 
   /// Runs a driver's scenario.
@@ -117,7 +121,9 @@ class component {
 
   std::string name_;
   std::function<void(detail::type_registry&)> register_types_;
-  std::function<started_component(caf::actor_system&, const component_context&)> spawn_;
+  std::function<started_component(caf::actor_system&, const component_context&,
+                                  std::shared_ptr<detail::component_stats>)>
+      spawn_;
   driver_function run_;
 };
 

@@ -22,6 +22,7 @@
 #include <caf/expected.hpp>
 #include <caf/result.hpp>
 
+#include "runtime/component/detail/directory.hpp"
 #include "runtime/component/reply.hpp"
 #include "runtime/core/error.hpp"
 
@@ -82,7 +83,9 @@ auto guard_handler(F f, caf::detail::type_list<Args...>) {
   using answer = typename answer_type<std::decay_t<R>>::type;
   static_assert(answer_matches<answer, Args...>(),
                 "the handler's result type does not match the request's `response` type");
-  return [f = std::move(f)](Args... args) mutable -> caf::result<answer> {
+  return [f = std::move(f),
+          stats = current_init_stats()](Args... args) mutable -> caf::result<answer> {
+    if (stats) stats->calls.fetch_add(1, std::memory_order_relaxed);
     try {
       if constexpr (std::is_void_v<R>) {
         f(std::forward<Args>(args)...);

@@ -7,7 +7,11 @@
 #include <caf/send.hpp>
 
 #include "runtime/component/client.hpp"
+#include "runtime/component/detail/forwarder.hpp"
 #include "runtime/core/error.hpp"
+#include "runtime/node/detail/gatekeeper.hpp"
+#include "runtime/node/protocol.hpp"
+#include "runtime/transport/transport.hpp"
 
 namespace cleave {
 
@@ -36,40 +40,68 @@ caf::expected<std::unique_ptr<node>> node::start(const std::vector<component>& c
     return make_error(errc::invalid_placement,
                       plan.file + ": no node named \"" + node_name + "\" (nodes: " + known + ")");
   }
-  if (plan.nodes.size() > 1)
-    return make_error(errc::invalid_placement,
-                      plan.file + ": placements with more than one node are not supported yet");
   std::unique_ptr<node> self{new node};
   self->plan_ = plan;
   self->config_ = std::make_unique<detail::runtime_config>();
   auto& cfg = *self->config_;
   cfg.node_name = node_name;
   cfg.default_timeout = plan.defaults.timeout;
+  cfg.serialize_local = plan.defaults.serialize_local;
   cfg.add_error_category(error_category, render_cleave_error);
+  bool networked = plan.nodes.size() > 1;
+  if (networked) transport::configure(cfg, plan.defaults);
   // Every node knows every message type of the app, wherever the component runs.
   detail::type_registry types{cfg};
+  types.add<protocol::lookup_component>();
+  types.add<protocol::get_node_status>();
   for (const auto& c : components) c.register_types(types);
   if (types.error()) return types.error();
   self->system_ = std::make_unique<caf::actor_system>(cfg);
-  auto& sys = *self->system_;
+  if (auto err = self->start_local_components(components)) return err;
+  if (networked) {
+    self->start_forwarders();
+    if (auto err = self->listen()) return err;
+  }
+  return self;
+}
+
+caf::error node::start_local_components(const std::vector<component>& components) {
+  auto& sys = *system_;
+  auto& dir = *config_->components;
+  const auto& node_name = config_->node_name;
   auto fallback = detail::spawn_unknown_component_responder(sys);
-  cfg.components->set_fallback(fallback);
-  self->actors_.push_back(fallback);
+  dir.set_fallback(fallback);
+  actors_.push_back(fallback);
   std::vector<std::pair<std::string, std::future<caf::error>>> starting;
-  for (const auto& name : plan.components_on(node_name)) {
+  for (const auto& name : plan_.components_on(node_name)) {
     const auto* def = find_component(components, name);
     if (def == nullptr)
       return make_error(errc::invalid_placement,
-                        plan.file + ": components." + name + ": the app has no such component");
-    component_context ctx{name, node_name, plan.components.at(name).config};
+                        plan_.file + ": components." + name + ": the app has no such component");
+    component_context ctx{name, node_name, plan_.components.at(name).config};
     if (def->is_driver()) {
-      self->drivers_.push_back(driver_entry{*def, std::move(ctx)});
+      drivers_.push_back(driver_entry{*def, std::move(ctx)});
       continue;
     }
-    auto instance = def->spawn(sys, ctx);
-    self->actors_.push_back(instance.handle);
+    detail::directory_entry entry;
+    entry.stats = std::make_shared<detail::component_stats>();
+    auto instance = def->spawn(sys, ctx, entry.stats);
+    actors_.push_back(instance.handle);
     starting.emplace_back(name, std::move(instance.started));
-    cfg.components->add(name, std::move(instance.handle));
+    entry.local = instance.handle;
+    entry.handle = instance.handle;
+    if (plan_.defaults.serialize_local) {
+      // Calls from this node take the wire encoding too; peers still get the instance itself.
+      detail::forwarder_target target;
+      target.component = name;
+      target.node = node_name;
+      target.local = instance.handle;
+      target.default_timeout = plan_.defaults.timeout;
+      entry.handle = detail::spawn_forwarder(sys, std::move(target));
+      entry.forwarder = true;
+      actors_.push_back(entry.handle);
+    }
+    dir.add(name, std::move(entry));
   }
   for (auto& [name, started] : starting) {
     if (started.wait_for(start_deadline) != std::future_status::ready)
@@ -77,7 +109,34 @@ caf::expected<std::unique_ptr<node>> node::start(const std::vector<component>& c
                                             std::to_string(start_deadline.count()) + " s");
     if (auto err = started.get()) return err;
   }
-  return self;
+  return caf::none;
+}
+
+void node::start_forwarders() {
+  auto& dir = *config_->components;
+  for (const auto& [name, spec] : plan_.components) {
+    if (dir.contains(name) || spec.nodes.empty()) continue;
+    // Replicas elsewhere: the first one listed (balancing over replicas is not built yet).
+    const auto& home = plan_.nodes.at(spec.nodes.front());
+    detail::forwarder_target target{name,      home.name, home.host,
+                                    home.port, nullptr,   plan_.defaults.timeout};
+    detail::directory_entry entry;
+    entry.handle = detail::spawn_forwarder(*system_, std::move(target));
+    entry.forwarder = true;
+    actors_.push_back(entry.handle);
+    dir.add(name, std::move(entry));
+  }
+}
+
+caf::error node::listen() {
+  const auto& me = plan_.nodes.at(config_->node_name);
+  auto gatekeeper = detail::spawn_gatekeeper(
+      *system_, config_->components,
+      detail::gatekeeper_info{plan_.app, me.name, std::chrono::steady_clock::now()});
+  actors_.push_back(gatekeeper);
+  auto port = transport::listen(*system_, gatekeeper, me.host, me.port);
+  if (!port) return std::move(port.error());
+  return caf::none;
 }
 
 caf::error node::run_drivers() {

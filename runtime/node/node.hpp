@@ -56,6 +56,14 @@ class node {
  private:
   node() = default;
 
+  caf::error start_local_components(const std::vector<component>& components);
+
+  /// Puts a forwarder in front of every component placed on another node.
+  void start_forwarders();
+
+  /// Opens this node's address to peers.
+  caf::error listen();
+
   struct driver_entry {
     component def;
     component_context context;

@@ -1,5 +1,6 @@
 #include "runtime/component/detail/directory.hpp"
 
+#include <algorithm>
 #include <mutex>
 
 #include <caf/event_based_actor.hpp>
@@ -10,20 +11,47 @@
 
 namespace cleave::detail {
 
-void directory::add(const std::string& name, caf::actor handle) {
+namespace {
+
+thread_local std::shared_ptr<component_stats> init_stats;
+
+}  // namespace
+
+void directory::add(const std::string& name, directory_entry entry) {
   std::unique_lock<std::shared_mutex> guard{mutex_};
-  entries_[name] = std::move(handle);
+  entries_[name] = std::move(entry);
 }
 
-caf::actor directory::resolve(const std::string& name) const {
+directory_entry directory::resolve(const std::string& name) const {
   std::shared_lock<std::shared_mutex> guard{mutex_};
   auto i = entries_.find(name);
-  return i != entries_.end() ? i->second : fallback_;
+  if (i != entries_.end()) return i->second;
+  directory_entry out;
+  out.handle = fallback_;
+  return out;
 }
 
 bool directory::contains(const std::string& name) const {
   std::shared_lock<std::shared_mutex> guard{mutex_};
   return entries_.count(name) > 0;
+}
+
+caf::actor directory::local(const std::string& name) const {
+  std::shared_lock<std::shared_mutex> guard{mutex_};
+  auto i = entries_.find(name);
+  return i != entries_.end() ? i->second.local : caf::actor{};
+}
+
+std::vector<std::pair<std::string, std::shared_ptr<component_stats>>> directory::local_stats()
+    const {
+  std::vector<std::pair<std::string, std::shared_ptr<component_stats>>> out;
+  {
+    std::shared_lock<std::shared_mutex> guard{mutex_};
+    for (const auto& kv : entries_)
+      if (kv.second.local) out.emplace_back(kv.first, kv.second.stats);
+  }
+  std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  return out;
 }
 
 void directory::set_fallback(caf::actor handle) {
@@ -41,14 +69,19 @@ const runtime_config* runtime_of(const caf::actor_system& sys) {
   return dynamic_cast<const runtime_config*>(&sys.config());
 }
 
-caf::actor resolve(caf::actor_system& sys, const std::string& name) {
+directory_entry resolve(caf::actor_system& sys, const std::string& name) {
   auto* rt = runtime_of(sys);
-  return rt != nullptr ? rt->components->resolve(name) : caf::actor{};
+  return rt != nullptr ? rt->components->resolve(name) : directory_entry{};
 }
 
 bool is_known(const caf::actor_system& sys, const std::string& name) {
   auto* rt = runtime_of(sys);
   return rt != nullptr && rt->components->contains(name);
+}
+
+bool serializes_local(const caf::actor_system& sys) {
+  auto* rt = runtime_of(sys);
+  return rt != nullptr && rt->serialize_local;
 }
 
 caf::timespan default_timeout(const caf::actor_system& sys) {
@@ -66,6 +99,19 @@ caf::actor spawn_unknown_component_responder(caf::actor_system& sys) {
     return {[](caf::unit_t) {
     }};
   });
+}
+
+std::shared_ptr<component_stats> current_init_stats() {
+  return init_stats;
+}
+
+init_stats_scope::init_stats_scope(std::shared_ptr<component_stats> stats)
+    : previous_(std::move(init_stats)) {
+  init_stats = std::move(stats);
+}
+
+init_stats_scope::~init_stats_scope() {
+  init_stats = std::move(previous_);
 }
 
 }  // namespace cleave::detail

@@ -1,29 +1,58 @@
-// How a node finds a component by name: the table of this node's components and the fallback
-// that answers calls to names the placement does not have.
+// How a node finds a component by name: the table of the components reachable from this node
+// (its own, and forwarders to the ones placed elsewhere) and the fallback that answers calls to
+// names the placement does not have.
 #pragma once
 
+#include <atomic>
+#include <chrono>
 #include <memory>
 #include <shared_mutex>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 #include <caf/actor.hpp>
 #include <caf/actor_system.hpp>
 #include <caf/actor_system_config.hpp>
+#include <caf/allowed_unsafe_message_type.hpp>
+#include <caf/message.hpp>
 #include <caf/timespan.hpp>
 
 namespace cleave::detail {
 
-/// Name -> handle. Written while a node starts, read by every call.
+/// Counters of one component instance on this node.
+struct component_stats {
+  std::atomic<uint64_t> calls{0};
+};
+
+/// What a name resolves to.
+struct directory_entry {
+  /// What callers send to: the component itself, or a forwarder in front of it.
+  caf::actor handle;
+  /// True if `handle` is a forwarder, which takes requests wrapped in `forward_request`.
+  bool forwarder = false;
+  /// The component instance on this node (null if it runs elsewhere).
+  caf::actor local;
+  /// Its counters (null if it runs elsewhere).
+  std::shared_ptr<component_stats> stats;
+};
+
+/// Name -> entry. Written while a node starts, read by every call.
 class directory {
  public:
-  void add(const std::string& name, caf::actor handle);
+  void add(const std::string& name, directory_entry entry);
 
-  /// The handle registered under `name`, else the fallback (which answers unknown_component).
-  caf::actor resolve(const std::string& name) const;
+  /// The entry registered under `name`, else one for the fallback (answers unknown_component).
+  directory_entry resolve(const std::string& name) const;
 
   /// True if `name` is registered.
   bool contains(const std::string& name) const;
+
+  /// The instance of `name` running on this node, or null.
+  caf::actor local(const std::string& name) const;
+
+  /// (name, stats) of every component running on this node, sorted by name.
+  std::vector<std::pair<std::string, std::shared_ptr<component_stats>>> local_stats() const;
 
   void set_fallback(caf::actor handle);
 
@@ -32,7 +61,7 @@ class directory {
 
  private:
   mutable std::shared_mutex mutex_;
-  std::unordered_map<std::string, caf::actor> entries_;
+  std::unordered_map<std::string, directory_entry> entries_;
   caf::actor fallback_;
 };
 
@@ -45,13 +74,22 @@ class runtime_config : public caf::actor_system_config {
   caf::timespan default_timeout{std::chrono::seconds(2)};
   /// Components reachable from this node.
   std::shared_ptr<directory> components = std::make_shared<directory>();
+  /// "defaults.serialize_local": replies to calls are copied through the wire encoding.
+  bool serialize_local = false;
+};
+
+/// A request on its way to a forwarder, with the caller's deadline (forwarders cannot see the
+/// timeout of the request that carries it). Never leaves its process.
+struct forward_request {
+  std::chrono::steady_clock::time_point deadline;
+  caf::message content;
 };
 
 /// The runtime config of `sys`, or null if `sys` was not started by a cleave node.
 const runtime_config* runtime_of(const caf::actor_system& sys);
 
-/// The handle to call component `name` through from `sys` (never invalid on a cleave node).
-caf::actor resolve(caf::actor_system& sys, const std::string& name);
+/// What to call component `name` through from `sys` (a valid handle on a cleave node).
+directory_entry resolve(caf::actor_system& sys, const std::string& name);
 
 /// True if component `name` is reachable from `sys`.
 bool is_known(const caf::actor_system& sys, const std::string& name);
@@ -60,10 +98,32 @@ bool is_known(const caf::actor_system& sys, const std::string& name);
 /// component).
 constexpr const char* unknown_component_text = "no such component";
 
+/// True if calls on `sys` copy replies through the wire encoding ("defaults.serialize_local").
+bool serializes_local(const caf::actor_system& sys);
+
 /// The default call deadline of `sys`.
 caf::timespan default_timeout(const caf::actor_system& sys);
 
 /// Spawns the actor that answers every request with errc::unknown_component.
 caf::actor spawn_unknown_component_responder(caf::actor_system& sys);
 
+/// The counters that `cleave::handlers` called on this thread attach to (set while a component's
+/// init function runs, so that handlers need no argument for it).
+std::shared_ptr<component_stats> current_init_stats();
+
+/// Sets current_init_stats() for its lifetime.
+class init_stats_scope {
+ public:
+  explicit init_stats_scope(std::shared_ptr<component_stats> stats);
+  ~init_stats_scope();
+  init_stats_scope(const init_stats_scope&) = delete;
+  init_stats_scope& operator=(const init_stats_scope&) = delete;
+
+ private:
+  std::shared_ptr<component_stats> previous_;
+};
+
 }  // namespace cleave::detail
+
+// Stays in its process: never serialized, so CAF needs no inspect for it.
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(cleave::detail::forward_request)

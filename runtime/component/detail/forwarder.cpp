@@ -1,0 +1,276 @@
+#include "runtime/component/detail/forwarder.hpp"
+
+#include <algorithm>
+#include <deque>
+#include <unordered_map>
+#include <vector>
+
+#include <caf/event_based_actor.hpp>
+#include <caf/mailbox_element.hpp>
+#include <caf/message_view.hpp>
+#include <caf/node_id.hpp>
+#include <caf/result.hpp>
+#include <caf/sec.hpp>
+#include <caf/stateful_actor.hpp>
+#include <caf/system_messages.hpp>
+
+#include "runtime/component/detail/directory.hpp"
+#include "runtime/component/detail/wire.hpp"
+#include "runtime/component/reply.hpp"
+#include "runtime/core/error.hpp"
+#include "runtime/core/message.hpp"
+#include "runtime/node/protocol.hpp"
+#include "runtime/transport/transport.hpp"
+
+namespace cleave::detail {
+
+namespace {
+
+using clock = std::chrono::steady_clock;
+
+constexpr auto connect_timeout = std::chrono::seconds(1);
+constexpr auto first_backoff = std::chrono::milliseconds(10);
+constexpr auto max_backoff = std::chrono::milliseconds(500);
+
+/// Where a reply goes (a response promise, copyable).
+struct reply_target {
+  caf::strong_actor_ptr to;
+  uint64_t request_id = 0;
+  std::vector<caf::strong_actor_ptr> stages;
+
+  void deliver(caf::message msg) const { deliver_reply(to, request_id, stages, std::move(msg)); }
+
+  /// Hands the request on to `dest`, which then answers the caller directly.
+  void forward(const caf::actor& dest, caf::message msg, caf::execution_unit* ctx) const {
+    dest->enqueue(
+        caf::make_mailbox_element(to, caf::message_id{request_id}, stages, std::move(msg)), ctx);
+  }
+  void fail(caf::error err) const { deliver(caf::make_message(std::move(err))); }
+};
+
+struct waiting_call {
+  uint64_t id = 0;
+  bool is_request = false;
+  reply_target reply;
+  caf::message content;
+  clock::time_point deadline;
+};
+
+struct in_flight_call {
+  reply_target reply;
+  clock::time_point deadline;
+};
+
+struct retry_connect {};
+CLEAVE_MESSAGE(retry_connect)
+
+struct forget_in_flight {
+  uint64_t id = 0;
+};
+CLEAVE_MESSAGE(forget_in_flight, id)
+
+struct expire_waiting {
+  uint64_t id = 0;
+};
+CLEAVE_MESSAGE(expire_waiting, id)
+
+struct forwarder_state {
+  forwarder_target target;
+  caf::actor remote;
+  bool connecting = false;
+  caf::timespan backoff = first_backoff;
+  caf::error last_error;
+  std::deque<waiting_call> waiting;
+  std::unordered_map<uint64_t, in_flight_call> in_flight;
+  uint64_t next_id = 1;
+  static inline const char* name = "cleave.forwarder";
+};
+
+using forwarder_actor = caf::stateful_actor<forwarder_state>;
+
+/// Margin by which a waiting call is failed before the caller's own timeout fires, so that the
+/// caller sees `unavailable` (the cause), not the bare deadline.
+caf::timespan expiry_margin(caf::timespan budget) {
+  return std::clamp<caf::timespan>(budget / 20, std::chrono::milliseconds(1),
+                                   std::chrono::milliseconds(50));
+}
+
+std::string where(const forwarder_target& t) {
+  return t.component + " on node \"" + t.node + "\" (" + t.host + ":" + std::to_string(t.port) +
+         ")";
+}
+
+class forwarder {
+ public:
+  explicit forwarder(forwarder_actor* self) : self_(self), st_(self->state) {}
+
+  /// Takes the reply handle of the message being handled (if it is a request).
+  reply_target take_reply() {
+    auto promise = self_->make_response_promise();
+    return {promise.source(), promise.id().integer_value(), promise.stages()};
+  }
+
+  void submit(bool is_request, caf::message content, clock::time_point deadline) {
+    waiting_call call{st_.next_id++, is_request, is_request ? take_reply() : reply_target{},
+                      std::move(content), deadline};
+    if (st_.remote) {
+      dispatch(std::move(call));
+      return;
+    }
+    auto id = call.id;
+    auto wait = deadline - clock::now();
+    st_.waiting.push_back(std::move(call));
+    self_->delayed_send(self_, std::max<caf::timespan>(wait - expiry_margin(wait), {}),
+                        expire_waiting{id});
+    connect();
+  }
+
+  void dispatch(waiting_call call) {
+    if (st_.target.local) {
+      auto copy = wire_round_trip(self_->system(), std::move(call.content));
+      if (!copy) {
+        call.reply.fail(copy.error());
+        return;
+      }
+      call.content = std::move(*copy);
+    }
+    if (!call.is_request) {
+      self_->send(st_.remote, std::move(call.content));
+      return;
+    }
+    if (call.deadline <= clock::now()) {
+      call.reply.fail(caf::sec::request_timeout);
+      return;
+    }
+    // The component answers the caller directly (as with CAF's delegate); the forwarder keeps the
+    // reply handle until the deadline only to fail the call at once if the connection is lost.
+    call.reply.forward(st_.remote, std::move(call.content), self_->context());
+    if (st_.target.local) return;
+    auto id = call.id;
+    auto deadline = call.deadline;
+    st_.in_flight.emplace(id, in_flight_call{std::move(call.reply), deadline});
+    self_->delayed_send(self_, deadline - clock::now(), forget_in_flight{id});
+  }
+
+  void forget(uint64_t id) { st_.in_flight.erase(id); }
+
+  void connect() {
+    if (st_.connecting || st_.remote || st_.waiting.empty()) return;
+    st_.connecting = true;
+    auto* self = self_;
+    transport::connect(self_, st_.target.host, st_.target.port, connect_timeout)
+        .then(
+            [self](const caf::node_id&, caf::strong_actor_ptr& gatekeeper,
+                   const std::set<std::string>&) {
+              forwarder f{self};
+              f.look_up(caf::actor_cast<caf::actor>(gatekeeper));
+            },
+            [self](caf::error& err) {
+              forwarder f{self};
+              f.connect_failed("cannot connect: " + describe(err));
+            });
+  }
+
+  void look_up(caf::actor gatekeeper) {
+    if (!gatekeeper) {
+      connect_failed("no cleave node listens there");
+      return;
+    }
+    auto* self = self_;
+    self_->request(gatekeeper, connect_timeout, protocol::lookup_component{st_.target.component})
+        .then(
+            [self](caf::actor& handle) {
+              forwarder f{self};
+              f.connected(std::move(handle));
+            },
+            [self](caf::error& err) {
+              forwarder f{self};
+              f.connect_failed("lookup failed: " + describe(err));
+            });
+  }
+
+  void connected(caf::actor handle) {
+    st_.connecting = false;
+    st_.backoff = first_backoff;
+    st_.last_error = caf::none;
+    st_.remote = std::move(handle);
+    self_->monitor(st_.remote);
+    auto now = clock::now();
+    auto waiting = std::move(st_.waiting);
+    st_.waiting.clear();
+    for (auto& call : waiting) {
+      if (call.deadline <= now)
+        call.reply.fail(unavailable("not reachable before the deadline"));
+      else
+        dispatch(std::move(call));
+    }
+  }
+
+  void connect_failed(std::string why) {
+    st_.connecting = false;
+    st_.last_error = unavailable(std::move(why));
+    if (st_.waiting.empty()) return;
+    self_->delayed_send(self_, st_.backoff, retry_connect{});
+    st_.backoff = std::min<caf::timespan>(st_.backoff * 2, max_backoff);
+  }
+
+  void expire(uint64_t id) {
+    auto i = std::find_if(st_.waiting.begin(), st_.waiting.end(),
+                          [id](const waiting_call& c) { return c.id == id; });
+    if (i == st_.waiting.end()) return;
+    auto err = st_.last_error ? st_.last_error : unavailable("not connected yet");
+    i->reply.fail(std::move(err));
+    st_.waiting.erase(i);
+  }
+
+  void lost(const caf::down_msg& dm) {
+    if (!st_.remote || dm.source != st_.remote.address()) return;
+    st_.remote = nullptr;
+    auto err = unavailable("connection lost (" + caf::to_string(dm.reason) + ")");
+    for (auto& kv : st_.in_flight) kv.second.reply.fail(err);
+    st_.in_flight.clear();
+    st_.last_error = err;
+    connect();
+  }
+
+  caf::error unavailable(std::string why) const {
+    return make_error(errc::unavailable, where(st_.target) + ": " + why);
+  }
+
+ private:
+  forwarder_actor* self_;
+  forwarder_state& st_;
+};
+
+caf::behavior forwarder_impl(forwarder_actor* self, forwarder_target target) {
+  self->state.target = std::move(target);
+  if (self->state.target.local) {
+    self->state.remote = self->state.target.local;
+    self->monitor(self->state.remote);
+  }
+  self->set_down_handler([self](caf::down_msg& dm) { forwarder{self}.lost(dm); });
+  self->set_default_handler(
+      [self](caf::scheduled_actor*, caf::message_view& xs) -> caf::result<caf::message> {
+        bool is_request = self->current_mailbox_element()->mid.is_request();
+        forwarder{self}.submit(is_request, xs.move_content_to_message(),
+                               clock::now() + self->state.target.default_timeout);
+        return caf::delegated<caf::message>{};
+      });
+  return {
+      [self](forward_request& req) -> caf::delegated<caf::message> {
+        forwarder{self}.submit(true, std::move(req.content), req.deadline);
+        return {};
+      },
+      [self](retry_connect) { forwarder{self}.connect(); },
+      [self](expire_waiting msg) { forwarder{self}.expire(msg.id); },
+      [self](forget_in_flight msg) { forwarder{self}.forget(msg.id); },
+  };
+}
+
+}  // namespace
+
+caf::actor spawn_forwarder(caf::actor_system& sys, forwarder_target target) {
+  return sys.spawn(forwarder_impl, std::move(target));
+}
+
+}  // namespace cleave::detail

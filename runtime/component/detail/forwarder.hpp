@@ -1,0 +1,40 @@
+// Forwarders: the local stand-in for a component that callers must not reach directly.
+//
+// Remote mode: the component runs on another node. The forwarder connects to that node (bounded,
+// with backoff, only while calls wait), looks the component up at the node's gatekeeper, monitors
+// it and forwards calls. Calls wait for a connection until their deadline and then fail with
+// `unavailable` naming component and node. When the connection is lost every call in flight fails
+// at once with `unavailable` (CAF 0.17 would let them run into their timeouts), and the next call
+// connects and looks the component up again: a restarted node is a new CAF node, so old handles
+// would stay dead for ever.
+//
+// Serializing mode ("defaults.serialize_local"): the component runs here, but every message and
+// every reply is encoded to CAF's wire format and decoded again on the way, as a network would.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+
+#include <caf/actor.hpp>
+#include <caf/actor_system.hpp>
+#include <caf/timespan.hpp>
+
+namespace cleave::detail {
+
+struct forwarder_target {
+  /// Component name.
+  std::string component;
+  /// Node it runs on, and that node's address (remote mode).
+  std::string node;
+  std::string host;
+  uint16_t port = 0;
+  /// The instance to call in serializing mode (null in remote mode).
+  caf::actor local;
+  /// Deadline of requests that come without one (delegated requests, plain CAF requests).
+  caf::timespan default_timeout{std::chrono::seconds(2)};
+};
+
+caf::actor spawn_forwarder(caf::actor_system& sys, forwarder_target target);
+
+}  // namespace cleave::detail
