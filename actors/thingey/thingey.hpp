@@ -3,6 +3,7 @@
 //   thingey-repo   the repository API callers use: create, get, list, delete; checks the input,
 //                  keeps the records in the store
 //   thingey-store  an in-memory map of records
+//   thingey-audit  a trail of the changes the repository made (told one-way, never waited for)
 //
 // The boundary between the two is a named call, so the store can run on another node by
 // placement alone.
@@ -82,6 +83,26 @@ struct store_erase {
 };
 CLEAVE_MESSAGE(store_erase, id)
 
+// -- audit API ---------------------------------------------------------------------------------
+
+/// One-way: the repository changed a record ("created" or "deleted").
+struct audit_event {
+  std::string op;
+  std::string id;
+};
+CLEAVE_MESSAGE(audit_event, op, id)
+
+struct audit_trail {
+  std::vector<audit_event> events;
+};
+CLEAVE_MESSAGE(audit_trail, events)
+
+/// The events recorded so far, oldest first.
+struct get_audit_trail {
+  using response = audit_trail;
+};
+CLEAVE_MESSAGE(get_audit_trail)
+
 /// The store's "config" in the placement.
 struct store_config {
   /// Most records the store keeps; inserts beyond fail with invalid_argument. Default 10000.
@@ -94,5 +115,8 @@ cleave::component store_component();
 
 /// "thingey-repo".
 cleave::component repo_component();
+
+/// "thingey-audit".
+cleave::component audit_component();
 
 }  // namespace thingey

@@ -13,14 +13,24 @@ namespace {
 
 constexpr const char* store_name = "thingey-store";
 
-/// Takes over the current request and answers it with what the store answers to `req`.
+constexpr const char* audit_name = "thingey-audit";
+
+/// Takes over the current request and answers it with what the store answers to `req`; a
+/// successful change is told to the audit trail (`audit_op`, if not empty).
 template <class Request>
 cleave::reply_handle<cleave::response_t<Request>> ask_store(caf::event_based_actor* self,
-                                                            Request req) {
+                                                            Request req,
+                                                            std::string audit_op = {}) {
   auto reply = cleave::reply_later<cleave::response_t<Request>>(self);
   cleave::call(self, store_name, std::move(req))
-      .then([reply](cleave::response_t<Request>& x) { reply.deliver(std::move(x)); },
-            [reply](const caf::error& err) { reply.deliver(err); });
+      .then(
+          [self, reply, audit_op](cleave::response_t<Request>& x) {
+            if constexpr (std::is_same_v<cleave::response_t<Request>, thingey>) {
+              if (!audit_op.empty()) cleave::send(self, audit_name, audit_event{audit_op, x.id});
+            }
+            reply.deliver(std::move(x));
+          },
+          [reply](const caf::error& err) { reply.deliver(err); });
   return reply;
 }
 
@@ -32,7 +42,7 @@ caf::behavior repo(caf::event_based_actor* self, const cleave::component_context
   return cleave::handlers(
       [=](const create_thingey& req) -> caf::result<thingey> {
         if (req.item.id.empty()) return invalid_id();
-        return ask_store(self, store_insert{req.item});
+        return ask_store(self, store_insert{req.item}, "created");
       },
       // The store answers the caller directly: nothing to add on the way back.
       [=](const get_thingey& req) -> caf::result<thingey> {
@@ -42,7 +52,7 @@ caf::behavior repo(caf::event_based_actor* self, const cleave::component_context
       [=](const list_thingeys&) { return ask_store(self, store_list{}); },
       [=](const delete_thingey& req) -> caf::result<thingey> {
         if (req.id.empty()) return invalid_id();
-        return ask_store(self, store_erase{req.id});
+        return ask_store(self, store_erase{req.id}, "deleted");
       });
 }
 

@@ -7,6 +7,7 @@ int main(int argc, char** argv) {
   return cleave::app{"banano"}
       .add(thingey::store_component())
       .add(thingey::repo_component())
+      .add(thingey::audit_component())
       .add(banano::driver_component())
       .main(argc, argv);
 }

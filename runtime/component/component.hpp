@@ -68,6 +68,11 @@ class component {
       auto done = std::make_shared<std::promise<caf::error>>();
       started_component out{{}, done->get_future()};
       out.handle = sys.spawn([init, ctx, done, stats](self_pointer self) -> caf::behavior {
+        // CAF 0.17 terminates an actor that receives an error it did not ask for (e.g. a peer's
+        // answer to a one-way message); a component logs it and lives on.
+        self->set_error_handler([self, name = ctx.name(), node = ctx.node()](caf::error& err) {
+          detail::log_stray_error(node, name, err);
+        });
         try {
           detail::init_stats_scope scope{stats};
           auto behavior = init(self, ctx);

@@ -9,6 +9,7 @@
 #include "runtime/component/client.hpp"
 #include "runtime/component/detail/forwarder.hpp"
 #include "runtime/core/error.hpp"
+#include "runtime/core/log.hpp"
 #include "runtime/node/detail/gatekeeper.hpp"
 #include "runtime/node/protocol.hpp"
 #include "runtime/transport/transport.hpp"
@@ -136,6 +137,10 @@ caf::error node::listen() {
   actors_.push_back(gatekeeper);
   auto port = transport::listen(*system_, gatekeeper, me.host, me.port);
   if (!port) return std::move(port.error());
+  boost::json::array hosted;
+  for (const auto& name : plan_.components_on(me.name)) hosted.emplace_back(name);
+  log("info", me.name, "listening",
+      {{"address", me.host + ":" + std::to_string(*port)}, {"components", std::move(hosted)}});
   return caf::none;
 }
 

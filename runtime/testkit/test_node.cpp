@@ -6,6 +6,13 @@ namespace cleave {
 
 namespace {
 
+std::unique_ptr<node> start_or_throw(const std::vector<component>& components,
+                                     const placement& plan, const std::string& node_name) {
+  auto n = node::start(components, plan, node_name);
+  if (!n) throw std::runtime_error("test_node: " + describe(n.error()));
+  return std::move(*n);
+}
+
 std::unique_ptr<node> start_test_node(const std::vector<component>& components,
                                       const test_options& options) {
   placement plan;
@@ -22,14 +29,16 @@ std::unique_ptr<node> start_test_node(const std::vector<component>& components,
       spec.config = i->second;
     plan.components[c.name()] = std::move(spec);
   }
-  auto n = node::start(components, plan, "test");
-  if (!n) throw std::runtime_error("test_node: " + describe(n.error()));
-  return std::move(*n);
+  return start_or_throw(components, plan, "test");
 }
 
 }  // namespace
 
 test_node::test_node(std::vector<component> components, test_options options)
     : node_(start_test_node(components, options)), client_(node_->system()) {}
+
+test_node::test_node(const std::vector<component>& components, const placement& plan,
+                     const std::string& node_name)
+    : node_(start_or_throw(components, plan, node_name)), client_(node_->system()) {}
 
 }  // namespace cleave

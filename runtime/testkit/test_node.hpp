@@ -36,6 +36,11 @@ class test_node {
   /// Starts `components` in-process; throws std::runtime_error if they cannot start.
   explicit test_node(std::vector<component> components, test_options options = {});
 
+  /// Runs node `node_name` of `plan` in-process, e.g. as the caller in a cluster whose other nodes
+  /// run as processes; throws std::runtime_error if it cannot start.
+  test_node(const std::vector<component>& components, const placement& plan,
+            const std::string& node_name);
+
   /// Calls component `name` and waits for the reply (or the deadline).
   template <class Req>
   caf::expected<response_t<Req>> call(std::string name, Req req,

@@ -132,6 +132,7 @@ INSTANTIATE_TEST_SUITE_P(
   "components": {
     "banano-driver": { "node": "main" },
     "thingey-repo":  { "node": "main" },
+    "thingey-audit": { "node": "main" },
     "thingey-store": { "node": "nowhere" }
   }
 })",
@@ -142,23 +143,26 @@ INSTANTIATE_TEST_SUITE_P(
   "nodes": { "main": {} },
   "components": {
     "banano-driver": { "node": "main" },
+    "thingey-audit": { "node": "main" },
     "thingey-store": { "node": "main" }
   }
 })",
                       ": components: component \"thingey-repo\" is placed nowhere: add "
                       "\"thingey-repo\": {\"node\": \"...\"}"},
-        bad_placement{"component_the_app_does_not_have", R"({
+        bad_placement{
+            "component_the_app_does_not_have", R"({
   "app": "banano",
   "nodes": { "main": {} },
   "components": {
     "banano-driver": { "node": "main" },
     "thingey-repo":  { "node": "main" },
+    "thingey-audit": { "node": "main" },
     "thingey-stor":  { "node": "main" }
   }
 })",
-                      ": components.thingey-stor: app \"banano\" has no component \"thingey-stor\" "
-                      "(it has: banano-driver, thingey-repo, thingey-store); did you mean "
-                      "\"thingey-store\"?"},
+            ": components.thingey-stor: app \"banano\" has no component \"thingey-stor\" "
+            "(it has: banano-driver, thingey-audit, thingey-repo, thingey-store); did you mean "
+            "\"thingey-store\"?"},
         bad_placement{"duplicate_host_and_port", R"({
   "app": "banano",
   "nodes": {
@@ -168,6 +172,7 @@ INSTANTIATE_TEST_SUITE_P(
   "components": {
     "banano-driver": { "node": "main" },
     "thingey-repo":  { "node": "main" },
+    "thingey-audit": { "node": "main" },
     "thingey-store": { "node": "main" }
   }
 })",
@@ -180,6 +185,7 @@ INSTANTIATE_TEST_SUITE_P(
   "components": {
     "banano-driver": { "node": "main" },
     "thingey-repo":  { "node": "main" },
+    "thingey-audit": { "node": "main" },
     "thingey-store": { "node": "main" }
   }
 })",
@@ -191,6 +197,7 @@ INSTANTIATE_TEST_SUITE_P(
   "components": {
     "banano-driver": { "node": "main" },
     "thingey-repo":  { "node": "main" },
+    "thingey-audit": { "node": "main" },
     "thingey-store": { "node": "main" }
   }
 })",
@@ -202,6 +209,7 @@ INSTANTIATE_TEST_SUITE_P(
   "components": {
     "banano-driver": { "node": "main" },
     "thingey-repo":  { "node": "main" },
+    "thingey-audit": { "node": "main" },
     "thingey-store": { "node": "main" }
   }
 })",
@@ -272,6 +280,7 @@ constexpr const char* env_placement = R"({
   "components": {
     "banano-driver": { "node": "${CLEAVE_IT_DRIVER_NODE:-nowhere}" },
     "thingey-repo":  { "node": "main" },
+    "thingey-audit": { "node": "main" },
     "thingey-store": { "node": "main" }
   }
 })";

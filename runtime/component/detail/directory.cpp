@@ -4,10 +4,12 @@
 #include <mutex>
 
 #include <caf/event_based_actor.hpp>
+#include <caf/mailbox_element.hpp>
 #include <caf/message_view.hpp>
 #include <caf/result.hpp>
 
 #include "runtime/core/error.hpp"
+#include "runtime/core/log.hpp"
 
 namespace cleave::detail {
 
@@ -92,13 +94,22 @@ caf::timespan default_timeout(const caf::actor_system& sys) {
 caf::actor spawn_unknown_component_responder(caf::actor_system& sys) {
   return sys.spawn([](caf::event_based_actor* self) -> caf::behavior {
     // The caller names the component in the error it reports; this actor cannot know the name.
+    // Answers requests only: an error sent back for a one-way message would reach the sender
+    // as an unexpected error message.
     self->set_default_handler(
-        [](caf::scheduled_actor*, caf::message_view&) -> caf::result<caf::message> {
+        [self](caf::scheduled_actor*, caf::message_view&) -> caf::result<caf::message> {
+          if (!self->current_mailbox_element()->mid.is_request())
+            return caf::delegated<caf::message>{};
           return make_error(errc::unknown_component, unknown_component_text);
         });
     return {[](caf::unit_t) {
     }};
   });
+}
+
+void log_stray_error(const std::string& node, const std::string& name, const caf::error& err) {
+  log("warning", node, "unexpected error message ignored",
+      {{"component", name}, {"error", describe(err)}});
 }
 
 std::shared_ptr<component_stats> current_init_stats() {

@@ -107,6 +107,9 @@ caf::timespan default_timeout(const caf::actor_system& sys);
 /// Spawns the actor that answers every request with errc::unknown_component.
 caf::actor spawn_unknown_component_responder(caf::actor_system& sys);
 
+/// Logs an error message component `name` received without asking for it.
+void log_stray_error(const std::string& node, const std::string& name, const caf::error& err);
+
 /// The counters that `cleave::handlers` called on this thread attach to (set while a component's
 /// init function runs, so that handlers need no argument for it).
 std::shared_ptr<component_stats> current_init_stats();

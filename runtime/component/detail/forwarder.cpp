@@ -111,8 +111,13 @@ class forwarder {
   }
 
   void submit(bool is_request, caf::message content, clock::time_point deadline) {
-    waiting_call call{st_.next_id++, is_request, is_request ? take_reply() : reply_target{},
-                      std::move(content), deadline};
+    // A one-way message keeps its sender too, so that whatever the component sends back goes to
+    // the sender, not to the forwarder.
+    auto reply =
+        is_request
+            ? take_reply()
+            : reply_target{self_->current_sender(), caf::make_message_id().integer_value(), {}};
+    waiting_call call{st_.next_id++, is_request, std::move(reply), std::move(content), deadline};
     if (st_.remote) {
       dispatch(std::move(call));
       return;
@@ -135,7 +140,7 @@ class forwarder {
       call.content = std::move(*copy);
     }
     if (!call.is_request) {
-      self_->send(st_.remote, std::move(call.content));
+      call.reply.forward(st_.remote, std::move(call.content), self_->context());
       return;
     }
     if (call.deadline <= clock::now()) {
@@ -199,10 +204,11 @@ class forwarder {
     auto waiting = std::move(st_.waiting);
     st_.waiting.clear();
     for (auto& call : waiting) {
-      if (call.deadline <= now)
-        call.reply.fail(unavailable("not reachable before the deadline"));
-      else
+      if (call.deadline <= now) {
+        if (call.is_request) call.reply.fail(unavailable("not reachable before the deadline"));
+      } else {
         dispatch(std::move(call));
+      }
     }
   }
 
@@ -218,8 +224,9 @@ class forwarder {
     auto i = std::find_if(st_.waiting.begin(), st_.waiting.end(),
                           [id](const waiting_call& c) { return c.id == id; });
     if (i == st_.waiting.end()) return;
-    auto err = st_.last_error ? st_.last_error : unavailable("not connected yet");
-    i->reply.fail(std::move(err));
+    // A one-way message that could not be delivered is dropped, as a network would drop it.
+    if (i->is_request)
+      i->reply.fail(st_.last_error ? st_.last_error : unavailable("not connected yet"));
     st_.waiting.erase(i);
   }
 
@@ -249,6 +256,8 @@ caf::behavior forwarder_impl(forwarder_actor* self, forwarder_target target) {
     self->monitor(self->state.remote);
   }
   self->set_down_handler([self](caf::down_msg& dm) { forwarder{self}.lost(dm); });
+  // CAF 0.17 would terminate the forwarder on an error message it did not ask for.
+  self->set_error_handler([](caf::error&) {});
   self->set_default_handler(
       [self](caf::scheduled_actor*, caf::message_view& xs) -> caf::result<caf::message> {
         bool is_request = self->current_mailbox_element()->mid.is_request();
