@@ -87,6 +87,10 @@ int app::main(int argc, const char* const* argv) const {
     std::cerr << name_ << ": " << what(plan.error()) << std::endl;
     return 2;
   }
+  if (args->check) {
+    std::cout << plan_text(*plan);
+    return 0;
+  }
   auto node_name = args->node.empty() ? plan->only_node() : args->node;
   if (node_name.empty()) {
     std::cerr << name_ << ": " << plan->file

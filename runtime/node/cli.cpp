@@ -14,6 +14,10 @@ caf::expected<node_args> parse_node_args(int argc, const char* const* argv) {
       out.help = true;
       continue;
     }
+    if (arg == "--check") {
+      out.check = true;
+      continue;
+    }
     std::string_view value;
     auto eq = arg.find('=');
     std::string_view key = arg.substr(0, eq);
@@ -40,10 +44,11 @@ caf::expected<node_args> parse_node_args(int argc, const char* const* argv) {
 
 std::string node_usage(const std::string& app) {
   return "usage: " + app +
-         " --placement FILE [--node NAME] [--set PATH=VALUE]...\n"
+         " --placement FILE [--node NAME] [--set PATH=VALUE]... [--check]\n"
          "  --placement FILE   placement file (JSON) saying which node runs which component\n"
          "  --node NAME        the node to run (may be left out if the placement has one node)\n"
-         "  --set PATH=VALUE   override a placement field, e.g. --set defaults.timeout_ms=500\n";
+         "  --set PATH=VALUE   override a placement field, e.g. --set defaults.timeout_ms=500\n"
+         "  --check            validate the placement against this app, print the plan, exit\n";
 }
 
 }  // namespace cleave

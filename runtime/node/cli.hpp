@@ -17,6 +17,8 @@ struct node_args {
   std::vector<std::string> overrides;
   /// --help or -h.
   bool help = false;
+  /// --check: validate the placement against the app, print the plan, start nothing.
+  bool check = false;
 };
 
 /// Parses `argv`; an unknown or incomplete option is an errc::invalid_argument error.

@@ -98,6 +98,10 @@ struct placement_options {
   std::vector<std::string> known_components;
 };
 
+/// The plan in a few lines for people: the app, the defaults, and per node its address and the
+/// components it runs.
+std::string plan_text(const placement& plan);
+
 /// Reads, expands, overrides and validates the placement file at `path`. Errors are
 /// errc::invalid_placement whose text starts with the file (or "--set ..." for a bad override),
 /// e.g. "split.json: components.thingey-store.node: found \"nowhere\", expected one of the nodes

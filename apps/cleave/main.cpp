@@ -1,0 +1,138 @@
+// The cleave tool: check a placement, run all its nodes locally, or ask them for their status.
+//
+//   cleave check FILE [--set PATH=VALUE]...
+//   cleave up FILE [--set PATH=VALUE]... [--bin PROGRAM]
+//   cleave status FILE [--set PATH=VALUE]... [--timeout-ms N]
+#include <unistd.h>
+
+#include <cerrno>
+#include <climits>
+#include <cstring>
+#include <filesystem>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "apps/cleave/status.hpp"
+#include "apps/cleave/supervisor.hpp"
+#include "runtime/core/error.hpp"
+#include "runtime/placement/placement.hpp"
+
+namespace {
+
+constexpr const char* usage =
+    "usage: cleave check FILE [--set PATH=VALUE]...\n"
+    "       cleave up FILE [--set PATH=VALUE]... [--bin PROGRAM]\n"
+    "       cleave status FILE [--set PATH=VALUE]... [--timeout-ms N]\n"
+    "  check   validate the placement and print the plan (against the app binary, when found)\n"
+    "  up      run every node of the placement here, one process each; Ctrl-C stops them all\n"
+    "  status  ask every node whether it is reachable, what it hosts and how many calls it "
+    "served\n"
+    "  --bin PROGRAM   the app binary (default: <app> next to this cleave binary)\n";
+
+struct tool_args {
+  std::string command;
+  std::string file;
+  std::vector<std::string> overrides;
+  std::string bin;
+  long timeout_ms = 1000;
+};
+
+bool parse(int argc, char** argv, tool_args& out, std::string& error) {
+  if (argc < 3) {
+    error = "a command and a placement file are required";
+    return false;
+  }
+  out.command = argv[1];
+  out.file = argv[2];
+  for (int i = 3; i < argc; ++i) {
+    std::string arg = argv[i];
+    if ((arg == "--set" || arg == "--bin" || arg == "--timeout-ms") && i + 1 < argc) {
+      std::string value = argv[++i];
+      if (arg == "--set")
+        out.overrides.push_back(value);
+      else if (arg == "--bin")
+        out.bin = value;
+      else
+        out.timeout_ms = std::stol(value);
+    } else {
+      error = "unknown or incomplete option \"" + arg + "\"";
+      return false;
+    }
+  }
+  if (out.command != "check" && out.command != "up" && out.command != "status") {
+    error = "unknown command \"" + out.command + "\"";
+    return false;
+  }
+  return true;
+}
+
+/// The app binary: --bin, else build/bin/<app> beside this program.
+std::string app_binary(const tool_args& args, const std::string& app) {
+  if (!args.bin.empty()) return args.bin;
+  char self[PATH_MAX];
+  auto n = ::readlink("/proc/self/exe", self, sizeof(self) - 1);
+  if (n <= 0) return app;
+  self[n] = '\0';
+  return (std::filesystem::path{self}.parent_path() / app).string();
+}
+
+std::vector<std::string> with_overrides(std::vector<std::string> argv,
+                                        const std::vector<std::string>& overrides) {
+  for (const auto& o : overrides) {
+    argv.emplace_back("--set");
+    argv.push_back(o);
+  }
+  return argv;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  tool_args args;
+  std::string error;
+  if (argc >= 2 && (std::string{argv[1]} == "--help" || std::string{argv[1]} == "-h")) {
+    std::cout << usage;
+    return 0;
+  }
+  if (!parse(argc, argv, args, error)) {
+    std::cerr << "cleave: " << error << "\n" << usage;
+    return 2;
+  }
+  cleave::placement_options opts;
+  opts.overrides = args.overrides;
+  auto plan = cleave::load_placement(args.file, opts);
+  if (!plan) {
+    std::cerr << "cleave: " << cleave::what(plan.error()) << std::endl;
+    return 2;
+  }
+  auto bin = app_binary(args, plan->app);
+  bool have_bin = ::access(bin.c_str(), X_OK) == 0;
+  if (args.command == "check") {
+    if (!have_bin) {
+      std::cout << cleave::plan_text(*plan) << "(not checked against the app: " << bin
+                << " not found)\n";
+      return 0;
+    }
+    // The app knows its components: let it validate the placement against them.
+    auto cmd = with_overrides({bin, "--placement", args.file, "--check"}, args.overrides);
+    std::vector<char*> cargv;
+    for (auto& a : cmd) cargv.push_back(a.data());
+    cargv.push_back(nullptr);
+    ::execv(bin.c_str(), cargv.data());
+    std::cerr << "cleave: cannot run " << bin << ": " << std::strerror(errno) << std::endl;
+    return 1;
+  }
+  if (args.command == "status")
+    return cleave::tool::print_status(*plan, std::chrono::milliseconds(args.timeout_ms));
+  if (!have_bin) {
+    std::cerr << "cleave: cannot run app \"" << plan->app << "\": " << bin
+              << " not found or not executable (use --bin)" << std::endl;
+    return 1;
+  }
+  std::vector<cleave::tool::node_command> nodes;
+  for (const auto& [name, node] : plan->nodes)
+    nodes.push_back(
+        {name, with_overrides({bin, "--placement", args.file, "--node", name}, args.overrides)});
+  return cleave::tool::supervise(nodes, {});
+}

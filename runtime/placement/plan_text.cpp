@@ -1,0 +1,31 @@
+#include <sstream>
+
+#include "runtime/placement/placement.hpp"
+
+namespace cleave {
+
+std::string plan_text(const placement& plan) {
+  std::ostringstream out;
+  const auto& d = plan.defaults;
+  out << "app " << plan.app << " (" << plan.file << ")\n"
+      << "defaults: timeout " << d.timeout.count() << " ms, heartbeat " << d.heartbeat.count()
+      << " ms, connection timeout " << d.connection_timeout.count() << " ms, serialize_local "
+      << (d.serialize_local ? "true" : "false") << "\n";
+  size_t width = 0;
+  for (const auto& kv : plan.nodes) width = std::max(width, kv.first.size());
+  for (const auto& [name, node] : plan.nodes) {
+    std::string address = node.host + ":" + (node.port == 0 ? "-" : std::to_string(node.port));
+    out << "node " << name << std::string(width - name.size(), ' ') << "  " << address << "  ";
+    auto hosted = plan.components_on(name);
+    if (hosted.empty()) out << "(no components)";
+    for (size_t i = 0; i < hosted.size(); ++i) {
+      const auto& spec = plan.components.at(hosted[i]);
+      out << (i == 0 ? "" : ", ") << hosted[i];
+      if (spec.replicated()) out << " (replica, " << spec.balance << ")";
+    }
+    out << "\n";
+  }
+  return out.str();
+}
+
+}  // namespace cleave
