@@ -1,0 +1,162 @@
+// The cleave tool as a user runs it: check, up (a supervised local cluster) and status.
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <regex>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "tests/integration/process.hpp"
+
+namespace {
+
+using namespace std::chrono_literals;
+using cleave_test::process;
+
+const std::string bin_dir = CLEAVE_BIN_DIR;
+const std::string split = std::string{CLEAVE_SOURCE_DIR} + "/configs/banano/split.json";
+
+bool contains(const std::string& text, const std::string& part) {
+  return text.find(part) != std::string::npos;
+}
+
+/// `cleave ARGS...` run to completion (bounded).
+struct run_result {
+  int code = -1;
+  std::string out;
+  std::string err;
+};
+
+run_result cleave(std::vector<std::string> args) {
+  args.insert(args.begin(), bin_dir + "/cleave");
+  process p{args};
+  auto code = p.wait(20s);
+  return {code ? *code : -1, p.output(), p.errors()};
+}
+
+/// The split placement on free ports.
+std::vector<std::string> free_ports() {
+  return {"--set", "nodes.front.port=" + std::to_string(cleave_test::free_port()), "--set",
+          "nodes.store.port=" + std::to_string(cleave_test::free_port())};
+}
+
+std::vector<std::string> concat(std::vector<std::string> a, const std::vector<std::string>& b) {
+  a.insert(a.end(), b.begin(), b.end());
+  return a;
+}
+
+/// The pid `cleave status` reports for node `name`, or 0 if it is not reachable.
+pid_t reported_pid(const std::string& status, const std::string& name) {
+  std::smatch m;
+  std::regex re{"node " + name + " \\([^)]*\\): reachable, pid ([0-9]+)"};
+  return std::regex_search(status, m, re) ? static_cast<pid_t>(std::stol(m[1])) : 0;
+}
+
+/// Polls `cleave status` until `accept(pid of node)` holds or the deadline passes.
+template <class Accept>
+pid_t poll_pid(const std::vector<std::string>& ports, const std::string& node, Accept accept,
+               std::chrono::steady_clock::duration timeout) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  do {
+    auto status = cleave(concat({"status", split, "--timeout-ms", "300"}, ports));
+    auto pid = reported_pid(status.out, node);
+    if (accept(pid)) return pid;
+  } while (std::chrono::steady_clock::now() < deadline);
+  return 0;
+}
+
+TEST(cleave_check, prints_the_plan_validated_by_the_app) {
+  auto r = cleave({"check", split});
+  EXPECT_EQ(r.code, 0) << r.err;
+  EXPECT_TRUE(contains(r.out, "app banano (" + split + ")")) << r.out;
+  EXPECT_TRUE(contains(r.out,
+                       "node front  127.0.0.1:7100  banano-driver, thingey-audit, "
+                       "thingey-repo\n"))
+      << r.out;
+  EXPECT_TRUE(contains(r.out, "node store  127.0.0.1:7101  thingey-store\n")) << r.out;
+}
+
+TEST(cleave_check, refuses_a_bad_placement_with_the_field_named) {
+  auto r = cleave({"check", split, "--set", "components.thingey-store.node=nowhere"});
+  EXPECT_EQ(r.code, 2);
+  EXPECT_TRUE(contains(r.err, "components.thingey-store.node: found \"nowhere\"")) << r.err;
+}
+
+TEST(cleave_up, runs_every_node_prefixes_output_and_stops_all_on_sigterm) {
+  auto ports = free_ports();
+  process up{concat({bin_dir + "/cleave", "up", split}, ports)};
+  ASSERT_TRUE(up.wait_for_output("front | Listed 0 items\n", 20s)) << up.report();
+  EXPECT_TRUE(contains(up.output(),
+                       "front | Starting..\nfront | Created d1\nfront | Got d1\n"
+                       "front | Listed 1 items\nfront | Deleted d1\nfront | Listed 0 items\n"))
+      << up.report();
+  // The driver node has finished; the store serves on and answers the status probe.
+  auto store_pid = poll_pid(
+      ports, "store", [](pid_t pid) { return pid > 0; }, 10s);
+  ASSERT_GT(store_pid, 0) << up.report();
+  auto status = cleave(concat({"status", split}, ports));
+  EXPECT_TRUE(contains(status.out, "thingey-store: 5 calls served")) << status.out;
+  up.signal(SIGTERM);
+  auto code = up.wait(20s);
+  ASSERT_TRUE(code) << "cleave up did not stop: " << up.report();
+  EXPECT_EQ(*code, 0) << up.report();
+  EXPECT_NE(::kill(store_pid, 0), 0) << "the store node is still running";
+}
+
+TEST(cleave_up, restarts_a_node_that_crashes) {
+  auto ports = free_ports();
+  process up{concat({bin_dir + "/cleave", "up", split}, ports)};
+  auto first = poll_pid(
+      ports, "store", [](pid_t pid) { return pid > 0; }, 10s);
+  ASSERT_GT(first, 0) << up.report();
+  ASSERT_EQ(::kill(first, SIGKILL), 0);
+  auto second = poll_pid(
+      ports, "store", [first](pid_t pid) { return pid > 0 && pid != first; }, 15s);
+  EXPECT_GT(second, 0) << "the store was not restarted: " << up.report();
+  up.signal(SIGTERM);
+  EXPECT_EQ(up.wait(20s), 0) << up.report();
+  EXPECT_TRUE(contains(up.errors(), "node store killed by signal")) << up.report();
+}
+
+TEST(cleave_up, exits_non_zero_when_a_node_cannot_start) {
+  // Hold the store's port so that its node cannot listen: it fails fast, again and again.
+  int holder = ::socket(AF_INET, SOCK_STREAM, 0);
+  ASSERT_GE(holder, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = 0;
+  ASSERT_EQ(::bind(holder, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
+  ASSERT_EQ(::listen(holder, 1), 0);
+  socklen_t len = sizeof(addr);
+  ::getsockname(holder, reinterpret_cast<sockaddr*>(&addr), &len);
+  auto port = std::to_string(ntohs(addr.sin_port));
+  process up{{bin_dir + "/cleave", "up", split, "--set",
+              "nodes.front.port=" + std::to_string(cleave_test::free_port()), "--set",
+              "nodes.store.port=" + port, "--set", "defaults.timeout_ms=200"}};
+  auto code = up.wait(60s);
+  ::close(holder);
+  ASSERT_TRUE(code) << "cleave up kept retrying: " << up.report();
+  EXPECT_EQ(*code, 1) << up.report();
+  EXPECT_TRUE(contains(up.errors(), "fast failures in a row: giving up")) << up.report();
+  EXPECT_TRUE(contains(up.errors(), "cannot listen on 127.0.0.1:" + port)) << up.report();
+}
+
+TEST(cleave_up, exits_non_zero_when_the_app_binary_is_missing) {
+  auto r = cleave(concat({"up", split, "--bin", "/nonexistent/banano"}, free_ports()));
+  EXPECT_EQ(r.code, 1);
+  EXPECT_TRUE(contains(r.err, "/nonexistent/banano not found")) << r.err;
+}
+
+TEST(cleave_status, reports_unreachable_nodes_and_exits_non_zero) {
+  auto r = cleave(concat({"status", split, "--timeout-ms", "300"}, free_ports()));
+  EXPECT_EQ(r.code, 1);
+  EXPECT_TRUE(contains(r.out, "node front (127.0.0.1:")) << r.out;
+  EXPECT_TRUE(contains(r.out, "unreachable: ")) << r.out;
+}
+
+}  // namespace
