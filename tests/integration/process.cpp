@@ -199,8 +199,16 @@ std::optional<int> process::wait(clock::time_point deadline) {
 }
 
 bool process::wait_for_output(std::string_view text, clock::time_point deadline) {
+  return wait_for_text(out_, text, deadline);
+}
+
+bool process::wait_for_error_output(std::string_view text, clock::time_point deadline) {
+  return wait_for_text(err_, text, deadline);
+}
+
+bool process::wait_for_text(const stream& s, std::string_view text, clock::time_point deadline) {
   for (;;) {
-    if (out_.text.find(text) != std::string::npos) return true;
+    if (s.text.find(text) != std::string::npos) return true;
     try_reap();
     if (!running() && !pipes_open()) return false;  // nothing more will arrive
     if (clock::now() >= deadline) return false;

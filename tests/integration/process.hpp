@@ -17,7 +17,7 @@
 //   EXPECT_EQ(node.wait(20s), 0) << node.report();
 //
 // stdout and stderr go to two pipes that are read whenever the test waits (wait,
-// wait_for_output), so a chatty child never blocks on a full pipe while the test waits. stdin is
+// wait_for_output, wait_for_error_output), so a chatty child never blocks on a full pipe while the test waits. stdin is
 // /dev/null. Nothing here sleeps: waiting is poll() on the pipes with short timeouts, checking
 // waitpid(WNOHANG) in between, until the deadline. The destructor SIGKILLs and reaps a child that
 // is still running, so a failed assertion cannot leak a process into later tests.
@@ -66,6 +66,12 @@ class process {
     return wait_for_output(text, clock::now() + timeout);
   }
 
+  /// The same for stderr, where nodes write their JSON log lines (e.g. `"msg":"listening"`).
+  bool wait_for_error_output(std::string_view text, clock::time_point deadline);
+  bool wait_for_error_output(std::string_view text, clock::duration timeout) {
+    return wait_for_error_output(text, clock::now() + timeout);
+  }
+
   /// Sends signal `sig` to the child; does nothing once it has been reaped.
   void signal(int sig);
 
@@ -89,6 +95,8 @@ class process {
 
   /// Reads whatever the pipes have, waiting at most `timeout` for something to arrive.
   void pump(std::chrono::milliseconds timeout);
+  /// Reads output until `s` contains `text`, the child exits or `deadline` passes.
+  bool wait_for_text(const stream& s, std::string_view text, clock::time_point deadline);
   /// Reaps the child if it has exited (never blocks).
   void try_reap();
   bool pipes_open() const { return out_.fd >= 0 || err_.fd >= 0; }

@@ -8,8 +8,13 @@
 // connects and looks the component up again: a restarted node is a new CAF node, so old handles
 // would stay dead for ever.
 //
-// Serializing mode ("defaults.serialize_local"): the component runs here, but every message and
-// every reply is encoded to CAF's wire format and decoded again on the way, as a network would.
+// The component answers the caller directly (like CAF's delegate): replies never pass through the
+// forwarder, which keeps each reply handle only until the call's deadline, to fail the call if the
+// connection is lost first.
+//
+// Serializing mode ("defaults.serialize_local"): the component runs here, but every message is
+// encoded to CAF's wire format and decoded again on the way, as a network would; replies are
+// copied the same way by the caller (runtime/component/call.hpp).
 #pragma once
 
 #include <chrono>
