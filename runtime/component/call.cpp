@@ -25,7 +25,9 @@ caf::error annotate_call_error(caf::error err, const std::string& component, con
   if (is(err, errc::unknown_component) && what(err) == unknown_component_text)
     return make_error(errc::unknown_component, unknown_component_message(component, op));
   if (err == caf::sec::unexpected_message)
-    return make_error(errc::internal, target + ": the component does not handle " + op);
+    return make_error(errc::internal, target + ": the component does not handle " + op +
+                                          " (or its node does not know that message type: do all "
+                                          "nodes run the same build?)");
   return err;
 }
 

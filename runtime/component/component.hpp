@@ -70,9 +70,16 @@ class component {
       out.handle = sys.spawn([init, ctx, done, stats](self_pointer self) -> caf::behavior {
         // CAF 0.17 terminates an actor that receives an error it did not ask for (e.g. a peer's
         // answer to a one-way message); a component logs it and lives on.
-        self->set_error_handler([self, name = ctx.name(), node = ctx.node()](caf::error& err) {
+        self->set_error_handler([name = ctx.name(), node = ctx.node()](caf::error& err) {
           detail::log_stray_error(node, name, err);
         });
+        // A message no handler takes: the caller of a request learns it (unexpected_message);
+        // a one-way message is dropped; both are logged as JSON, not printed raw by CAF.
+        self->set_default_handler(
+            [name = ctx.name(), node = ctx.node()](
+                caf::scheduled_actor* actor, caf::message_view& msg) -> caf::result<caf::message> {
+              return detail::unhandled_message(actor, node, name, msg);
+            });
         try {
           detail::init_stats_scope scope{stats};
           auto behavior = init(self, ctx);

@@ -334,10 +334,13 @@ TEST(banano, help_prints_usage_on_stdout_and_exits_0) {
   auto r = run_banano({"--help"});
   ASSERT_TRUE(r.code) << "banano did not finish within the deadline\n" << r.report;
   EXPECT_EQ(*r.code, 0) << r.report;
-  EXPECT_EQ(r.out.rfind("usage: banano --placement FILE [--node NAME] [--set PATH=VALUE]...\n", 0),
-            0u)
+  EXPECT_EQ(
+      r.out.rfind("usage: banano --placement FILE [--node NAME] [--set PATH=VALUE]... [--check]\n",
+                  0),
+      0u)
       << r.report;
-  for (const char* option : {"\n  --placement FILE ", "\n  --node NAME ", "\n  --set PATH=VALUE "})
+  for (const char* option :
+       {"\n  --placement FILE ", "\n  --node NAME ", "\n  --set PATH=VALUE ", "\n  --check "})
     EXPECT_TRUE(contains(r.out, option)) << option << " is not explained\n" << r.report;
   EXPECT_EQ(r.err, "") << r.report;
 }

@@ -112,6 +112,18 @@ void log_stray_error(const std::string& node, const std::string& name, const caf
       {{"component", name}, {"error", describe(err)}});
 }
 
+caf::result<caf::message> unhandled_message(caf::scheduled_actor* self, const std::string& node,
+                                            const std::string& name, caf::message_view& msg) {
+  bool is_request = self->current_mailbox_element()->mid.is_request();
+  auto content = msg.copy_content_to_message();
+  log("warning", node, "unhandled message",
+      {{"component", name},
+       {"message", content.empty() ? "() (a type this node does not know?)" : to_string(content)},
+       {"request", is_request}});
+  if (!is_request) return caf::delegated<caf::message>{};
+  return caf::sec::unexpected_message;
+}
+
 std::shared_ptr<component_stats> current_init_stats() {
   return init_stats;
 }

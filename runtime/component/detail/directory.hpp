@@ -16,6 +16,9 @@
 #include <caf/actor_system_config.hpp>
 #include <caf/allowed_unsafe_message_type.hpp>
 #include <caf/message.hpp>
+#include <caf/message_view.hpp>
+#include <caf/result.hpp>
+#include <caf/scheduled_actor.hpp>
 #include <caf/timespan.hpp>
 
 namespace cleave::detail {
@@ -109,6 +112,10 @@ caf::actor spawn_unknown_component_responder(caf::actor_system& sys);
 
 /// Logs an error message component `name` received without asking for it.
 void log_stray_error(const std::string& node, const std::string& name, const caf::error& err);
+
+/// What a component does with a message none of its handlers takes (see component.hpp).
+caf::result<caf::message> unhandled_message(caf::scheduled_actor* self, const std::string& node,
+                                            const std::string& name, caf::message_view& msg);
 
 /// The counters that `cleave::handlers` called on this thread attach to (set while a component's
 /// init function runs, so that handlers need no argument for it).

@@ -105,7 +105,8 @@ TEST_F(call_test, operation_the_component_does_not_handle_is_an_error_not_a_hang
   auto r = node.call("relay", relay{"failing", "x", 0});
   ASSERT_FALSE(r);
   EXPECT_EQ(cleave::describe(r.error()),
-            "internal: failing.echo: the component does not handle echo");
+            "internal: failing.echo: the component does not handle echo (or its node does not "
+            "know that message type: do all nodes run the same build?)");
 }
 
 TEST_F(call_test, inner_call_deadline_is_reported_to_the_outer_caller) {
