@@ -11,16 +11,17 @@
 // A serving node:
 //
 //   cleave_test::process node{{bin + "/banano", "--placement", file, "--node", "store"}};
-//   ASSERT_TRUE(node.wait_for_output("listening", 20s)) << node.report();
+//   ASSERT_TRUE(node.wait_for_error_output("\"msg\":\"listening\"", 20s)) << node.report();
 //   ...
 //   node.signal(SIGTERM);
 //   EXPECT_EQ(node.wait(20s), 0) << node.report();
 //
 // stdout and stderr go to two pipes that are read whenever the test waits (wait,
-// wait_for_output, wait_for_error_output), so a chatty child never blocks on a full pipe while the test waits. stdin is
-// /dev/null. Nothing here sleeps: waiting is poll() on the pipes with short timeouts, checking
-// waitpid(WNOHANG) in between, until the deadline. The destructor SIGKILLs and reaps a child that
-// is still running, so a failed assertion cannot leak a process into later tests.
+// wait_for_output, wait_for_error_output), so a chatty child never blocks on a full pipe while the
+// test waits. stdin is /dev/null. Nothing here sleeps: waiting is poll() on the pipes with short
+// timeouts, checking waitpid(WNOHANG) in between, until the deadline. The destructor SIGKILLs and
+// reaps a child that is still running, so a failed assertion cannot leak a process into later
+// tests.
 //
 // Not thread-safe: use one process object from one thread.
 #pragma once

@@ -1,0 +1,137 @@
+#include "tests/integration/cluster.hpp"
+
+#include <stdlib.h>
+
+#include <fstream>
+#include <set>
+#include <stdexcept>
+#include <system_error>
+#include <thread>
+
+#include <gtest/gtest.h>
+#include <caf/scoped_actor.hpp>
+
+#include "runtime/core/error.hpp"
+#include "runtime/transport/transport.hpp"
+
+namespace cleave_test {
+
+namespace {
+
+// Between two status probes: each probe is a round trip on loopback, so polling without a pause
+// would only burn the CPU the nodes need.
+constexpr std::chrono::milliseconds probe_interval{2};
+
+// How long report() reads each process's pipes.
+constexpr std::chrono::milliseconds report_read_time{5};
+
+}  // namespace
+
+temp_dir::temp_dir() {
+  std::string pattern = ::testing::TempDir() + "cluster_test.XXXXXX";
+  if (::mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
+  path_ = pattern;
+}
+
+temp_dir::~temp_dir() {
+  std::error_code ignored;
+  std::filesystem::remove_all(path_, ignored);
+}
+
+std::string temp_dir::write(const std::string& name, const std::string& text) const {
+  auto file = (path_ / name).string();
+  std::ofstream{file, std::ios::binary} << text;
+  return file;
+}
+
+cluster::cluster(std::string program, std::string placement_file, std::vector<std::string> nodes,
+                 std::vector<std::string> sets)
+    : program_(std::move(program)), placement_file_(std::move(placement_file)) {
+  // The kernel may hand out a port again once it is closed: keep asking until each node has its
+  // own.
+  std::set<uint16_t> taken;
+  for (const auto& node : nodes) {
+    auto port = free_port();
+    while (!taken.insert(port).second) port = free_port();
+    ports_[node] = port;
+    overrides_.push_back("nodes." + node + ".port=" + std::to_string(port));
+  }
+  overrides_.insert(overrides_.end(), sets.begin(), sets.end());
+}
+
+std::string cluster::address(const std::string& node) const {
+  return "127.0.0.1:" + std::to_string(port(node));
+}
+
+cleave::placement cluster::plan(cleave::placement_options opts) const {
+  opts.overrides = overrides_;
+  auto p = cleave::load_placement(placement_file_, opts);
+  if (!p) throw std::runtime_error("cluster: " + cleave::describe(p.error()));
+  return std::move(*p);
+}
+
+process& cluster::start(const std::string& node) {
+  if (ports_.count(node) == 0) throw std::invalid_argument("cluster: no node \"" + node + "\"");
+  std::vector<std::string> argv{program_, "--placement", placement_file_, "--node", node};
+  for (const auto& set : overrides_) {
+    argv.push_back("--set");
+    argv.push_back(set);
+  }
+  auto& slot = processes_[node];
+  slot.reset();  // a restart: the old process is killed and reaped before the new one starts
+  slot = std::make_unique<process>(std::move(argv));
+  return *slot;
+}
+
+bool cluster::wait_listening(const std::string& node, clock::duration timeout) {
+  return at(node).wait_for_error_output(listening_line, timeout);
+}
+
+std::string cluster::report() {
+  std::string out;
+  for (const auto& [node, p] : processes_) {
+    // A process's output is only read while the test waits for it: without this, a report taken
+    // after a failed poll of another node would miss what this one logged, and its exit.
+    p->wait(report_read_time);
+    out += "=== node " + node + "\n" + p->report() + "\n";
+  }
+  return out;
+}
+
+caf::expected<cleave::protocol::node_status> node_status(caf::actor_system& sys, uint16_t port,
+                                                         std::chrono::milliseconds timeout) {
+  caf::scoped_actor self{sys};
+  caf::expected<cleave::protocol::node_status> out{caf::error{}};
+  cleave::transport::connect(self.ptr(), "127.0.0.1", port, timeout)
+      .receive(
+          [&](const caf::node_id&, caf::strong_actor_ptr& gatekeeper,
+              const std::set<std::string>&) {
+            if (!gatekeeper) {
+              out = cleave::make_error(cleave::errc::unavailable, "no cleave node listens there");
+              return;
+            }
+            self->request(caf::actor_cast<caf::actor>(gatekeeper), timeout,
+                          cleave::protocol::get_node_status{})
+                .receive([&](cleave::protocol::node_status& status) { out = std::move(status); },
+                         [&](caf::error& err) { out = std::move(err); });
+          },
+          [&](caf::error& err) { out = std::move(err); });
+  return out;
+}
+
+bool wait_for_calls(caf::actor_system& sys, uint16_t port, const std::string& component,
+                    uint64_t calls, std::chrono::steady_clock::time_point deadline) {
+  using std::chrono::steady_clock;
+  for (;;) {
+    auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - steady_clock::now());
+    if (left <= std::chrono::milliseconds{0}) return false;
+    if (auto status = node_status(sys, port, left)) {
+      for (const auto& c : status->components)
+        if (c.name == component && c.calls >= calls) return true;
+    }
+    std::this_thread::sleep_for(probe_interval);
+  }
+}
+
+}  // namespace cleave_test

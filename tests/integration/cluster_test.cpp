@@ -1,0 +1,461 @@
+// Apps spread over several processes behave as the monolith does, and failures of nodes are
+// bounded: banano prints the same lines on every placement and in either start order; a call to a
+// node that is down, killed (kill -9) or frozen (SIGSTOP) fails with `unavailable` naming component
+// and node long before its deadline; a restarted node serves the same caller again; reply handles
+// and delegation cross nodes; the test components answer the same in-process, serialized and spread
+// over processes.
+//
+// The caller is often a node run inside the test (cleave::test_node), so that the test can time
+// its calls and see their errors; every other node is a child process at a port picked at run
+// time. The figures the runtime promises (kill -> failure, restart -> success, SIGSTOP -> failure)
+// are printed on stdout as "[figure] ..." lines.
+#include <signal.h>
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <future>
+#include <iostream>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "runtime/core/error.hpp"
+#include "runtime/placement/placement.hpp"
+#include "runtime/testkit/test_node.hpp"
+#include "tests/integration/cluster.hpp"
+#include "tests/integration/process.hpp"
+#include "tests/runtime/component/test_components.hpp"
+
+namespace {
+
+using namespace component_test;
+using namespace std::chrono_literals;
+using cleave_test::cluster;
+using cleave_test::temp_dir;
+using clock_type = std::chrono::steady_clock;
+
+// A node listens about 5 ms after it starts and banano's scenario takes about 10 ms; this only
+// bounds a hang, and is short enough that a test waiting on several nodes in turn still fails
+// within ctest's 120 s.
+constexpr auto child_deadline = 10s;
+
+const std::string bin_dir = CLEAVE_BIN_DIR;
+const std::string banano_bin = bin_dir + "/banano";
+const std::string test_app_bin = bin_dir + "/cleave_test_app";
+
+std::string banano_config(const std::string& name) {
+  return std::string{CLEAVE_SOURCE_DIR} + "/configs/banano/" + name + ".json";
+}
+
+const std::string scenario_output =
+    "Starting..\nCreated d1\nGot d1\nListed 1 items\nDeleted d1\nListed 0 items\n";
+
+double in_ms(clock_type::duration d) {
+  return std::chrono::duration<double, std::milli>(d).count();
+}
+
+/// Prints a measured time, for the report of a run (grep "[figure]").
+void print_figure(const std::string& what, clock_type::duration d) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%.1f ms", in_ms(d));
+  std::cout << "[figure] " << what << ": " << text << std::endl;
+}
+
+bool starts_with(const std::string& text, const std::string& prefix) {
+  return text.rfind(prefix, 0) == 0;
+}
+
+/// Runs banano's monolith (with `args` added) to completion; its stdout is what every placement
+/// must print.
+std::string monolith_output(std::vector<std::string> args = {}) {
+  std::vector<std::string> argv{banano_bin, "--placement", banano_config("monolith")};
+  argv.insert(argv.end(), args.begin(), args.end());
+  cleave_test::process p{std::move(argv)};
+  auto code = p.wait(child_deadline);
+  EXPECT_TRUE(code) << "the monolith did not finish within the deadline\n" << p.report();
+  EXPECT_EQ(code.value_or(-1), 0) << p.report();
+  EXPECT_EQ(p.output(), scenario_output) << p.report();
+  return p.output();
+}
+
+/// Exit code of `p` once it has finished, -1 if it is still running at the deadline.
+int exit_code(cleave_test::process& p) {
+  return p.wait(child_deadline).value_or(-1);
+}
+
+// -- banano on several nodes ------------------------------------------------------------------
+
+TEST(banano_cluster, split_prints_what_the_monolith_prints) {
+  auto expected = monolith_output();
+  cluster c{banano_bin, banano_config("split"), {"front", "store"}};
+  auto& store = c.start("store");
+  ASSERT_TRUE(c.wait_listening("store", child_deadline)) << c.report();
+  auto& front = c.start("front");
+  EXPECT_EQ(exit_code(front), 0) << c.report();
+  EXPECT_EQ(front.output(), expected) << c.report();
+  store.signal(SIGTERM);
+  EXPECT_EQ(exit_code(store), 0) << "a serving node drains and exits 0 on SIGTERM\n" << c.report();
+}
+
+TEST(banano_cluster, mixed_prints_what_the_monolith_prints) {
+  auto expected = monolith_output();
+  cluster c{banano_bin, banano_config("mixed"), {"client", "logic", "data"}};
+  auto& data = c.start("data");
+  auto& logic = c.start("logic");
+  ASSERT_TRUE(c.wait_listening("data", child_deadline)) << c.report();
+  ASSERT_TRUE(c.wait_listening("logic", child_deadline)) << c.report();
+  auto& client = c.start("client");
+  EXPECT_EQ(exit_code(client), 0) << c.report();
+  EXPECT_EQ(client.output(), expected) << c.report();
+  logic.signal(SIGTERM);
+  data.signal(SIGTERM);
+  EXPECT_EQ(exit_code(logic), 0) << c.report();
+  EXPECT_EQ(exit_code(data), 0) << c.report();
+}
+
+TEST(banano_cluster, front_started_before_the_store_waits_for_it) {
+  auto expected = monolith_output();
+  // The first call waits for the store to come up: more headroom than the file's 2 s.
+  cluster c{banano_bin, banano_config("split"), {"front", "store"}, {"defaults.timeout_ms=5000"}};
+  auto& front = c.start("front");
+  // "Starting.." is printed just before the first call that needs the store.
+  ASSERT_TRUE(front.wait_for_output("Starting..\n", child_deadline)) << c.report();
+  ASSERT_TRUE(front.running()) << "front gave up before the store started\n" << c.report();
+  auto& store = c.start("store");
+  EXPECT_EQ(exit_code(front), 0) << c.report();
+  EXPECT_EQ(front.output(), expected) << c.report();
+  store.signal(SIGTERM);
+  EXPECT_EQ(exit_code(store), 0) << c.report();
+}
+
+TEST(banano_cluster, serialize_local_prints_what_the_monolith_prints) {
+  monolith_output({"--set", "defaults.serialize_local=true"});
+}
+
+// -- the test components on several nodes -----------------------------------------------------
+
+/// Options that check a placement as cleave_test_app does.
+cleave::placement_options test_app_options() {
+  cleave::placement_options opts;
+  opts.app = "cleave_test_app";
+  for (const auto& c : all_components()) opts.known_components.push_back(c.name());
+  return opts;
+}
+
+/// A placement of cleave_test_app: the components in `elsewhere` on the nodes it names, every
+/// other one on node "caller" (the test). Ports come from the cluster's --set arguments.
+std::string test_app_placement(const std::map<std::string, std::string>& elsewhere,
+                               const std::string& defaults = R"({ "timeout_ms": 2000 })") {
+  std::map<std::string, std::string> where;
+  for (const auto& c : all_components()) where[c.name()] = "caller";
+  for (const auto& [component, node] : elsewhere) where[component] = node;
+  std::string nodes = R"(    "caller": { "host": "127.0.0.1" })";
+  std::map<std::string, bool> listed{{"caller", true}};
+  for (const auto& [component, node] : where) {
+    if (listed[node]) continue;
+    listed[node] = true;
+    nodes += ",\n    \"" + node + R"(": { "host": "127.0.0.1" })";
+  }
+  std::string components;
+  for (const auto& [component, node] : where) {
+    components += components.empty() ? "" : ",\n";
+    components += "    \"" + component + R"(": { "node": ")" + node + "\"";
+    if (component == "silent") components += R"(, "config": { "greeting": "hi" })";
+    components += " }";
+  }
+  return "{\n  \"app\": \"cleave_test_app\",\n  \"defaults\": " + defaults + ",\n  \"nodes\": {\n" +
+         nodes + "\n  },\n  \"components\": {\n" + components + "\n  }\n}\n";
+}
+
+/// The nodes of a test_app_placement: "caller" and those in `elsewhere`.
+std::vector<std::string> nodes_of(const std::map<std::string, std::string>& elsewhere) {
+  std::vector<std::string> out{"caller"};
+  for (const auto& [component, node] : elsewhere)
+    if (std::find(out.begin(), out.end(), node) == out.end()) out.push_back(node);
+  return out;
+}
+
+struct timed_call {
+  caf::expected<void> result;
+  clock_type::time_point done;
+};
+
+/// Calls "silent" (which never answers) on a thread of its own, with deadline `timeout`.
+std::future<timed_call> call_silent_async(caf::actor_system& sys, caf::timespan timeout) {
+  return std::async(std::launch::async, [&sys, timeout] {
+    cleave::client c{sys};  // blocking clients are per thread
+    auto r = c.call("silent", never_answer{}, timeout);
+    return timed_call{std::move(r), clock_type::now()};
+  });
+}
+
+TEST(cluster, call_to_a_node_that_is_down_fails_unavailable_naming_component_and_node) {
+  std::map<std::string, std::string> elsewhere{{"echo", "far"}};
+  temp_dir dir;
+  auto file = dir.write("placement.json", test_app_placement(elsewhere));
+  cluster c{test_app_bin, file, nodes_of(elsewhere)};
+  // Node "far" is never started: nothing listens at its port.
+  cleave::test_node caller{all_components(), c.plan(test_app_options()), "caller"};
+  auto start = clock_type::now();
+  auto r = caller.call("echo", echo{"x"}, 300ms);
+  auto elapsed = clock_type::now() - start;
+  ASSERT_FALSE(r) << "a call to a node that was never started succeeded";
+  EXPECT_TRUE(cleave::is(r.error(), cleave::errc::unavailable)) << cleave::describe(r.error());
+  EXPECT_TRUE(starts_with(cleave::what(r.error()),
+                          "echo on node \"far\" (" + c.address("far") + "): cannot connect: "))
+      << cleave::describe(r.error());
+  EXPECT_LT(elapsed, 300ms + 100ms)
+      << "the call outlived its deadline: " << in_ms(elapsed) << " ms";
+  print_figure("call to a node that is down (300 ms deadline) -> unavailable", elapsed);
+}
+
+TEST(cluster, kill_9_fails_calls_in_flight_at_once_and_a_restarted_node_serves_the_same_caller) {
+  std::map<std::string, std::string> elsewhere{{"echo", "far"}, {"silent", "far"}};
+  temp_dir dir;
+  auto file = dir.write("placement.json", test_app_placement(elsewhere));
+  cluster c{test_app_bin, file, nodes_of(elsewhere)};
+  c.start("far");
+  ASSERT_TRUE(c.wait_listening("far", child_deadline)) << c.report();
+  cleave::test_node caller{all_components(), c.plan(test_app_options()), "caller"};
+  const std::string far_is = "on node \"far\" (" + c.address("far") + "): ";
+
+  // (a) The far node serves.
+  auto before = caller.call("echo", echo{"before"}, 5s);
+  ASSERT_TRUE(before) << cleave::describe(before.error()) << "\n" << c.report();
+  EXPECT_EQ(before->text, "before");
+  EXPECT_EQ(before->by, "echo");
+
+  // (b) A call in flight when the node dies fails at once, not at its 10 s deadline.
+  auto in_flight = call_silent_async(caller.system(), 10s);
+  ASSERT_TRUE(cleave_test::wait_for_calls(caller.system(), c.port("far"), "silent", 1,
+                                          clock_type::now() + 5s))
+      << "the call to silent did not reach node far\n"
+      << c.report();
+  auto killed = clock_type::now();
+  c.at("far").signal(SIGKILL);
+  ASSERT_EQ(in_flight.wait_for(5s), std::future_status::ready)
+      << "the call in flight was still waiting 5 s after the kill";
+  auto outcome = in_flight.get();
+  ASSERT_FALSE(outcome.result) << "silent never answers, yet the call succeeded";
+  EXPECT_TRUE(cleave::is(outcome.result.error(), cleave::errc::unavailable))
+      << cleave::describe(outcome.result.error());
+  EXPECT_TRUE(
+      starts_with(cleave::what(outcome.result.error()), "silent " + far_is + "connection lost"))
+      << cleave::describe(outcome.result.error());
+  EXPECT_LT(outcome.done - killed, 1s)
+      << "in-flight call failed " << in_ms(outcome.done - killed) << " ms after the kill";
+  print_figure("kill -9 -> in-flight failure", outcome.done - killed);
+  EXPECT_EQ(exit_code(c.at("far")), 128 + SIGKILL) << c.report();
+
+  // (c) While the node is down, calls fail with unavailable within their deadline.
+  auto start = clock_type::now();
+  auto down = caller.call("echo", echo{"while down"}, 500ms);
+  auto elapsed = clock_type::now() - start;
+  ASSERT_FALSE(down) << "echo answered although its node is dead";
+  EXPECT_TRUE(cleave::is(down.error(), cleave::errc::unavailable))
+      << cleave::describe(down.error());
+  EXPECT_TRUE(starts_with(cleave::what(down.error()), "echo " + far_is))
+      << cleave::describe(down.error());
+  EXPECT_LT(elapsed, 500ms + 100ms)
+      << "the call outlived its deadline: " << in_ms(elapsed) << " ms";
+
+  // (d) Restarted on the same port, the node serves the same caller again: the caller looks the
+  // component up anew (the old handle belongs to a dead CAF node).
+  auto restarted = clock_type::now();
+  c.start("far");
+  std::optional<echoed> after;
+  caf::error last_error;
+  int attempts = 0;
+  while (!after && clock_type::now() < restarted + 15s) {
+    ++attempts;
+    if (auto r = caller.call("echo", echo{"after"}, 1s))
+      after = *r;
+    else
+      last_error = r.error();
+  }
+  auto recovered = clock_type::now();
+  ASSERT_TRUE(after) << "no call succeeded within 15 s of the restart (" << attempts
+                     << " attempts); last error: " << cleave::describe(last_error) << "\n"
+                     << c.report();
+  EXPECT_EQ(after->text, "after");
+  EXPECT_EQ(after->by, "echo");
+  print_figure("restart (process start) -> first successful call", recovered - restarted);
+  std::cout << "[figure] calls until the first success after the restart: " << attempts
+            << std::endl;
+}
+
+TEST(cluster, sigstop_fails_calls_in_flight_within_the_failure_detection_window) {
+  std::map<std::string, std::string> elsewhere{{"echo", "far"}, {"silent", "far"}};
+  temp_dir dir;
+  auto file = dir.write(
+      "placement.json",
+      test_app_placement(
+          elsewhere,
+          R"({ "timeout_ms": 2000, "heartbeat_ms": 100, "connection_timeout_ms": 1000 })"));
+  cluster c{test_app_bin, file, nodes_of(elsewhere)};
+  c.start("far");
+  ASSERT_TRUE(c.wait_listening("far", child_deadline)) << c.report();
+  cleave::test_node caller{all_components(), c.plan(test_app_options()), "caller"};
+
+  auto before = caller.call("echo", echo{"before"}, 5s);
+  ASSERT_TRUE(before) << cleave::describe(before.error()) << "\n" << c.report();
+
+  auto in_flight = call_silent_async(caller.system(), 10s);
+  ASSERT_TRUE(cleave_test::wait_for_calls(caller.system(), c.port("far"), "silent", 1,
+                                          clock_type::now() + 5s))
+      << "the call to silent did not reach node far\n"
+      << c.report();
+  auto stopped = clock_type::now();
+  c.at("far").signal(SIGSTOP);
+  // A frozen peer is only noticed by its silence: connection_timeout_ms (1 s) after the last
+  // heartbeat.
+  auto ready = in_flight.wait_for(8s);
+  c.at("far").signal(SIGKILL);  // SIGKILL ends a stopped process too
+  ASSERT_EQ(ready, std::future_status::ready)
+      << "the call in flight was still waiting 8 s after SIGSTOP";
+  auto outcome = in_flight.get();
+  ASSERT_FALSE(outcome.result) << "silent never answers, yet the call succeeded";
+  EXPECT_TRUE(cleave::is(outcome.result.error(), cleave::errc::unavailable))
+      << cleave::describe(outcome.result.error());
+  EXPECT_TRUE(starts_with(cleave::what(outcome.result.error()),
+                          "silent on node \"far\" (" + c.address("far") + "): connection lost"))
+      << cleave::describe(outcome.result.error());
+  EXPECT_LT(outcome.done - stopped, 5s)
+      << "in-flight call failed " << in_ms(outcome.done - stopped) << " ms after SIGSTOP";
+  print_figure("SIGSTOP -> in-flight failure", outcome.done - stopped);
+  EXPECT_EQ(exit_code(c.at("far")), 128 + SIGKILL) << c.report();
+}
+
+TEST(cluster, reply_handle_and_delegation_cross_nodes) {
+  // forwarder on "a" hands the caller's reply handle to answerer on "b", and delegates to echo on
+  // "b": in both cases "b" answers the caller.
+  std::map<std::string, std::string> elsewhere{
+      {"forwarder", "a"}, {"answerer", "b"}, {"echo", "b"}};
+  temp_dir dir;
+  auto file = dir.write("placement.json", test_app_placement(elsewhere));
+  cluster c{test_app_bin, file, nodes_of(elsewhere)};
+  c.start("a");
+  c.start("b");
+  ASSERT_TRUE(c.wait_listening("a", child_deadline)) << c.report();
+  ASSERT_TRUE(c.wait_listening("b", child_deadline)) << c.report();
+  cleave::test_node caller{all_components(), c.plan(test_app_options()), "caller"};
+
+  auto passed = caller.call("forwarder", echo_elsewhere{"x"}, 5s);
+  ASSERT_TRUE(passed) << cleave::describe(passed.error()) << "\n" << c.report();
+  EXPECT_EQ(passed->text, "x");
+  EXPECT_EQ(passed->by, "answerer");
+
+  auto delegated = caller.call("forwarder", echo_delegated{"y"}, 5s);
+  ASSERT_TRUE(delegated) << cleave::describe(delegated.error()) << "\n" << c.report();
+  EXPECT_EQ(delegated->text, "y");
+  EXPECT_EQ(delegated->by, "echo");
+}
+
+// -- the same calls, three placements -----------------------------------------------------------
+
+enum class deployment { in_process, in_process_serialized, multi_process };
+
+std::string name_of(deployment d) {
+  switch (d) {
+    case deployment::in_process:
+      return "in_process";
+    case deployment::in_process_serialized:
+      return "in_process_serialized";
+    case deployment::multi_process:
+      return "multi_process";
+  }
+  return "?";
+}
+
+void PrintTo(deployment d, std::ostream* os) {
+  *os << name_of(d);
+}
+
+/// One caller node, and whatever else the deployment needs, alive as long as the object.
+struct deployed {
+  std::unique_ptr<temp_dir> dir;
+  std::unique_ptr<cluster> processes;
+  std::unique_ptr<cleave::test_node> caller;
+};
+
+/// Starts the test components as `d` says; fails the test (and returns no caller) if it cannot.
+void deploy(deployment d, deployed& out) {
+  switch (d) {
+    case deployment::in_process: {
+      cleave::test_options opts;
+      opts.configs["silent"] = boost::json::object{{"greeting", "hi"}};
+      out.caller = std::make_unique<cleave::test_node>(all_components(), opts);
+      return;
+    }
+    case deployment::in_process_serialized: {
+      auto text = test_app_placement({}, R"({ "timeout_ms": 2000, "serialize_local": true })");
+      auto plan = cleave::parse_placement(text, "<serialized>", test_app_options());
+      ASSERT_TRUE(plan) << cleave::describe(plan.error());
+      out.caller = std::make_unique<cleave::test_node>(all_components(), *plan, "caller");
+      return;
+    }
+    case deployment::multi_process: {
+      // Each component on a node of its own; the caller (the test) hosts none.
+      std::map<std::string, std::string> elsewhere;
+      for (const auto& c : all_components()) elsewhere[c.name()] = "n-" + c.name();
+      out.dir = std::make_unique<temp_dir>();
+      auto file = out.dir->write("placement.json", test_app_placement(elsewhere));
+      out.processes = std::make_unique<cluster>(test_app_bin, file, nodes_of(elsewhere));
+      for (const auto& [component, node] : elsewhere) out.processes->start(node);
+      for (const auto& [component, node] : elsewhere)
+        ASSERT_TRUE(out.processes->wait_listening(node, child_deadline)) << out.processes->report();
+      out.caller = std::make_unique<cleave::test_node>(
+          all_components(), out.processes->plan(test_app_options()), "caller");
+      return;
+    }
+  }
+}
+
+std::string show(const caf::expected<echoed>& r) {
+  if (!r) return "error " + cleave::describe(r.error());
+  return "\"" + r->text + "\" by " + r->by;
+}
+
+class same_answers : public ::testing::TestWithParam<deployment> {};
+
+TEST_P(same_answers, wherever_the_components_run) {
+  deployed d;
+  ASSERT_NO_FATAL_FAILURE(deploy(GetParam(), d));
+  auto& n = *d.caller;
+  // Generous deadlines: the first call to each node of the multi-process deployment connects.
+  constexpr auto deadline = 5s;
+  std::vector<std::string> answers{
+      "echo{a}: " + show(n.call("echo", echo{"a"}, deadline)),
+      "later{b}: " + show(n.call("later", echo_later{"b"}, deadline)),
+      "forwarder echo_elsewhere{c}: " + show(n.call("forwarder", echo_elsewhere{"c"}, deadline)),
+      "forwarder echo_delegated{d}: " + show(n.call("forwarder", echo_delegated{"d"}, deadline)),
+      "failing{error}: " + show(n.call("failing", fail{"error"}, deadline)),
+      "failing{throw}: " + show(n.call("failing", fail{"throw"}, deadline)),
+      "relay{echo, e}: " + show(n.call("relay", relay{"echo", "e", 0}, deadline)),
+  };
+  std::vector<std::string> expected{
+      R"(echo{a}: "a" by echo)",
+      R"(later{b}: "later" by later)",
+      R"(forwarder echo_elsewhere{c}: "c" by answerer)",
+      R"(forwarder echo_delegated{d}: "d" by echo)",
+      R"(failing{error}: error not_found: nothing here)",
+      R"(failing{throw}: error internal: handler threw: boom)",
+      R"(relay{echo, e}: "e" by relay<-echo)",
+  };
+  EXPECT_EQ(answers, expected) << (d.processes ? d.processes->report() : "");
+}
+
+INSTANTIATE_TEST_SUITE_P(cluster, same_answers,
+                         ::testing::Values(deployment::in_process,
+                                           deployment::in_process_serialized,
+                                           deployment::multi_process),
+                         [](const ::testing::TestParamInfo<deployment>& param_info) {
+                           return name_of(param_info.param);
+                         });
+
+}  // namespace
