@@ -47,6 +47,7 @@ constexpr auto child_deadline = 10s;
 const std::string bin_dir = CLEAVE_BIN_DIR;
 const std::string banano_bin = bin_dir + "/banano";
 const std::string test_app_bin = bin_dir + "/cleave_test_app";
+const std::string skewed_app_bin = bin_dir + "/cleave_test_app_skewed";
 
 std::string banano_config(const std::string& name) {
   return std::string{CLEAVE_SOURCE_DIR} + "/configs/banano/" + name + ".json";
@@ -354,6 +355,30 @@ TEST(cluster, reply_handle_and_delegation_cross_nodes) {
   ASSERT_TRUE(delegated) << cleave::describe(delegated.error()) << "\n" << c.report();
   EXPECT_EQ(delegated->text, "y");
   EXPECT_EQ(delegated->by, "echo");
+}
+
+TEST(cluster, message_type_unknown_on_the_receiving_node_is_a_clear_error_not_a_crash) {
+  // Node "old" runs a build whose "echo" does not know the `echo` message type.
+  std::map<std::string, std::string> elsewhere{{"echo", "old"}};
+  temp_dir dir;
+  auto file = dir.write("placement.json", test_app_placement(elsewhere));
+  cluster c{skewed_app_bin, file, nodes_of(elsewhere)};
+  c.start("old");
+  ASSERT_TRUE(c.wait_listening("old", child_deadline)) << c.report();
+  cleave::test_node caller{all_components(), c.plan(test_app_options()), "caller"};
+
+  auto start = clock_type::now();
+  auto r = caller.call("echo", echo{"x"}, 5s);
+  ASSERT_FALSE(r) << "an unknown message type was answered";
+  EXPECT_EQ(cleave::describe(r.error()),
+            "internal: echo.echo: the component does not handle echo (or its node does not "
+            "know that message type: do all nodes run the same build?)");
+  EXPECT_LT(clock_type::now() - start, 2s) << "the error must come at once, not at the deadline";
+  // The node runs on and answers what it knows.
+  auto known = caller.call("echo", fail{"ok"}, 5s);
+  ASSERT_TRUE(known) << cleave::describe(known.error()) << "\n" << c.report();
+  EXPECT_EQ(known->text, "old");
+  EXPECT_TRUE(c.at("old").running()) << c.report();
 }
 
 // -- the same calls, three placements -----------------------------------------------------------
