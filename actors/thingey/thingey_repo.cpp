@@ -27,6 +27,8 @@ cleave::reply_handle<cleave::response_t<Request>> ask_store(caf::event_based_act
           [self, reply, audit_op](cleave::response_t<Request>& x) {
             if constexpr (std::is_same_v<cleave::response_t<Request>, thingey>) {
               if (!audit_op.empty()) cleave::send(self, audit_name, audit_event{audit_op, x.id});
+            } else {
+              (void)self;  // only changes of one record are audited
             }
             reply.deliver(std::move(x));
           },

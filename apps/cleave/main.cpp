@@ -117,6 +117,7 @@ int main(int argc, char** argv) {
     // The app knows its components: let it validate the placement against them.
     auto cmd = with_overrides({bin, "--placement", args.file, "--check"}, args.overrides);
     std::vector<char*> cargv;
+    cargv.reserve(cmd.size() + 1);
     for (auto& a : cmd) cargv.push_back(a.data());
     cargv.push_back(nullptr);
     ::execv(bin.c_str(), cargv.data());

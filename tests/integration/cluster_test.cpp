@@ -28,6 +28,7 @@
 #include "runtime/placement/placement.hpp"
 #include "runtime/testkit/test_node.hpp"
 #include "tests/integration/cluster.hpp"
+#include "tests/integration/deployment.hpp"
 #include "tests/integration/process.hpp"
 #include "tests/runtime/component/test_components.hpp"
 
@@ -35,7 +36,12 @@ namespace {
 
 using namespace component_test;
 using namespace std::chrono_literals;
+using cleave_test::all_deployments;
+using cleave_test::app_under_test;
 using cleave_test::cluster;
+using cleave_test::deployed;
+using cleave_test::deployment;
+using cleave_test::deployment_name;
 using cleave_test::temp_dir;
 using clock_type = std::chrono::steady_clock;
 
@@ -383,62 +389,12 @@ TEST(cluster, message_type_unknown_on_the_receiving_node_is_a_clear_error_not_a_
 
 // -- the same calls, three placements -----------------------------------------------------------
 
-enum class deployment { in_process, in_process_serialized, multi_process };
-
-std::string name_of(deployment d) {
-  switch (d) {
-    case deployment::in_process:
-      return "in_process";
-    case deployment::in_process_serialized:
-      return "in_process_serialized";
-    case deployment::multi_process:
-      return "multi_process";
-  }
-  return "?";
-}
-
-void PrintTo(deployment d, std::ostream* os) {
-  *os << name_of(d);
-}
-
-/// One caller node, and whatever else the deployment needs, alive as long as the object.
-struct deployed {
-  std::unique_ptr<temp_dir> dir;
-  std::unique_ptr<cluster> processes;
-  std::unique_ptr<cleave::test_node> caller;
-};
-
-/// Starts the test components as `d` says; fails the test (and returns no caller) if it cannot.
-void deploy(deployment d, deployed& out) {
-  switch (d) {
-    case deployment::in_process: {
-      cleave::test_options opts;
-      opts.configs["silent"] = boost::json::object{{"greeting", "hi"}};
-      out.caller = std::make_unique<cleave::test_node>(all_components(), opts);
-      return;
-    }
-    case deployment::in_process_serialized: {
-      auto text = test_app_placement({}, R"({ "timeout_ms": 2000, "serialize_local": true })");
-      auto plan = cleave::parse_placement(text, "<serialized>", test_app_options());
-      ASSERT_TRUE(plan) << cleave::describe(plan.error());
-      out.caller = std::make_unique<cleave::test_node>(all_components(), *plan, "caller");
-      return;
-    }
-    case deployment::multi_process: {
-      // Each component on a node of its own; the caller (the test) hosts none.
-      std::map<std::string, std::string> elsewhere;
-      for (const auto& c : all_components()) elsewhere[c.name()] = "n-" + c.name();
-      out.dir = std::make_unique<temp_dir>();
-      auto file = out.dir->write("placement.json", test_app_placement(elsewhere));
-      out.processes = std::make_unique<cluster>(test_app_bin, file, nodes_of(elsewhere));
-      for (const auto& [component, node] : elsewhere) out.processes->start(node);
-      for (const auto& [component, node] : elsewhere)
-        ASSERT_TRUE(out.processes->wait_listening(node, child_deadline)) << out.processes->report();
-      out.caller = std::make_unique<cleave::test_node>(
-          all_components(), out.processes->plan(test_app_options()), "caller");
-      return;
-    }
-  }
+/// The test components, each on a node of its own in the multi-process deployment.
+app_under_test test_app() {
+  app_under_test app{"cleave_test_app", test_app_bin, all_components(), {}, {}};
+  for (const auto& c : all_components()) app.nodes[c.name()] = "n-" + c.name();
+  app.configs["silent"] = boost::json::object{{"greeting", "hi"}};
+  return app;
 }
 
 std::string show(const caf::expected<echoed>& r) {
@@ -449,9 +405,8 @@ std::string show(const caf::expected<echoed>& r) {
 class same_answers : public ::testing::TestWithParam<deployment> {};
 
 TEST_P(same_answers, wherever_the_components_run) {
-  deployed d;
-  ASSERT_NO_FATAL_FAILURE(deploy(GetParam(), d));
-  auto& n = *d.caller;
+  deployed d{GetParam(), test_app()};
+  auto& n = d.caller();
   // Generous deadlines: the first call to each node of the multi-process deployment connects.
   constexpr auto deadline = 5s;
   std::vector<std::string> answers{
@@ -472,15 +427,10 @@ TEST_P(same_answers, wherever_the_components_run) {
       R"(failing{throw}: error internal: handler threw: boom)",
       R"(relay{echo, e}: "e" by relay<-echo)",
   };
-  EXPECT_EQ(answers, expected) << (d.processes ? d.processes->report() : "");
+  EXPECT_EQ(answers, expected) << (d.processes() ? d.processes()->report() : "");
 }
 
-INSTANTIATE_TEST_SUITE_P(cluster, same_answers,
-                         ::testing::Values(deployment::in_process,
-                                           deployment::in_process_serialized,
-                                           deployment::multi_process),
-                         [](const ::testing::TestParamInfo<deployment>& param_info) {
-                           return name_of(param_info.param);
-                         });
+INSTANTIATE_TEST_SUITE_P(cluster, same_answers, ::testing::ValuesIn(all_deployments),
+                         deployment_name{});
 
 }  // namespace

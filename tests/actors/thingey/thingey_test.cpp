@@ -1,5 +1,7 @@
-// Banano's thingey-repo and thingey-store, started in-process and called by name as any caller
-// would: every answer and every error message, the store's config, and the driver scenario.
+// Banano's thingey-repo and thingey-store, called by name as any caller would: every answer and
+// every error message, the store's config, and the driver scenario. The behaviour tests run under
+// every placement: in-process, in-process with every call serialized, and with repository and
+// store on nodes of their own as processes of build/bin/banano.
 #include "actors/thingey/thingey.hpp"
 
 #include <gtest/gtest.h>
@@ -11,6 +13,7 @@
 #include "apps/banano/driver.hpp"
 #include "runtime/core/error.hpp"
 #include "runtime/testkit/test_node.hpp"
+#include "tests/integration/deployment.hpp"
 
 namespace {
 
@@ -41,12 +44,45 @@ std::string store_start_failure(boost::json::object config) {
   return "";
 }
 
-class thingey_test : public ::testing::Test {
+using cleave_test::deployment;
+
+/// Banano; in the multi-process deployment the store and the repository (with its audit trail)
+/// run on nodes of their own, and the driver runs in the test.
+cleave_test::app_under_test banano_app(std::map<std::string, boost::json::object> configs = {}) {
+  cleave_test::app_under_test app{
+      "banano",
+      std::string{CLEAVE_BIN_DIR} + "/banano",
+      {store_component(), repo_component(), audit_component(), banano::driver_component()},
+      {{"thingey-store", "store"}, {"thingey-repo", "repo"}, {"thingey-audit", "repo"}},
+      std::move(configs)};
+  return app;
+}
+
+boost::json::object capacity(int64_t n) {
+  return {{"capacity", n}};
+}
+
+class thingey_test : public ::testing::TestWithParam<deployment> {
  protected:
-  cleave::test_node node{{store_component(), repo_component()}};
+  cleave_test::deployed deployed_{GetParam(), banano_app()};
+  cleave::test_node& node = deployed_.caller();
 };
 
-TEST_F(thingey_test, create_get_list_delete_round_trip) {
+INSTANTIATE_TEST_SUITE_P(placements, thingey_test,
+                         ::testing::ValuesIn(cleave_test::all_deployments),
+                         cleave_test::deployment_name{});
+
+class thingey_store_capacity : public ::testing::TestWithParam<deployment> {
+ protected:
+  cleave_test::deployed deployed_{GetParam(), banano_app({{"thingey-store", capacity(1)}})};
+  cleave::test_node& node = deployed_.caller();
+};
+
+INSTANTIATE_TEST_SUITE_P(placements, thingey_store_capacity,
+                         ::testing::ValuesIn(cleave_test::all_deployments),
+                         cleave_test::deployment_name{});
+
+TEST_P(thingey_test, create_get_list_delete_round_trip) {
   auto created = node.call(repo, create_thingey{{"d1", "first"}});
   ASSERT_TRUE(created) << cleave::describe(created.error());
   EXPECT_EQ(created->id, "d1");
@@ -77,13 +113,13 @@ TEST_F(thingey_test, create_get_list_delete_round_trip) {
   EXPECT_EQ(cleave::describe(gone.error()), "not_found: no thingey \"d1\"");
 }
 
-TEST_F(thingey_test, empty_store_lists_nothing) {
+TEST_P(thingey_test, empty_store_lists_nothing) {
   auto listed = node.call(repo, list_thingeys{});
   ASSERT_TRUE(listed) << cleave::describe(listed.error());
   EXPECT_TRUE(listed->items.empty());
 }
 
-TEST_F(thingey_test, list_is_ordered_by_id_not_by_insertion) {
+TEST_P(thingey_test, list_is_ordered_by_id_not_by_insertion) {
   for (const char* id : {"c", "a", "b10", "b2"}) {
     auto created = node.call(repo, create_thingey{{id, std::string{"name of "} + id}});
     ASSERT_TRUE(created) << id << ": " << cleave::describe(created.error());
@@ -95,7 +131,7 @@ TEST_F(thingey_test, list_is_ordered_by_id_not_by_insertion) {
   EXPECT_EQ(listed->items[3].name, "name of c");
 }
 
-TEST_F(thingey_test, create_with_an_empty_id_is_an_invalid_argument) {
+TEST_P(thingey_test, create_with_an_empty_id_is_an_invalid_argument) {
   auto r = node.call(repo, create_thingey{{"", "nameless"}});
   ASSERT_FALSE(r);
   EXPECT_TRUE(cleave::is(r.error(), cleave::errc::invalid_argument)) << cleave::describe(r.error());
@@ -105,7 +141,7 @@ TEST_F(thingey_test, create_with_an_empty_id_is_an_invalid_argument) {
   EXPECT_TRUE(listed->items.empty()) << "a refused create must store nothing";
 }
 
-TEST_F(thingey_test, get_and_delete_with_an_empty_id_are_invalid_arguments) {
+TEST_P(thingey_test, get_and_delete_with_an_empty_id_are_invalid_arguments) {
   auto got = node.call(repo, get_thingey{""});
   ASSERT_FALSE(got);
   EXPECT_EQ(cleave::describe(got.error()), "invalid_argument: a thingey needs a non-empty id");
@@ -114,7 +150,7 @@ TEST_F(thingey_test, get_and_delete_with_an_empty_id_are_invalid_arguments) {
   EXPECT_EQ(cleave::describe(deleted.error()), "invalid_argument: a thingey needs a non-empty id");
 }
 
-TEST_F(thingey_test, duplicate_create_is_already_exists_naming_the_id_and_keeps_the_original) {
+TEST_P(thingey_test, duplicate_create_is_already_exists_naming_the_id_and_keeps_the_original) {
   ASSERT_TRUE(node.call(repo, create_thingey{{"d1", "original"}}));
   auto again = node.call(repo, create_thingey{{"d1", "impostor"}});
   ASSERT_FALSE(again);
@@ -126,7 +162,7 @@ TEST_F(thingey_test, duplicate_create_is_already_exists_naming_the_id_and_keeps_
   EXPECT_EQ(got->name, "original");
 }
 
-TEST_F(thingey_test, get_of_a_missing_id_is_not_found_naming_the_id) {
+TEST_P(thingey_test, get_of_a_missing_id_is_not_found_naming_the_id) {
   ASSERT_TRUE(node.call(repo, create_thingey{{"d1", "present"}}));
   auto r = node.call(repo, get_thingey{"d2"});
   ASSERT_FALSE(r);
@@ -134,14 +170,14 @@ TEST_F(thingey_test, get_of_a_missing_id_is_not_found_naming_the_id) {
   EXPECT_EQ(cleave::describe(r.error()), "not_found: no thingey \"d2\"");
 }
 
-TEST_F(thingey_test, delete_of_a_missing_id_is_not_found_naming_the_id) {
+TEST_P(thingey_test, delete_of_a_missing_id_is_not_found_naming_the_id) {
   auto r = node.call(repo, delete_thingey{"nope"});
   ASSERT_FALSE(r);
   EXPECT_TRUE(cleave::is(r.error(), cleave::errc::not_found)) << cleave::describe(r.error());
   EXPECT_EQ(cleave::describe(r.error()), "not_found: no thingey \"nope\"");
 }
 
-TEST_F(thingey_test, second_delete_of_the_same_id_is_not_found) {
+TEST_P(thingey_test, second_delete_of_the_same_id_is_not_found) {
   ASSERT_TRUE(node.call(repo, create_thingey{{"d1", "once"}}));
   ASSERT_TRUE(node.call(repo, delete_thingey{"d1"}));
   auto again = node.call(repo, delete_thingey{"d1"});
@@ -149,7 +185,7 @@ TEST_F(thingey_test, second_delete_of_the_same_id_is_not_found) {
   EXPECT_EQ(cleave::describe(again.error()), "not_found: no thingey \"d1\"");
 }
 
-TEST_F(thingey_test, deleted_id_can_be_created_again) {
+TEST_P(thingey_test, deleted_id_can_be_created_again) {
   ASSERT_TRUE(node.call(repo, create_thingey{{"d1", "old"}}));
   ASSERT_TRUE(node.call(repo, delete_thingey{"d1"}));
   auto created = node.call(repo, create_thingey{{"d1", "new"}});
@@ -159,7 +195,7 @@ TEST_F(thingey_test, deleted_id_can_be_created_again) {
   EXPECT_EQ(got->name, "new");
 }
 
-TEST_F(thingey_test, store_answers_its_own_api_directly) {
+TEST_P(thingey_test, store_answers_its_own_api_directly) {
   auto inserted = node.call("thingey-store", store_insert{{"s1", "direct"}});
   ASSERT_TRUE(inserted) << cleave::describe(inserted.error());
   auto got = node.call(repo, get_thingey{"s1"});
@@ -172,9 +208,7 @@ TEST_F(thingey_test, store_answers_its_own_api_directly) {
 
 // -- store config -----------------------------------------------------------------------------
 
-TEST(thingey_store_config, capacity_from_config_limits_the_records) {
-  cleave::test_node node{{store_component(), repo_component()},
-                         with_store_config({{"capacity", 1}})};
+TEST_P(thingey_store_capacity, capacity_from_config_limits_the_records) {
   ASSERT_TRUE(node.call(repo, create_thingey{{"d1", "fits"}}));
   auto full = node.call(repo, create_thingey{{"d2", "does not fit"}});
   ASSERT_FALSE(full);
@@ -186,19 +220,15 @@ TEST(thingey_store_config, capacity_from_config_limits_the_records) {
   EXPECT_EQ(ids_of(*listed), (std::vector<std::string>{"d1"}));
 }
 
-TEST(thingey_store_config, full_store_accepts_again_after_a_delete) {
-  cleave::test_node node{{store_component(), repo_component()},
-                         with_store_config({{"capacity", 1}})};
+TEST_P(thingey_store_capacity, full_store_accepts_again_after_a_delete) {
   ASSERT_TRUE(node.call(repo, create_thingey{{"d1", "first"}}));
   ASSERT_TRUE(node.call(repo, delete_thingey{"d1"}));
   auto created = node.call(repo, create_thingey{{"d2", "second"}});
   ASSERT_TRUE(created) << cleave::describe(created.error());
 }
 
-TEST(thingey_store_config, duplicate_in_a_full_store_is_reported_as_a_duplicate) {
+TEST_P(thingey_store_capacity, duplicate_in_a_full_store_is_reported_as_a_duplicate) {
   // The more specific reason wins: the id is taken, whatever room is left.
-  cleave::test_node node{{store_component(), repo_component()},
-                         with_store_config({{"capacity", 1}})};
   ASSERT_TRUE(node.call(repo, create_thingey{{"d1", "first"}}));
   auto again = node.call(repo, create_thingey{{"d1", "again"}});
   ASSERT_FALSE(again);
@@ -267,8 +297,17 @@ TEST(thingey_repo_alone, get_without_a_store_names_the_missing_store) {
 
 // -- the driver scenario ----------------------------------------------------------------------
 
-TEST(banano_driver_scenario, scenario_runs_without_error_and_reports_each_step) {
-  cleave::test_node node{{store_component(), repo_component(), banano::driver_component()}};
+class banano_driver_scenario : public ::testing::TestWithParam<deployment> {
+ protected:
+  cleave_test::deployed deployed_{GetParam(), banano_app()};
+  cleave::test_node& node = deployed_.caller();
+};
+
+INSTANTIATE_TEST_SUITE_P(placements, banano_driver_scenario,
+                         ::testing::ValuesIn(cleave_test::all_deployments),
+                         cleave_test::deployment_name{});
+
+TEST_P(banano_driver_scenario, scenario_runs_without_error_and_reports_each_step) {
   ::testing::internal::CaptureStdout();
   auto err = node.run_drivers();
   auto printed = ::testing::internal::GetCapturedStdout();
@@ -280,8 +319,7 @@ TEST(banano_driver_scenario, scenario_runs_without_error_and_reports_each_step) 
   EXPECT_TRUE(listed->items.empty()) << "the scenario deletes what it created";
 }
 
-TEST(banano_driver_scenario, scenario_fails_naming_the_step_when_its_record_exists_already) {
-  cleave::test_node node{{store_component(), repo_component(), banano::driver_component()}};
+TEST_P(banano_driver_scenario, scenario_fails_naming_the_step_when_its_record_exists_already) {
   ASSERT_TRUE(node.call(repo, create_thingey{{"d1", "in the way"}}));
   ::testing::internal::CaptureStdout();
   auto err = node.run_drivers();
