@@ -1,43 +1,17 @@
 #include "apps/cleave/status.hpp"
 
 #include <iostream>
-#include <set>
 
 #include <caf/actor_system.hpp>
-#include <caf/scoped_actor.hpp>
 
 #include "runtime/component/detail/directory.hpp"
 #include "runtime/component/detail/type_registry.hpp"
 #include "runtime/core/error.hpp"
+#include "runtime/node/ask_node.hpp"
 #include "runtime/node/protocol.hpp"
 #include "runtime/transport/transport.hpp"
 
 namespace cleave::tool {
-
-namespace {
-
-caf::expected<protocol::node_status> probe(caf::actor_system& sys, const node_spec& node,
-                                           std::chrono::milliseconds timeout) {
-  caf::scoped_actor self{sys};
-  caf::expected<protocol::node_status> out{caf::error{}};
-  transport::connect(self.ptr(), node.host, node.port, timeout)
-      .receive(
-          [&](const caf::node_id&, caf::strong_actor_ptr& gatekeeper,
-              const std::set<std::string>&) {
-            if (!gatekeeper) {
-              out = make_error(errc::unavailable, "no cleave node listens there");
-              return;
-            }
-            self->request(caf::actor_cast<caf::actor>(gatekeeper), timeout,
-                          protocol::get_node_status{})
-                .receive([&](protocol::node_status& status) { out = std::move(status); },
-                         [&](caf::error& err) { out = std::move(err); });
-          },
-          [&](caf::error& err) { out = std::move(err); });
-  return out;
-}
-
-}  // namespace
 
 int print_status(const placement& plan, std::chrono::milliseconds timeout) {
   detail::runtime_config cfg;
@@ -53,7 +27,7 @@ int print_status(const placement& plan, std::chrono::milliseconds timeout) {
       exit_code = 1;
       continue;
     }
-    auto status = probe(sys, node, timeout);
+    auto status = ask_node(sys, node.host, node.port, protocol::get_node_status{}, timeout);
     if (!status) {
       std::cout << "unreachable: " << describe(status.error()) << "\n";
       exit_code = 1;

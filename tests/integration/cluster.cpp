@@ -12,7 +12,7 @@
 #include <caf/scoped_actor.hpp>
 
 #include "runtime/core/error.hpp"
-#include "runtime/transport/transport.hpp"
+#include "runtime/node/ask_node.hpp"
 
 namespace cleave_test {
 
@@ -100,23 +100,7 @@ std::string cluster::report() {
 
 caf::expected<cleave::protocol::node_status> node_status(caf::actor_system& sys, uint16_t port,
                                                          std::chrono::milliseconds timeout) {
-  caf::scoped_actor self{sys};
-  caf::expected<cleave::protocol::node_status> out{caf::error{}};
-  cleave::transport::connect(self.ptr(), "127.0.0.1", port, timeout)
-      .receive(
-          [&](const caf::node_id&, caf::strong_actor_ptr& gatekeeper,
-              const std::set<std::string>&) {
-            if (!gatekeeper) {
-              out = cleave::make_error(cleave::errc::unavailable, "no cleave node listens there");
-              return;
-            }
-            self->request(caf::actor_cast<caf::actor>(gatekeeper), timeout,
-                          cleave::protocol::get_node_status{})
-                .receive([&](cleave::protocol::node_status& status) { out = std::move(status); },
-                         [&](caf::error& err) { out = std::move(err); });
-          },
-          [&](caf::error& err) { out = std::move(err); });
-  return out;
+  return cleave::ask_node(sys, "127.0.0.1", port, cleave::protocol::get_node_status{}, timeout);
 }
 
 bool wait_for_calls(caf::actor_system& sys, uint16_t port, const std::string& component,

@@ -25,6 +25,7 @@
 #include <vector>
 
 #include "runtime/core/error.hpp"
+#include "runtime/node/ask_node.hpp"
 #include "runtime/placement/placement.hpp"
 #include "runtime/testkit/test_node.hpp"
 #include "tests/integration/cluster.hpp"
@@ -49,6 +50,7 @@ using clock_type = std::chrono::steady_clock;
 // bounds a hang, and is short enough that a test waiting on several nodes in turn still fails
 // within ctest's 120 s.
 constexpr auto child_deadline = 10s;
+constexpr std::chrono::milliseconds child_deadline_ms = child_deadline;
 
 const std::string bin_dir = CLEAVE_BIN_DIR;
 const std::string banano_bin = bin_dir + "/banano";
@@ -361,6 +363,28 @@ TEST(cluster, reply_handle_and_delegation_cross_nodes) {
   ASSERT_TRUE(delegated) << cleave::describe(delegated.error()) << "\n" << c.report();
   EXPECT_EQ(delegated->text, "y");
   EXPECT_EQ(delegated->by, "echo");
+}
+
+TEST(cluster, a_node_hands_out_only_the_components_placed_on_it) {
+  std::map<std::string, std::string> elsewhere{{"echo", "far"}};
+  temp_dir dir;
+  auto file = dir.write("placement.json", test_app_placement(elsewhere));
+  cluster c{test_app_bin, file, nodes_of(elsewhere)};
+  c.start("far");
+  ASSERT_TRUE(c.wait_listening("far", child_deadline)) << c.report();
+  cleave::test_node caller{all_components(), c.plan(test_app_options()), "caller"};
+  auto& sys = caller.system();
+  auto port = c.port("far");
+  auto placed = cleave::ask_node(sys, "127.0.0.1", port, cleave::protocol::lookup_component{"echo"},
+                                 child_deadline_ms);
+  ASSERT_TRUE(placed) << cleave::describe(placed.error());
+  EXPECT_TRUE(*placed);
+  // "silent" exists in the app, but the placement puts it on "caller", not on "far".
+  auto elsewhere_placed = cleave::ask_node(
+      sys, "127.0.0.1", port, cleave::protocol::lookup_component{"silent"}, child_deadline_ms);
+  ASSERT_FALSE(elsewhere_placed);
+  EXPECT_EQ(cleave::describe(elsewhere_placed.error()),
+            "unknown_component: node \"far\" does not host \"silent\"");
 }
 
 TEST(cluster, message_type_unknown_on_the_receiving_node_is_a_clear_error_not_a_crash) {

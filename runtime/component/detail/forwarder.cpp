@@ -30,7 +30,9 @@ using clock = std::chrono::steady_clock;
 
 constexpr auto connect_timeout = std::chrono::seconds(1);
 constexpr auto first_backoff = std::chrono::milliseconds(10);
-constexpr auto max_backoff = std::chrono::milliseconds(500);
+// Retries run only while calls wait, and a refused connect on a LAN costs well under a millisecond:
+// a short ceiling lets a restarted node serve callers again soon.
+constexpr auto max_backoff = std::chrono::milliseconds(200);
 
 /// Where a reply goes (a response promise, copyable).
 struct reply_target {
