@@ -6,6 +6,13 @@
 
 namespace cleave::detail {
 
+caf::timespan within_request(caf::timespan timeout) {
+  const auto& request = current_request();
+  if (request.deadline == std::chrono::steady_clock::time_point::max()) return timeout;
+  auto left = request.deadline - std::chrono::steady_clock::now();
+  return std::max(std::min<caf::timespan>(timeout, left), caf::timespan{0});
+}
+
 std::string unknown_component_message(const std::string& component, const char* op) {
   return component + "." + op + ": no component named \"" + component + "\" in this placement";
 }

@@ -32,6 +32,7 @@
 #include "runtime/component/detail/wire.hpp"
 #include "runtime/core/error.hpp"
 #include "runtime/core/message.hpp"
+#include "runtime/core/request_context.hpp"
 
 namespace cleave {
 
@@ -48,13 +49,26 @@ caf::error annotate_call_error(caf::error err, const std::string& component, con
 /// "<component>.<op>: no component named ..." for a name the placement does not have.
 std::string unknown_component_message(const std::string& component, const char* op);
 
+/// The message for `req`: with the request context when the thread works for a request.
+template <class Req>
+caf::message call_message(Req req) {
+  if (current_request().active())
+    return caf::make_message(std::move(req), outgoing_request_context());
+  return caf::make_message(std::move(req));
+}
+
+/// `timeout`, cut to what is left of the request the thread works for.
+caf::timespan within_request(caf::timespan timeout);
+
 /// Sends request `req` to `dest`; a forwarder gets it wrapped with the absolute deadline.
 template <class Self, class Req>
 auto request_to(Self self, const directory_entry& dest, caf::timespan timeout, Req req) {
   if (dest.forwarder)
-    return self->request(dest.handle, timeout,
-                         forward_request{std::chrono::steady_clock::now() + timeout,
-                                         caf::make_message(std::move(req))});
+    return self->request(
+        dest.handle, timeout,
+        forward_request{std::chrono::steady_clock::now() + timeout, call_message(std::move(req))});
+  if (current_request().active())
+    return self->request(dest.handle, timeout, std::move(req), outgoing_request_context());
   return self->request(dest.handle, timeout, std::move(req));
 }
 
@@ -137,14 +151,16 @@ template <class Self, class Req>
 pending_call<Self, Req> call(Self self, std::string component, Req req,
                              std::optional<caf::timespan> timeout = std::nullopt) {
   static_assert(is_message_v<Req>, "requests must be declared with CLEAVE_MESSAGE");
-  auto deadline = timeout ? *timeout : detail::default_timeout(self->system());
+  auto deadline =
+      detail::within_request(timeout ? *timeout : detail::default_timeout(self->system()));
   return {self, std::move(component), std::move(req), deadline};
 }
 
 /// Sends one-way message `msg` to `component` (dropped if there is no such component).
 template <class Self, class Msg>
 void send(Self self, const std::string& component, Msg msg) {
-  self->send(detail::resolve(self->system(), component).handle, std::move(msg));
+  self->send(detail::resolve(self->system(), component).handle,
+             detail::call_message(std::move(msg)));
 }
 
 /// Hands the request `self` is handling to `component` as `req`; that component answers the
@@ -156,7 +172,10 @@ caf::result<response_t<Req>> delegate(Self self, const std::string& component, R
   if (!detail::is_known(self->system(), component))
     return make_error(errc::unknown_component,
                       detail::unknown_component_message(component, message_name<Req>()));
-  self->delegate(dest, std::move(req));
+  if (current_request().active())
+    self->delegate(dest, std::move(req), outgoing_request_context());
+  else
+    self->delegate(dest, std::move(req));
   return caf::delegated<response_t<Req>>{};
 }
 

@@ -13,6 +13,7 @@
 
 #include <exception>
 #include <string>
+#include <tuple>
 #include <type_traits>
 #include <utility>
 
@@ -25,6 +26,7 @@
 #include "runtime/component/detail/directory.hpp"
 #include "runtime/component/reply.hpp"
 #include "runtime/core/error.hpp"
+#include "runtime/core/request_context.hpp"
 
 namespace cleave {
 
@@ -104,10 +106,24 @@ auto guard_handler(F f, caf::detail::type_list<Args...>) {
   };
 }
 
+/// The guarded handler, and for a one-message handler a second one that takes the message with
+/// the request context a call may carry (runtime/core/request_context.hpp) and runs the first in
+/// that context.
 template <class F>
-auto guard_handler(F f) {
+auto guard_handlers(F f) {
   using trait = caf::detail::get_callable_trait<F>;
-  return guard_handler<typename trait::result_type>(std::move(f), typename trait::arg_types{});
+  auto plain =
+      guard_handler<typename trait::result_type>(std::move(f), typename trait::arg_types{});
+  if constexpr (trait::num_args == 1) {
+    using arg = caf::detail::tl_head_t<typename trait::arg_types>;
+    auto in_context = [plain](arg x, const request_context& ctx) mutable {
+      request_scope scope{ctx};
+      return plain(std::forward<arg>(x));
+    };
+    return std::make_tuple(std::move(plain), std::move(in_context));
+  } else {
+    return std::make_tuple(std::move(plain));
+  }
 }
 
 }  // namespace detail
@@ -115,7 +131,8 @@ auto guard_handler(F f) {
 /// A behaviour made of `fs`, each guarded so that an exception becomes an error reply.
 template <class... Fs>
 caf::behavior handlers(Fs... fs) {
-  return caf::behavior{detail::guard_handler(std::move(fs))...};
+  return std::apply([](auto&&... hs) { return caf::behavior{std::move(hs)...}; },
+                    std::tuple_cat(detail::guard_handlers(std::move(fs))...));
 }
 
 }  // namespace cleave

@@ -8,6 +8,8 @@
 
 #include <boost/json/serialize.hpp>
 
+#include "runtime/core/request_context.hpp"
+
 namespace cleave {
 
 namespace {
@@ -34,6 +36,9 @@ void log(std::string_view level, std::string_view node, std::string_view msg,
   line["level"] = level;
   line["node"] = node;
   line["msg"] = msg;
+  // Every line written while a thread works for a request says which one.
+  if (const auto& request = current_request(); !request.request_id.empty())
+    line["request_id"] = request.request_id;
   for (const auto& kv : fields) line[kv.key()] = kv.value();
   auto text = boost::json::serialize(line);
   text += '\n';

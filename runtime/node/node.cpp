@@ -10,6 +10,7 @@
 #include "runtime/component/detail/forwarder.hpp"
 #include "runtime/core/error.hpp"
 #include "runtime/core/log.hpp"
+#include "runtime/core/request_context.hpp"
 #include "runtime/node/detail/gatekeeper.hpp"
 #include "runtime/node/protocol.hpp"
 #include "runtime/transport/transport.hpp"
@@ -55,6 +56,7 @@ caf::expected<std::unique_ptr<node>> node::start(const std::vector<component>& c
   detail::type_registry types{cfg};
   types.add<protocol::lookup_component>();
   types.add<protocol::get_node_status>();
+  types.add<request_context>();
   for (const auto& c : components) c.register_types(types);
   if (types.error()) return types.error();
   self->system_ = std::make_unique<caf::actor_system>(cfg);

@@ -25,6 +25,7 @@
 #include <vector>
 
 #include "runtime/core/error.hpp"
+#include "runtime/core/request_context.hpp"
 #include "runtime/node/ask_node.hpp"
 #include "runtime/placement/placement.hpp"
 #include "runtime/testkit/test_node.hpp"
@@ -426,6 +427,13 @@ std::string show(const caf::expected<echoed>& r) {
   return "\"" + r->text + "\" by " + r->by;
 }
 
+/// What `f` returns when run for request `id` (with 10 s left).
+template <class F>
+std::string in_request(const std::string& id, F f) {
+  cleave::request_scope scope{id, clock_type::now() + 10s};
+  return f();
+}
+
 class same_answers : public ::testing::TestWithParam<deployment> {};
 
 TEST_P(same_answers, wherever_the_components_run) {
@@ -441,6 +449,11 @@ TEST_P(same_answers, wherever_the_components_run) {
       "failing{error}: " + show(n.call("failing", fail{"error"}, deadline)),
       "failing{throw}: " + show(n.call("failing", fail{"throw"}, deadline)),
       "relay{echo, e}: " + show(n.call("relay", relay{"echo", "e", 0}, deadline)),
+      "relay{whoami} in request req-7: " +
+          in_request("req-7",
+                     [&] {
+                       return show(n.call("relay", relay{"whoami", "x", 0}, deadline));
+                     }),
   };
   std::vector<std::string> expected{
       R"(echo{a}: "a" by echo)",
@@ -450,6 +463,7 @@ TEST_P(same_answers, wherever_the_components_run) {
       R"(failing{error}: error not_found: nothing here)",
       R"(failing{throw}: error internal: handler threw: boom)",
       R"(relay{echo, e}: "e" by relay<-echo)",
+      R"(relay{whoami} in request req-7: "req-7" by relay<-whoami)",
   };
   EXPECT_EQ(answers, expected) << (d.processes() ? d.processes()->report() : "");
 }

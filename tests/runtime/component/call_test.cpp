@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include "runtime/core/request_context.hpp"
 #include "runtime/testkit/test_node.hpp"
 #include "tests/runtime/component/test_components.hpp"
 
@@ -114,6 +115,36 @@ TEST_F(call_test, inner_call_deadline_is_reported_to_the_outer_caller) {
   ASSERT_FALSE(r);
   EXPECT_EQ(cleave::describe(r.error()),
             "deadline_exceeded: silent.echo: no reply within the deadline of 30 ms");
+}
+
+TEST_F(call_test, request_context_travels_with_every_call_it_causes) {
+  cleave::request_scope scope{"req-42", std::chrono::steady_clock::now() + 5s};
+  auto direct = node.call("whoami", echo{"x"});
+  ASSERT_TRUE(direct) << cleave::describe(direct.error());
+  EXPECT_EQ(direct->text, "req-42");
+  // Through a component that makes its own call from a callback.
+  auto relayed = node.call("relay", relay{"whoami", "x", 0});
+  ASSERT_TRUE(relayed) << cleave::describe(relayed.error());
+  EXPECT_EQ(relayed->text, "req-42");
+  EXPECT_EQ(relayed->by, "relay<-whoami");
+}
+
+TEST_F(call_test, calls_without_a_request_carry_no_context) {
+  auto r = node.call("whoami", echo{"x"});
+  ASSERT_TRUE(r) << cleave::describe(r.error());
+  EXPECT_EQ(r->text, "");
+}
+
+TEST_F(call_test, downstream_calls_never_outlive_their_request) {
+  // The relay's own call to "silent" would wait 2 s (the default); the request has 100 ms.
+  cleave::request_scope scope{"short", std::chrono::steady_clock::now() + 100ms};
+  auto start = std::chrono::steady_clock::now();
+  auto r = node.call("relay", relay{"silent", "x", 0});
+  auto elapsed = std::chrono::steady_clock::now() - start;
+  ASSERT_FALSE(r);
+  EXPECT_TRUE(cleave::is(r.error(), cleave::errc::deadline_exceeded))
+      << cleave::describe(r.error());
+  EXPECT_LT(elapsed, 1s) << "the inner call outlived the request";
 }
 
 TEST(call_defaults, default_deadline_comes_from_the_placement_defaults) {

@@ -7,6 +7,7 @@
 
 #include "runtime/component/call.hpp"
 #include "runtime/component/handlers.hpp"
+#include "runtime/core/request_context.hpp"
 
 namespace component_test {
 
@@ -100,7 +101,17 @@ caf::behavior silent_impl(caf::stateful_actor<silent_state>* self,
       });
 }
 
+caf::behavior whoami_impl(caf::event_based_actor*, const cleave::component_context&) {
+  return cleave::handlers([](const echo&) {
+    return echoed{cleave::current_request().request_id, "whoami"};
+  });
+}
+
 }  // namespace
+
+cleave::component whoami_component() {
+  return cleave::component::make<echo>("whoami", whoami_impl);
+}
 
 cleave::component echo_component() {
   return cleave::component::make<echo>("echo", echo_impl);
@@ -126,7 +137,7 @@ cleave::component silent_component() {
 
 std::vector<cleave::component> all_components() {
   return {echo_component(),  later_component(),   forwarder_component(), answerer_component(),
-          relay_component(), failing_component(), silent_component()};
+          relay_component(), failing_component(), silent_component(),    whoami_component()};
 }
 
 }  // namespace component_test

@@ -86,6 +86,8 @@ cleave::component answerer_component();
 cleave::component relay_component();
 cleave::component failing_component();
 cleave::component silent_component();
+/// "whoami": answers echo with the id of the request it works for (text) and "whoami" (by).
+cleave::component whoami_component();
 
 /// Every component above.
 std::vector<cleave::component> all_components();
