@@ -115,6 +115,16 @@ class component {
   /// True for drivers.
   bool is_driver() const { return static_cast<bool>(run_); }
 
+  /// Marks an edge: a component that takes requests from outside (the HTTP gateway). On stop,
+  /// a node stops its edges first and waits for them, so that requests they accepted can still
+  /// reach the components behind them.
+  component& edge() {
+    edge_ = true;
+    return *this;
+  }
+
+  bool is_edge() const { return edge_; }
+
   // -- used by nodes ---------------------------------------------------------------------------
 
   void register_types(detail::type_registry& types) const { register_types_(types); }
@@ -137,6 +147,7 @@ class component {
                                   std::shared_ptr<detail::component_stats>)>
       spawn_;
   driver_function run_;
+  bool edge_ = false;
 };
 
 }  // namespace cleave

@@ -16,7 +16,8 @@ namespace cleave {
 
 namespace {
 
-constexpr auto shutdown_deadline = std::chrono::seconds(10);
+// Edge components drain first (their drain timeouts are a few seconds); the rest stop in ms.
+constexpr auto shutdown_deadline = std::chrono::seconds(30);
 
 /// Blocks SIGINT and SIGTERM in this thread and every thread started after, so that only
 /// `wait_for_stop_signal` sees them.

@@ -12,7 +12,7 @@
 // before anything starts (exit code 2, the reason on stderr), starts the node's components and
 // then either runs the node's drivers and exits (0 if they succeeded, else 1) or, with no driver,
 // serves until SIGINT/SIGTERM and exits 0. Shutdown is bounded: a node that cannot stop within
-// 10 s says so and exits 1.
+// 30 s (edges drain first) says so and exits 1.
 #pragma once
 
 #include <string>

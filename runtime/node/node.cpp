@@ -4,7 +4,9 @@
 #include <thread>
 
 #include <caf/exit_reason.hpp>
+#include <caf/scoped_actor.hpp>
 #include <caf/send.hpp>
+#include <caf/system_messages.hpp>
 
 #include "runtime/component/client.hpp"
 #include "runtime/component/detail/forwarder.hpp"
@@ -20,6 +22,9 @@ namespace cleave {
 namespace {
 
 constexpr auto start_deadline = std::chrono::seconds(10);
+
+/// Longest wait for edge components to drain on stop (their own drain timeouts are shorter).
+constexpr auto edge_stop_deadline = std::chrono::seconds(20);
 
 std::string render_cleave_error(uint8_t code, caf::atom_value, const caf::message& context) {
   return describe(caf::error{code, error_category, context});
@@ -90,6 +95,7 @@ caf::error node::start_local_components(const std::vector<component>& components
     entry.stats = std::make_shared<detail::component_stats>();
     auto instance = def->spawn(sys, ctx, entry.stats);
     actors_.push_back(instance.handle);
+    if (def->is_edge()) edges_.push_back(instance.handle);
     starting.emplace_back(name, std::move(instance.started));
     entry.local = instance.handle;
     entry.handle = instance.handle;
@@ -173,6 +179,24 @@ caf::error node::run_drivers() {
 }
 
 void node::stop() {
+  // Edges first, and wait for them: a request they accepted still needs the components behind
+  // them (and their directory entries) until it is answered.
+  if (!edges_.empty()) {
+    caf::scoped_actor self{*system_};
+    for (auto& edge : edges_) {
+      self->monitor(edge);
+      caf::anon_send_exit(edge, caf::exit_reason::user_shutdown);
+    }
+    auto deadline = std::chrono::steady_clock::now() + edge_stop_deadline;
+    for (size_t down = 0; down < edges_.size();) {
+      bool timed_out = false;
+      self->receive(
+          [&](const caf::down_msg&) { ++down; },
+          caf::after(deadline - std::chrono::steady_clock::now()) >> [&] { timed_out = true; });
+      if (timed_out) break;
+    }
+    edges_.clear();
+  }
   if (config_) config_->components->clear();
   for (auto& a : actors_) caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
   actors_.clear();

@@ -73,6 +73,8 @@ class node {
   std::unique_ptr<detail::runtime_config> config_;
   std::unique_ptr<caf::actor_system> system_;
   std::vector<caf::actor> actors_;
+  /// The instances of edge components, stopped (and waited for) before the rest.
+  std::vector<caf::actor> edges_;
   std::vector<driver_entry> drivers_;
 };
 
