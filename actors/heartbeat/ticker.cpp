@@ -7,6 +7,7 @@
 #include "runtime/component/handlers.hpp"
 #include "runtime/core/console.hpp"
 #include "runtime/core/error.hpp"
+#include "runtime/core/log.hpp"
 
 namespace heartbeat {
 
@@ -26,15 +27,6 @@ struct ticker_state {
   int64_t interval_ms = default_interval_ms;
   int64_t generation = 0;
 };
-
-std::string utc_now() {
-  auto now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
-  std::tm tm{};
-  gmtime_r(&now, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
 
 void schedule(caf::stateful_actor<ticker_state>* self) {
   self->delayed_send(self, std::chrono::milliseconds(self->state.interval_ms),
@@ -63,7 +55,7 @@ caf::behavior ticker(caf::stateful_actor<ticker_state>* self,
       [=](const tick& t) {
         if (t.generation != self->state.generation) return;
         ++self->state.beats;
-        cleave::say("bump,Bump... @ " + utc_now());
+        cleave::say("bump,Bump... @ " + cleave::utc_timestamp());
         schedule(self);
       },
       [](const ping&) { return pong{"PONG"}; },

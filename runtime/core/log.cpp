@@ -12,9 +12,7 @@
 
 namespace cleave {
 
-namespace {
-
-std::string utc_now() {
+std::string utc_timestamp() {
   auto now = std::chrono::system_clock::now();
   auto secs = std::chrono::system_clock::to_time_t(now);
   auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()) % 1000;
@@ -27,12 +25,10 @@ std::string utc_now() {
   return out;
 }
 
-}  // namespace
-
 void log(std::string_view level, std::string_view node, std::string_view msg,
          const boost::json::object& fields) {
   boost::json::object line;
-  line["time"] = utc_now();
+  line["time"] = utc_timestamp();
   line["level"] = level;
   line["node"] = node;
   line["msg"] = msg;
