@@ -26,6 +26,7 @@
 #include "runtime/component/detail/directory.hpp"
 #include "runtime/component/reply.hpp"
 #include "runtime/core/error.hpp"
+#include "runtime/core/message.hpp"
 #include "runtime/core/request_context.hpp"
 
 namespace cleave {
@@ -80,6 +81,36 @@ constexpr bool answer_matches() {
     return true;
 }
 
+/// Runs handler `f` and turns what it returns or throws into a CAF result.
+template <class R, class Answer, class F, class... Args>
+caf::result<Answer> run_guarded(F& f, Args&&... args) {
+  try {
+    if constexpr (std::is_void_v<R>) {
+      f(std::forward<Args>(args)...);
+      return caf::result<void>{};
+    } else if constexpr (answers_later<std::decay_t<R>>::value) {
+      f(std::forward<Args>(args)...);
+      return caf::delegated<Answer>{};
+    } else {
+      return f(std::forward<Args>(args)...);
+    }
+  } catch (const std::exception& e) {
+    return make_error(errc::internal, std::string{"handler threw: "} + e.what());
+  } catch (...) {
+    return make_error(errc::internal, "handler threw a non-standard exception");
+  }
+}
+
+/// The operation a handler serves: the name of its one message type, else "message".
+template <class... Args>
+const char* operation_name() {
+  if constexpr (sizeof...(Args) == 1) {
+    using arg = std::decay_t<caf::detail::tl_head_t<caf::detail::type_list<Args...>>>;
+    if constexpr (is_message_v<arg>) return message_name<arg>();
+  }
+  return "message";
+}
+
 template <class R, class F, class... Args>
 auto guard_handler(F f, caf::detail::type_list<Args...>) {
   using answer = typename answer_type<std::decay_t<R>>::type;
@@ -87,28 +118,19 @@ auto guard_handler(F f, caf::detail::type_list<Args...>) {
                 "the handler's result type does not match the request's `response` type");
   return [f = std::move(f),
           stats = current_init_stats()](Args... args) mutable -> caf::result<answer> {
-    if (stats) stats->calls.fetch_add(1, std::memory_order_relaxed);
-    try {
-      if constexpr (std::is_void_v<R>) {
-        f(std::forward<Args>(args)...);
-        return caf::result<void>{};
-      } else if constexpr (answers_later<std::decay_t<R>>::value) {
-        f(std::forward<Args>(args)...);
-        return caf::delegated<answer>{};
-      } else {
-        return f(std::forward<Args>(args)...);
-      }
-    } catch (const std::exception& e) {
-      return make_error(errc::internal, std::string{"handler threw: "} + e.what());
-    } catch (...) {
-      return make_error(errc::internal, "handler threw a non-standard exception");
-    }
+    if (!stats) return run_guarded<R, answer>(f, std::forward<Args>(args)...);
+    stats->calls.fetch_add(1, std::memory_order_relaxed);
+    if (!stats->log_calls || !current_request().active())
+      return run_guarded<R, answer>(f, std::forward<Args>(args)...);
+    auto start = std::chrono::steady_clock::now();
+    auto result = run_guarded<R, answer>(f, std::forward<Args>(args)...);
+    const caf::error* failure = result.flag == caf::rt_error ? &result.err : nullptr;
+    log_served_call(*stats, operation_name<Args...>(), failure,
+                    std::chrono::steady_clock::now() - start);
+    return result;
   };
 }
 
-/// The guarded handler, and for a one-message handler a second one that takes the message with
-/// the request context a call may carry (runtime/core/request_context.hpp) and runs the first in
-/// that context.
 template <class F>
 auto guard_handlers(F f) {
   using trait = caf::detail::get_callable_trait<F>;

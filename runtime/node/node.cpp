@@ -93,6 +93,9 @@ caf::error node::start_local_components(const std::vector<component>& components
     }
     detail::directory_entry entry;
     entry.stats = std::make_shared<detail::component_stats>();
+    entry.stats->node = node_name;
+    entry.stats->component = name;
+    entry.stats->log_calls = plan_.defaults.log_calls;
     auto instance = def->spawn(sys, ctx, entry.stats);
     actors_.push_back(instance.handle);
     if (def->is_edge()) edges_.push_back(instance.handle);

@@ -180,10 +180,13 @@ class validator {
       } else if (kv.key() == "serialize_local") {
         if (!x.is_bool()) return wrong_type(path, x, "true or false");
         d.serialize_local = x.get_bool();
+      } else if (kv.key() == "log_calls") {
+        if (!x.is_bool()) return wrong_type(path, x, "true or false");
+        d.log_calls = x.get_bool();
       } else {
         return unknown_key("defaults", kv.key(),
                            {"timeout_ms", "serialize_local", "heartbeat_ms",
-                            "connection_timeout_ms", "run_timeout_ms"});
+                            "connection_timeout_ms", "run_timeout_ms", "log_calls"});
       }
       if (err) return err;
     }

@@ -63,6 +63,9 @@ struct placement_defaults {
   std::chrono::milliseconds heartbeat{500};
   /// "connection_timeout_ms": silence after which a peer counts as down; >= heartbeat.
   std::chrono::milliseconds connection_timeout{3000};
+  /// "log_calls": every node logs each call its components serve for a request (one JSON line
+  /// with the request id); default false.
+  bool log_calls = false;
   /// "run_timeout_ms": deadline for a driver's scenario.
   std::chrono::milliseconds run_timeout{300000};
 };

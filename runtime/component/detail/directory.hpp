@@ -23,10 +23,18 @@
 
 namespace cleave::detail {
 
-/// Counters of one component instance on this node.
+/// Counters and log settings of one component instance on this node.
 struct component_stats {
   std::atomic<uint64_t> calls{0};
+  std::string node;
+  std::string component;
+  /// "defaults.log_calls": log each call served for a request.
+  bool log_calls = false;
 };
+
+/// Logs one served call (for "defaults.log_calls").
+void log_served_call(const component_stats& stats, const char* op, const caf::error* failure,
+                     std::chrono::steady_clock::duration elapsed);
 
 /// What a name resolves to.
 struct directory_entry {

@@ -124,7 +124,14 @@ TEST(validation, unknown_defaults_key) {
   EXPECT_EQ(error_of(d.text()),
             prefixed("defaults.timeot_ms: unknown key, expected one of \"timeout_ms\", "
                      "\"serialize_local\", \"heartbeat_ms\", \"connection_timeout_ms\", "
-                     "\"run_timeout_ms\"; did you mean \"timeout_ms\"?"));
+                     "\"run_timeout_ms\", \"log_calls\"; did you mean \"timeout_ms\"?"));
+}
+
+TEST(validation, log_calls_must_be_a_boolean) {
+  doc d;
+  d.defaults = R"({"log_calls": "yes"})";
+  EXPECT_NE(error_of(d.text()).find("defaults.log_calls: found \"yes\""), std::string::npos)
+      << error_of(d.text());
 }
 
 TEST(validation, unknown_node_key) {
