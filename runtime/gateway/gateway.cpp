@@ -1,0 +1,230 @@
+#include "runtime/gateway/gateway.hpp"
+#include "runtime/gateway/standard_edge.hpp"
+
+#include <algorithm>
+#include <charconv>
+#include <exception>
+#include <limits>
+#include <memory>
+#include <stdexcept>
+
+#include <caf/atom.hpp>
+#include <caf/event_based_actor.hpp>
+
+#include "runtime/component/detail/directory.hpp"
+#include "runtime/core/error.hpp"
+#include "runtime/core/json.hpp"
+#include "runtime/core/log.hpp"
+#include "runtime/core/message.hpp"
+#include "runtime/core/request_context.hpp"
+#include "runtime/gateway/detail/http_server.hpp"
+#include "runtime/gateway/errors.hpp"
+
+namespace cleave {
+
+namespace {
+
+/// The gateway's own config keys; the middleware's objects are split off before decoding.
+struct gateway_config {
+  std::string listen;
+  std::optional<int64_t> body_limit_bytes;
+  std::optional<int64_t> timeout_ms;
+  std::optional<int64_t> threads;
+  std::optional<int64_t> drain_timeout_ms;
+  std::optional<int64_t> read_timeout_ms;
+};
+CLEAVE_MESSAGE(gateway_config, listen, body_limit_bytes, timeout_ms, threads, drain_timeout_ms,
+               read_timeout_ms)
+
+/// The most server threads a config may ask for: each has its own stack.
+constexpr int64_t max_threads = 10000;
+
+/// Extra time stop() gives handlers still running after the drain: their calls end at their
+/// deadlines, plus this margin.
+constexpr std::chrono::milliseconds straggler_margin{1000};
+
+caf::error config_error(const std::string& name, const std::string& key, const std::string& why) {
+  return make_error(errc::invalid_argument,
+                    "components." + name + ".config" + (key.empty() ? "" : "." + key) + ": " + why);
+}
+
+/// Splits "host:port" ("[v6]:port"); false if malformed.
+bool parse_listen(const std::string& text, std::string& host, uint16_t& port) {
+  auto colon = text.rfind(':');
+  if (colon == std::string::npos || colon == 0 || colon + 1 == text.size()) return false;
+  host = text.substr(0, colon);
+  if (host.front() == '[') {
+    if (host.size() < 3 || host.back() != ']') return false;
+    host = host.substr(1, host.size() - 2);
+  } else if (host.find(':') != std::string::npos) {
+    return false;  // an IPv6 address needs brackets
+  }
+  const char* first = text.data() + colon + 1;
+  const char* last = text.data() + text.size();
+  auto [end, ec] = std::from_chars(first, last, port);
+  return ec == std::errc{} && end == last;
+}
+
+caf::error check_range(const std::string& name, const char* key, const std::optional<int64_t>& v,
+                       int64_t min, int64_t max) {
+  if (!v || (*v >= min && *v <= max)) return caf::none;
+  return config_error(name, key,
+                      "expected " + std::to_string(min) + ".." + std::to_string(max) + ", found " +
+                          std::to_string(*v));
+}
+
+/// Runs a route's handler inside the request's context (its id and deadline go with every call
+/// the handler makes), and turns what it throws into a 500 that the middleware still sees.
+http_handler guard_route(http_handler inner, std::string node, std::string name) {
+  return [inner = std::move(inner), node = std::move(node),
+          name = std::move(name)](http_request& req) -> http_response {
+    request_scope scope{req.request_id, req.deadline};
+    std::string what;
+    try {
+      return inner(req);
+    } catch (const std::exception& e) {
+      what = e.what();
+    } catch (...) {
+      what = "non-standard exception";
+    }
+    log("error", node, "route handler threw",
+        {{"component", name}, {"method", req.method}, {"route", req.route}, {"error", what}});
+    return error_reply(500, "internal: the handler threw: " + what);
+  };
+}
+
+std::shared_ptr<const detail::dispatch_table> build_table(const routes& r,
+                                                          const gateway_settings& settings) {
+  auto table = std::make_shared<detail::dispatch_table>();
+  table->wrap = chain(r.middleware(settings));
+  auto add = [&](const std::string& method, const std::string& pattern, http_handler h) {
+    table->routes.add(method, pattern, table->handlers.size());
+    table->handlers.push_back(table->wrap(guard_route(std::move(h), settings.node, settings.name)));
+  };
+  for (const auto& route : r.all()) add(route.method, route.pattern, route.make(settings));
+  if (!r.contains("GET", "/healthz"))
+    add("GET", "/healthz", [](http_request&) { return json_reply(200, R"({"status":"ok"})"); });
+  return table;
+}
+
+caf::behavior gateway_impl(caf::event_based_actor* self, const component_context& ctx,
+                           const std::shared_ptr<const routes>& r) {
+  auto default_timeout = std::chrono::duration_cast<std::chrono::milliseconds>(
+      detail::default_timeout(self->system()));
+  auto settings = decode_gateway_settings(ctx.name(), ctx.config(), *r, default_timeout);
+  if (!settings) throw std::runtime_error(what(settings.error()));
+  settings->node = ctx.node();
+  settings->system = &self->system();
+  detail::server_config cfg;
+  cfg.name = settings->name;
+  cfg.node = settings->node;
+  cfg.host = settings->host;
+  cfg.port = settings->port;
+  cfg.threads = settings->threads;
+  cfg.body_limit = settings->body_limit_bytes;
+  cfg.read_timeout = settings->read_timeout;
+  cfg.drain_timeout = settings->drain_timeout;
+  auto longest_call = settings->timeout;
+  for (const auto& route : r->all())
+    if (route.timeout) longest_call = std::max(longest_call, *route.timeout);
+  cfg.straggler_timeout = longest_call + straggler_margin;
+  // Bound first, so that the factories see the real port; a factory that throws closes it again.
+  auto server = std::make_shared<detail::http_server>(std::move(cfg));
+  settings->port = server->port();
+  server->start(build_table(*r, *settings));
+  // Asked to stop (the node stops its edges first and waits for them): drain, then end. The drain
+  // runs before the actor ends, so the node keeps every component (and its name) reachable for
+  // the requests in flight until they are answered. The drain blocks this scheduler thread for at
+  // most drain_timeout_ms; the components run on the others.
+  self->set_exit_handler([self, server](caf::exit_msg& msg) {
+    server->stop();
+    self->quit(msg.reason);
+  });
+  // Also on any other end of the actor (the server is destroyed with the last reference).
+  self->attach_functor([server] { server->stop(); });
+  auto host =
+      settings->host.find(':') == std::string::npos ? settings->host : "[" + settings->host + "]";
+  log("info", ctx.node(), "gateway listening",
+      {{"address", host + ":" + std::to_string(settings->port)},
+       {"component", ctx.name()},
+       {"routes", static_cast<int64_t>(r->all().size())}});
+  // The gateway takes no messages; a behaviour keeps its actor (and with it the server) alive.
+  return {[](caf::atom_constant<caf::atom("gw_idle")>) {
+  }};
+}
+
+}  // namespace
+
+caf::expected<gateway_settings> decode_gateway_settings(const std::string& name,
+                                                        const boost::json::object& config,
+                                                        const routes& r,
+                                                        std::chrono::milliseconds default_timeout) {
+  gateway_settings out;
+  out.name = name;
+  boost::json::object own;
+  auto raw_object = [&](const boost::json::key_value_pair& kv,
+                        std::optional<boost::json::object>& slot) -> caf::error {
+    if (!kv.value().is_object())
+      return config_error(name, std::string{kv.key()},
+                          "expected an object, found " + json_text(kv.value()).substr(0, 40));
+    slot = kv.value().get_object();
+    return caf::none;
+  };
+  for (const auto& kv : config) {
+    std::optional<boost::json::object>* slot = nullptr;
+    if (kv.key() == "rate_limit") slot = &out.rate_limit;
+    if (kv.key() == "request_log") slot = &out.request_log;
+    if (kv.key() == "metrics") slot = &out.metrics;
+    if (slot != nullptr) {
+      if (auto err = raw_object(kv, *slot)) return err;
+      continue;
+    }
+    const auto& ext = r.extension_keys();
+    if (std::find(ext.begin(), ext.end(), kv.key()) != ext.end()) {
+      std::optional<boost::json::object> value;
+      if (auto err = raw_object(kv, value)) return err;
+      out.extensions.emplace(kv.key(), std::move(*value));
+      continue;
+    }
+    own.emplace(kv.key(), kv.value());
+  }
+  auto cfg = from_json<gateway_config>(boost::json::value(std::move(own)));
+  if (!cfg) return config_error(name, "", what(cfg.error()));
+  if (!parse_listen(cfg->listen, out.host, out.port))
+    return config_error(name, "listen", "expected \"host:port\", found \"" + cfg->listen + "\"");
+  if (auto err = check_range(name, "body_limit_bytes", cfg->body_limit_bytes, 1,
+                             std::numeric_limits<int64_t>::max()))
+    return err;
+  if (auto err = check_range(name, "timeout_ms", cfg->timeout_ms, 1, int64_t{24} * 3600 * 1000))
+    return err;
+  if (auto err = check_range(name, "threads", cfg->threads, 1, max_threads)) return err;
+  if (auto err =
+          check_range(name, "drain_timeout_ms", cfg->drain_timeout_ms, 0, int64_t{3600} * 1000))
+    return err;
+  if (auto err =
+          check_range(name, "read_timeout_ms", cfg->read_timeout_ms, 1, int64_t{3600} * 1000))
+    return err;
+  if (cfg->body_limit_bytes) out.body_limit_bytes = static_cast<uint64_t>(*cfg->body_limit_bytes);
+  out.timeout = cfg->timeout_ms ? std::chrono::milliseconds(*cfg->timeout_ms) : default_timeout;
+  if (cfg->threads) out.threads = static_cast<int>(*cfg->threads);
+  if (cfg->drain_timeout_ms) out.drain_timeout = std::chrono::milliseconds(*cfg->drain_timeout_ms);
+  if (cfg->read_timeout_ms) out.read_timeout = std::chrono::milliseconds(*cfg->read_timeout_ms);
+  return out;
+}
+
+component gateway_component(routes r) {
+  return gateway_component("gateway", std::move(r));
+}
+
+component gateway_component(std::string name, routes r) {
+  add_standard_edge(r);
+  auto shared = std::make_shared<const routes>(std::move(r));
+  auto c = component::make<>(std::move(name),
+                             [shared](caf::event_based_actor* self, const component_context& ctx) {
+                               return gateway_impl(self, ctx, shared);
+                             });
+  c.edge();
+  return c;
+}
+
+}  // namespace cleave

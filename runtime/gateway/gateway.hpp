@@ -1,0 +1,60 @@
+// The HTTP gateway: a component (named "gateway") that serves declared routes over HTTP and turns
+// each request into a call to a component by name.
+//
+//   cleave::routes r;
+//   r.add<counter::add>("POST", "/add", "counter");
+//   std::vector<cleave::component> components{counter::counter_component(),
+//                                             cleave::gateway_component(std::move(r))};
+//
+//   // placement: the gateway is placed like any component; its config says where it listens
+//   "gateway": { "node": "front", "config": { "listen": "0.0.0.0:8080", "timeout_ms": 500 } }
+//
+// Config keys ("components.gateway.config"; unknown keys and wrong types are errors that fail the
+// node's start, naming the key):
+//   listen            "host:port" to listen on, that address only ("[::1]:8080" for IPv6; port 0
+//                     = any free port). Required.
+//   body_limit_bytes  largest request body; larger ones get 413. Default 1048576 (1 MiB).
+//   timeout_ms        deadline of a typed route's call unless the route sets one. Default: the
+//                     placement's "defaults.timeout_ms".
+//   threads           most connections served at once (one thread each; the pool keeps 16 idle,
+//                     1024 more connections may queue). Default 320.
+//   drain_timeout_ms  how long a stopping gateway waits for requests in flight. Default 5000.
+//   read_timeout_ms   limit of each read from a client socket - per read, not per request, so it
+//                     bounds a stalled client, not a slow one. Default 10000.
+//   rate_limit, request_log, metrics
+//                     objects handed untouched to the middleware factories (routes.hpp).
+//   keys claimed with routes::config_key: likewise, in gateway_settings::extensions.
+//
+// Every request: route lookup (404; 405 with Allow) -> body read with the limit (413) -> the
+// middleware -> the route's handler, run inside the request's context (request id and deadline,
+// carried into every call it makes). Whatever a handler or middleware throws becomes a 500 with
+// a JSON body; every error body is `{"error": "..."}`. GET /healthz answers 200
+// `{"status":"ok"}` unless the app declares GET /healthz itself.
+//
+// Stop: when the gateway's actor ends (its node stops), the server stops accepting (new
+// connections are refused), waits for the requests in flight (at most drain_timeout_ms; answers
+// given meanwhile close their connections), then closes every connection.
+#pragma once
+
+#include <string>
+
+#include "runtime/component/component.hpp"
+#include "runtime/gateway/routes.hpp"
+
+namespace cleave {
+
+/// The gateway component, named "gateway", serving `r`.
+component gateway_component(routes r);
+
+/// A gateway component named `name` (e.g. a second one for admin routes on another port).
+component gateway_component(std::string name, routes r);
+
+/// Decodes a gateway's config object into settings (not yet the port of "listen" port 0, nor
+/// the actor system); fails with errc::invalid_argument naming the key ("components.<name>.config.
+/// threads: ..."). `default_timeout` is the placement's default call deadline.
+caf::expected<gateway_settings> decode_gateway_settings(const std::string& name,
+                                                        const boost::json::object& config,
+                                                        const routes& r,
+                                                        std::chrono::milliseconds default_timeout);
+
+}  // namespace cleave

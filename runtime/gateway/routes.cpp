@@ -1,0 +1,265 @@
+#include "runtime/gateway/routes.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <charconv>
+#include <cmath>
+#include <cstdlib>
+#include <limits>
+
+#include "runtime/core/error.hpp"
+#include "runtime/gateway/router.hpp"
+
+namespace cleave {
+
+namespace {
+
+/// Keys of the gateway's own config (see gateway.hpp); middleware may not claim them.
+constexpr const char* reserved_config_keys[] = {
+    "listen",          "body_limit_bytes", "timeout_ms",  "threads", "drain_timeout_ms",
+    "read_timeout_ms", "rate_limit",       "request_log", "metrics",
+};
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
+  return s;
+}
+
+std::string lower(std::string_view s) {
+  std::string out{s};
+  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+/// The media type of a Content-Type or Accept element, without parameters, lower case.
+std::string media_type(std::string_view value) {
+  return lower(trim(value.substr(0, value.find(';'))));
+}
+
+/// True if an Accept element's parameters say q=0 ("not acceptable").
+bool refused(std::string_view range) {
+  auto semi = range.find(';');
+  while (semi != std::string_view::npos) {
+    range.remove_prefix(semi + 1);
+    semi = range.find(';');
+    auto param = trim(range.substr(0, semi));
+    if (param.size() >= 2 && (param[0] == 'q' || param[0] == 'Q') && param[1] == '=') {
+      auto q = std::strtod(std::string{param.substr(2)}.c_str(), nullptr);
+      return q <= 0.0;
+    }
+  }
+  return false;
+}
+
+/// True unless the Accept header lists media ranges none of which admits application/json.
+bool accepts_json(std::string_view accept) {
+  if (trim(accept).empty()) return true;
+  while (!accept.empty()) {
+    auto comma = accept.find(',');
+    auto range = accept.substr(0, comma);
+    auto type = media_type(range);
+    if ((type == "application/json" || type == "application/*" || type == "*/*") && !refused(range))
+      return true;
+    if (comma == std::string_view::npos) break;
+    accept.remove_prefix(comma + 1);
+  }
+  return false;
+}
+
+bool is_json_media_type(std::string_view content_type) {
+  auto type = media_type(content_type);
+  if (type == "application/json") return true;
+  // Structured-syntax suffix (RFC 6839): application/problem+json, application/vnd.x+json.
+  constexpr std::string_view suffix = "+json";
+  return type.rfind("application/", 0) == 0 && type.size() > suffix.size() &&
+         type.compare(type.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+const char* kind_name(detail::param_kind kind) {
+  switch (kind) {
+    case detail::param_kind::string:
+      return "a string";
+    case detail::param_kind::integer:
+      return "an integer";
+    case detail::param_kind::number:
+      return "a number";
+    case detail::param_kind::boolean:
+      return "a boolean";
+    case detail::param_kind::unsupported:
+      break;
+  }
+  return "a value";
+}
+
+/// The JSON value of path parameter `name` = `text` for a field of kind `kind`.
+caf::expected<boost::json::value> param_value(const std::string& name, const std::string& text,
+                                              detail::param_kind kind) {
+  auto fail = [&] {
+    boost::json::value found{boost::json::string{text}};
+    return detail::json_type_error(name, std::string{kind_name(kind)} + " (path segment)", found);
+  };
+  const char* first = text.data();
+  const char* last = text.data() + text.size();
+  switch (kind) {
+    case detail::param_kind::string:
+      return boost::json::value(boost::json::string(text));
+    case detail::param_kind::integer: {
+      if (!text.empty() && text.front() == '-') {
+        int64_t n = 0;
+        auto [end, ec] = std::from_chars(first, last, n);
+        if (ec != std::errc{} || end != last) return fail();
+        return boost::json::value(n);
+      }
+      uint64_t n = 0;
+      auto [end, ec] = std::from_chars(first, last, n);
+      if (ec != std::errc{} || end != last) return fail();
+      // Signed where it fits, so that from_json sees the value as any client would send it.
+      if (n <= static_cast<uint64_t>(std::numeric_limits<int64_t>::max()))
+        return boost::json::value(static_cast<int64_t>(n));
+      return boost::json::value(n);
+    }
+    case detail::param_kind::number: {
+      double d = 0;
+      auto [end, ec] = std::from_chars(first, last, d);
+      if (ec != std::errc{} || end != last || !std::isfinite(d)) return fail();
+      return boost::json::value(d);
+    }
+    case detail::param_kind::boolean:
+      if (text == "true") return boost::json::value(true);
+      if (text == "false") return boost::json::value(false);
+      return fail();
+    case detail::param_kind::unsupported:
+      break;
+  }
+  return fail();
+}
+
+}  // namespace
+
+namespace detail {
+
+void check_route_params(const std::string& pattern, const typed_route& route) {
+  for (const auto& name : route_params(pattern)) {
+    auto i = route.fields.find(name);
+    if (i == route.fields.end())
+      throw std::invalid_argument("route pattern \"" + pattern + "\": {" + name +
+                                  "} is not a field of " + route.operation);
+    if (i->second == param_kind::unsupported)
+      throw std::invalid_argument("route pattern \"" + pattern + "\": field \"" + name + "\" of " +
+                                  route.operation +
+                                  " cannot come from a path segment (it is not a string, number "
+                                  "or boolean)");
+  }
+}
+
+http_response decode_failure(const caf::error& err) {
+  return error_reply(400, describe(err));
+}
+
+http_handler make_typed_handler(std::shared_ptr<const typed_route> route,
+                                const gateway_settings& settings) {
+  if (settings.system == nullptr)
+    throw std::invalid_argument("typed route to " + route->component + ": no actor system");
+  auto timeout = route->timeout.value_or(settings.timeout);
+  auto* sys = settings.system;
+  return [route = std::move(route), timeout, sys](http_request& req) -> http_response {
+    if (!accepts_json(req.header("accept")))
+      return error_reply(406,
+                         "this route answers application/json only, which the Accept "
+                         "header \"" +
+                             req.header("accept") + "\" excludes");
+    auto body = trim(req.body);
+    auto content_type = req.header("content-type");
+    if (!body.empty() && !content_type.empty() && !is_json_media_type(content_type))
+      return error_reply(
+          415, "unsupported Content-Type \"" + content_type + "\": send application/json");
+    boost::json::object input;
+    if (!body.empty()) {
+      auto parsed = parse_json(body);
+      if (!parsed) return decode_failure(parsed.error());
+      if (!parsed->is_object())
+        return decode_failure(json_type_error({}, "a JSON object as the request body", *parsed));
+      input = std::move(parsed->get_object());
+    }
+    for (const auto& [name, text] : req.params) {
+      auto value = param_value(name, text, route->fields.at(name));
+      if (!value) return decode_failure(value.error());
+      input[name] = std::move(*value);
+    }
+    caf::timespan budget = timeout;
+    if (req.deadline != std::chrono::steady_clock::time_point::max()) {
+      auto left = req.deadline - std::chrono::steady_clock::now();
+      if (left <= std::chrono::steady_clock::duration::zero())
+        return error_reply(make_error(errc::deadline_exceeded,
+                                      route->component + "." + route->operation +
+                                          ": the request's deadline passed before the call"));
+      budget = std::min<caf::timespan>(budget, left);
+    }
+    return route->invoke(boost::json::value(std::move(input)), *sys, route->component, budget);
+  };
+}
+
+}  // namespace detail
+
+routes& routes::add_raw(std::string method, std::string pattern, http_handler handler) {
+  if (!handler) throw std::invalid_argument("route " + method + " " + pattern + ": no handler");
+  return add_route({std::move(method), std::move(pattern),
+                    [handler = std::move(handler)](const gateway_settings&) {
+                      return handler;
+                    }});
+}
+
+routes& routes::add_route(route r) {
+  // A throwaway router checks the pattern and duplicates now, where the app declares the route,
+  // rather than when a node starts.
+  router check;
+  for (size_t i = 0; i < routes_.size(); ++i) check.add(routes_[i].method, routes_[i].pattern, i);
+  check.add(r.method, r.pattern, routes_.size());
+  routes_.push_back(std::move(r));
+  return *this;
+}
+
+routes& routes::use(http_middleware mw) {
+  if (!mw) throw std::invalid_argument("routes::use: empty middleware");
+  return middleware_factory(
+      [mw = std::move(mw)](const gateway_settings&) { return std::vector<http_middleware>{mw}; });
+}
+
+routes& routes::middleware_factory(middleware_factory_function f) {
+  if (!f) throw std::invalid_argument("routes::middleware_factory: empty function");
+  middleware_.push_back(std::move(f));
+  return *this;
+}
+
+routes& routes::middleware_factory_first(middleware_factory_function f) {
+  if (!f) throw std::invalid_argument("routes::middleware_factory_first: empty function");
+  middleware_.insert(middleware_.begin(), std::move(f));
+  return *this;
+}
+
+routes& routes::config_key(std::string key) {
+  for (const char* reserved : reserved_config_keys)
+    if (key == reserved)
+      throw std::invalid_argument("gateway config key \"" + key + "\" is the gateway's own");
+  if (std::find(extension_keys_.begin(), extension_keys_.end(), key) == extension_keys_.end())
+    extension_keys_.push_back(std::move(key));
+  return *this;
+}
+
+std::vector<http_middleware> routes::middleware(const gateway_settings& settings) const {
+  std::vector<http_middleware> out;
+  for (const auto& f : middleware_)
+    for (auto& mw : f(settings)) {
+      if (!mw) throw std::invalid_argument("a middleware factory returned an empty middleware");
+      out.push_back(std::move(mw));
+    }
+  return out;
+}
+
+bool routes::contains(const std::string& method, const std::string& pattern) const {
+  return std::any_of(routes_.begin(), routes_.end(),
+                     [&](const route& r) { return r.method == method && r.pattern == pattern; });
+}
+
+}  // namespace cleave

@@ -1,0 +1,275 @@
+// Declaring what the HTTP gateway serves: typed routes that call a component, raw routes, and the
+// middleware around all of them. App code describes routes here; runtime/gateway/gateway.hpp turns
+// them into the "gateway" component.
+//
+//   cleave::routes r;
+//   r.add<counter::add>("POST", "/add", "counter");                    // body {"v":1} -> add{1}
+//   r.add<heartbeat::ping>("GET", "/ping", "ticker");                  // no body: decodes {}
+//   r.add<thingey::get_thingey>("GET", "/things/{id}", "thingey-repo"); // {id} -> field "id"
+//   r.add<thingey::slow_query>("GET", "/slow", "store", {std::chrono::milliseconds(200)});
+//   r.add_raw("GET", "/version", [](cleave::http_request&) {
+//     return cleave::json_reply(200, R"({"version":"1.2"})");
+//   });
+//   r.use(log_requests());                                             // first = outermost
+//   r.middleware_factory([](const cleave::gateway_settings& s) {       // built from the config
+//     return std::vector<cleave::http_middleware>{rate_limit(s.rate_limit)};
+//   });
+//   cleave::component gw = cleave::gateway_component(std::move(r));
+//
+// A typed route `add<Req>(method, pattern, component)` never shows its handler a JSON decoder:
+// - 406 if the Accept header excludes application/json (absent, "*/*", "application/*" accept);
+// - 415 if there is a body and a Content-Type that is not application/json (or "+json");
+// - the body must be a JSON object (an empty body is `{}`); the pattern's `{params}` are merged
+//   into it (params win), each converted to its field's type: string, integer, number or boolean
+//   ("abc" for an integer field is a 400 naming the field). The object is decoded strictly with
+//   cleave::from_json<Req>: malformed JSON, a missing, unknown or mistyped field is a 400 whose
+//   text names the field;
+// - the component is called with the route's timeout ("timeout_ms" of the gateway's config unless
+//   the route sets one), cut to the request's deadline (http_request::deadline) and inside the
+//   request's context (id, deadline; runtime/core/request_context.hpp);
+// - the reply is 200 with to_json_text(response); a request whose response is void answers 200
+//   `{}` (not 204, so that every answer of a typed route is a JSON document and the connection is
+//   kept alive); an error is cleave::error_reply(err) (runtime/gateway/errors.hpp).
+//
+// Handlers and middleware run concurrently, one request per server thread: they must be
+// thread-safe. Each middleware wraps each route's handler once, when the gateway starts.
+//
+// Middleware (runtime/gateway/http.hpp) wraps every answer the gateway gives, 404/405/413
+// included, so logging and metrics see them all. Two ways to add it, applied in the order they
+// were declared (the first one declared is the outermost):
+// - `use(mw)`: a middleware that needs nothing from the config;
+// - `middleware_factory(f)`: `f(settings)` runs once when the gateway starts, with the decoded
+//   config of the gateway (gateway_settings), and returns the middleware to apply. This is how
+//   middleware with config plug in: the gateway's config accepts the keys "rate_limit",
+//   "request_log" and "metrics" as JSON objects and hands them over untouched (the factory
+//   validates them; throwing std::exception there fails the node's start with the message). A
+//   middleware needing another key claims it with `config_key("name")`; it then arrives in
+//   `settings.extensions`. Every other unknown key is an error.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#include <boost/json/object.hpp>
+#include <boost/json/value.hpp>
+#include <boost/mp11/algorithm.hpp>
+#include <caf/actor_system.hpp>
+#include <caf/timespan.hpp>
+
+#include "runtime/component/call.hpp"
+#include "runtime/component/client.hpp"
+#include "runtime/core/json.hpp"
+#include "runtime/core/message.hpp"
+#include "runtime/gateway/errors.hpp"
+#include "runtime/gateway/http.hpp"
+
+namespace cleave {
+
+/// The gateway's configuration as middleware factories and route handlers see it: the decoded
+/// "config" object of the gateway in the placement (see runtime/gateway/gateway.hpp).
+struct gateway_settings {
+  /// The name of the gateway component ("gateway").
+  std::string name;
+  /// The node it runs on (for log lines).
+  std::string node;
+  /// "listen" (required): the host the server listens on (that address only).
+  std::string host;
+  /// "listen": the port; the port actually bound when "listen" said port 0.
+  uint16_t port = 0;
+  /// "body_limit_bytes": largest request body accepted; larger ones get 413 (default 1 MiB).
+  uint64_t body_limit_bytes = uint64_t{1} << 20;
+  /// "timeout_ms": deadline of a typed route's call unless the route sets one (default: the
+  /// placement's "defaults.timeout_ms").
+  std::chrono::milliseconds timeout{2000};
+  /// "threads": most connections served at once, one thread each (default 320).
+  int threads = 320;
+  /// "drain_timeout_ms": how long a stopping gateway waits for requests in flight (default 5000).
+  std::chrono::milliseconds drain_timeout{5000};
+  /// "read_timeout_ms": limit of each read from a client's socket - per read, not per request
+  /// (default 10000).
+  std::chrono::milliseconds read_timeout{10000};
+  /// "rate_limit", "request_log", "metrics": the config objects of the middleware in
+  /// runtime/middleware/, untouched (absent if the key is absent).
+  std::optional<boost::json::object> rate_limit;
+  std::optional<boost::json::object> request_log;
+  std::optional<boost::json::object> metrics;
+  /// The objects of keys claimed with routes::config_key, by key (absent keys are missing).
+  std::map<std::string, boost::json::object> extensions;
+  /// The actor system the gateway runs in (calls from middleware go through it).
+  caf::actor_system* system = nullptr;
+};
+
+/// Options of one typed route.
+struct route_options {
+  /// Deadline of the call to the component (default: the gateway's "timeout_ms").
+  std::optional<std::chrono::milliseconds> timeout;
+};
+
+namespace detail {
+
+/// How a `{param}` converts to its field's JSON value.
+enum class param_kind { string, integer, number, boolean, unsupported };
+
+template <class T>
+constexpr param_kind param_kind_of() {
+  if constexpr (is_std_optional<T>::value) {
+    return param_kind_of<typename T::value_type>();
+  } else if constexpr (std::is_same_v<T, bool>) {
+    return param_kind::boolean;
+  } else if constexpr (std::is_integral_v<T>) {
+    return param_kind::integer;
+  } else if constexpr (std::is_floating_point_v<T>) {
+    return param_kind::number;
+  } else if constexpr (std::is_same_v<T, std::string>) {
+    return param_kind::string;
+  } else {
+    return param_kind::unsupported;
+  }
+}
+
+/// The fields of request type `Req` and how a path parameter converts to each.
+template <class Req>
+std::map<std::string, param_kind> param_kinds() {
+  std::map<std::string, param_kind> out;
+  boost::mp11::mp_for_each<described_members<Req>>([&](auto member) {
+    using field = std::decay_t<decltype(std::declval<Req&>().*member.pointer)>;
+    out.emplace(member.name, param_kind_of<field>());
+  });
+  return out;
+}
+
+/// Everything a typed route knows, with its request type erased.
+struct typed_route {
+  std::string component;
+  /// The operation's name (the request's message name), for errors.
+  std::string operation;
+  std::optional<std::chrono::milliseconds> timeout;
+  std::map<std::string, param_kind> fields;
+  /// Decodes the request from `input`, calls `component` within `timeout` and renders the reply.
+  std::function<http_response(const boost::json::value& input, caf::actor_system& sys,
+                              const std::string& component, caf::timespan timeout)>
+      invoke;
+};
+
+/// Throws std::invalid_argument unless every `{param}` of `pattern` names a field of the
+/// route's request type that a path segment can fill.
+void check_route_params(const std::string& pattern, const typed_route& route);
+
+/// The handler of a typed route: negotiation, body + params -> JSON, deadline, call.
+http_handler make_typed_handler(std::shared_ptr<const typed_route> route,
+                                const gateway_settings& settings);
+
+/// The 400 for a request that does not decode.
+http_response decode_failure(const caf::error& err);
+
+}  // namespace detail
+
+class routes {
+ public:
+  // -- member types -------------------------------------------------------------------------------
+
+  /// Makes middleware from the gateway's settings, once, when the gateway starts.
+  using middleware_factory_function =
+      std::function<std::vector<http_middleware>(const gateway_settings&)>;
+
+  /// A declared route; `make(settings)` builds its handler when the gateway starts.
+  struct route {
+    std::string method;
+    std::string pattern;
+    std::function<http_handler(const gateway_settings&)> make;
+    /// A typed route's own call deadline (route_options::timeout); a stopping gateway waits this
+    /// long for the route's requests still running.
+    std::optional<std::chrono::milliseconds> timeout = std::nullopt;
+  };
+
+  // -- declaring routes ---------------------------------------------------------------------------
+
+  /// Serves `method pattern` by calling `component` with a `Req` decoded from the request (see
+  /// the top of this file). Throws std::invalid_argument for a malformed pattern, a method +
+  /// pattern declared twice, or a `{param}` that is not a string, number or boolean field of
+  /// `Req`.
+  template <class Req>
+  routes& add(std::string method, std::string pattern, std::string component,
+              route_options options = {}) {
+    static_assert(is_message_v<Req>, "request types must be declared with CLEAVE_MESSAGE");
+    auto typed = std::make_shared<detail::typed_route>();
+    typed->component = std::move(component);
+    typed->operation = message_name<Req>();
+    typed->timeout = options.timeout;
+    typed->fields = detail::param_kinds<Req>();
+    typed->invoke = &invoke<Req>;
+    detail::check_route_params(pattern, *typed);
+    std::shared_ptr<const detail::typed_route> shared = std::move(typed);
+    return add_route({std::move(method), std::move(pattern),
+                      [shared](const gateway_settings& settings) {
+                        return detail::make_typed_handler(shared, settings);
+                      },
+                      options.timeout});
+  }
+
+  /// Serves `method pattern` with `handler`, which makes the response itself (no negotiation, no
+  /// decoding; `request.params` holds the pattern's values). Throws like `add`.
+  routes& add_raw(std::string method, std::string pattern, http_handler handler);
+
+  // -- middleware ---------------------------------------------------------------------------------
+
+  /// Applies `mw` to every route (and to 404/405/413 answers).
+  routes& use(http_middleware mw);
+
+  /// Applies the middleware `f(settings)` returns when the gateway starts.
+  routes& middleware_factory(middleware_factory_function f);
+
+  /// Like middleware_factory, but outermost: before everything declared so far.
+  routes& middleware_factory_first(middleware_factory_function f);
+
+  /// Accepts the gateway config key `key` (its value must be an object) and hands it to the
+  /// middleware factories in `gateway_settings::extensions`. Throws std::invalid_argument for a
+  /// key the gateway itself uses.
+  routes& config_key(std::string key);
+
+  // -- used by the gateway ------------------------------------------------------------------------
+
+  /// Every declared route, in declaration order.
+  const std::vector<route>& all() const { return routes_; }
+
+  /// The middleware for `settings`, outermost first (runs the factories).
+  std::vector<http_middleware> middleware(const gateway_settings& settings) const;
+
+  /// The config keys claimed with `config_key`.
+  const std::vector<std::string>& extension_keys() const { return extension_keys_; }
+
+  /// True if `method pattern` is declared.
+  bool contains(const std::string& method, const std::string& pattern) const;
+
+ private:
+  template <class Req>
+  static http_response invoke(const boost::json::value& input, caf::actor_system& sys,
+                              const std::string& component, caf::timespan timeout) {
+    auto req = from_json<Req>(input);
+    if (!req) return detail::decode_failure(req.error());
+    client c{sys};
+    auto reply = c.call(component, std::move(*req), timeout);
+    if (!reply) return error_reply(reply.error());
+    if constexpr (std::is_void_v<response_t<Req>>)
+      return json_reply(200, "{}");
+    else
+      return json_reply(200, to_json_text(*reply));
+  }
+
+  routes& add_route(route r);
+
+  std::vector<route> routes_;
+  std::vector<middleware_factory_function> middleware_;
+  std::vector<std::string> extension_keys_;
+};
+
+}  // namespace cleave

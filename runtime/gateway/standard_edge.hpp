@@ -1,0 +1,22 @@
+// The edge every gateway has, configured from its placement config: request ids, the request log,
+// metrics, the rate limit, and the /metrics, /debug/vars and /readyz routes.
+//
+//   "gateway": { "node": "edge", "config": {
+//       "listen": "127.0.0.1:8080",
+//       "rate_limit":  { "rate": 50, "burst": 100 },        // absent: no limit
+//       "request_log": { "bodies": false, "max_body_bytes": 1024 },   // absent: on, no bodies
+//       "metrics":     { "enabled": true } } }              // absent: on
+//
+// Order, outermost first: request id (so every answer, a 429 included, carries it), request log
+// and metrics (so they see every answer), then the rate limit. cleave::gateway_component adds all
+// of this to every gateway; apps do nothing.
+#pragma once
+
+#include "runtime/gateway/routes.hpp"
+
+namespace cleave {
+
+/// Adds the standard middleware and routes to `r` (done by gateway_component).
+void add_standard_edge(routes& r);
+
+}  // namespace cleave

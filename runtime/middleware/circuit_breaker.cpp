@@ -1,0 +1,116 @@
+#include "runtime/middleware/circuit_breaker.hpp"
+
+#include <string>
+
+#include "runtime/core/error.hpp"
+
+namespace cleave::middleware {
+
+caf::error validate(const circuit_breaker_config& cfg) {
+  if (cfg.failure_threshold < 1)
+    return make_error(errc::invalid_argument,
+                      "circuit_breaker.failure_threshold: must be >= 1, found " +
+                          std::to_string(cfg.failure_threshold));
+  if (cfg.cool_down <= std::chrono::milliseconds::zero())
+    return make_error(errc::invalid_argument, "circuit_breaker.cool_down: must be > 0 ms, found " +
+                                                  std::to_string(cfg.cool_down.count()));
+  return caf::none;
+}
+
+caf::expected<std::shared_ptr<breaker>> breaker::make(const circuit_breaker_config& cfg,
+                                                      clock_fn now) {
+  if (auto err = validate(cfg)) return err;
+  return std::shared_ptr<breaker>{new breaker(cfg, std::move(now))};
+}
+
+breaker::breaker(const circuit_breaker_config& cfg, clock_fn now)
+    : cfg_(cfg), now_(std::move(now)) {}
+
+void breaker::enter(state next, std::chrono::steady_clock::time_point at) {
+  state_ = next;
+  ++generation_;
+  consecutive_failures_ = 0;
+  since_ = at;
+}
+
+breaker::ticket breaker::acquire() {
+  auto now = now_();
+  std::lock_guard<std::mutex> guard{mutex_};
+  switch (state_) {
+    case state::closed:
+      return {true, std::chrono::nanoseconds{0}, generation_};
+    case state::open:
+    case state::half_open: {
+      // Open: wait out the cool-down. Half-open: a probe is in flight; if it has not reported
+      // within a cool-down it is taken as lost (its late result is then ignored, being of an
+      // older generation) so that the breaker cannot stay half-open forever.
+      auto until = since_ + cfg_.cool_down;
+      if (now < until) return {false, until - now, generation_};
+      enter(state::half_open, now);
+      return {true, std::chrono::nanoseconds{0}, generation_};
+    }
+  }
+  return {};
+}
+
+void breaker::release(const ticket& t, bool success) {
+  auto now = now_();
+  std::lock_guard<std::mutex> guard{mutex_};
+  if (!t.allowed || t.generation != generation_) return;
+  switch (state_) {
+    case state::closed:
+      if (success)
+        consecutive_failures_ = 0;
+      else if (++consecutive_failures_ >= cfg_.failure_threshold)
+        enter(state::open, now);
+      break;
+    case state::half_open:
+      enter(success ? state::closed : state::open, now);
+      break;
+    case state::open:
+      break;  // cannot happen: open admits nothing in its own generation
+  }
+}
+
+breaker::state breaker::current() const {
+  auto now = now_();
+  std::lock_guard<std::mutex> guard{mutex_};
+  if (state_ == state::open && now >= since_ + cfg_.cool_down) return state::half_open;
+  return state_;
+}
+
+const char* to_string(breaker::state x) {
+  switch (x) {
+    case breaker::state::closed:
+      return "closed";
+    case breaker::state::open:
+      return "open";
+    case breaker::state::half_open:
+      return "half_open";
+  }
+  return "unknown";
+}
+
+http_middleware circuit_breaker(std::shared_ptr<breaker> b) {
+  return [b = std::move(b)](http_handler next) -> http_handler {
+    return [b, next = std::move(next)](http_request& req) {
+      auto t = b->acquire();
+      if (!t.allowed) {
+        auto res = json_reply(503, R"({"error":"circuit open"})");
+        res.headers.emplace_back("Retry-After", std::to_string(retry_after_seconds(t.retry_after)));
+        return res;
+      }
+      http_response res;
+      try {
+        res = next(req);
+      } catch (...) {
+        b->release(t, false);
+        throw;
+      }
+      b->release(t, res.status < 500);
+      return res;
+    };
+  };
+}
+
+}  // namespace cleave::middleware

@@ -1,0 +1,66 @@
+#include "runtime/middleware/request_id.hpp"
+
+#include <strings.h>
+#include <algorithm>
+#include <cstdint>
+#include <random>
+
+namespace cleave::middleware {
+
+namespace {
+
+constexpr size_t max_id_length = 128;
+
+bool is_id_char(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
+         c == '_' || c == '-';
+}
+
+// Replaces every header called `name` (any case: HTTP header names are case-insensitive) by one.
+void set_header(http_response& res, const std::string& name, const std::string& value) {
+  auto& hs = res.headers;
+  hs.erase(
+      std::remove_if(hs.begin(), hs.end(),
+                     [&](const auto& h) { return strcasecmp(h.first.c_str(), name.c_str()) == 0; }),
+      hs.end());
+  hs.emplace_back(name, value);
+}
+
+}  // namespace
+
+std::string random_request_id() {
+  // One engine per thread: no lock on the request path, and std::random_device (a syscall) is
+  // read once per thread rather than per request.
+  thread_local std::mt19937_64 engine{[] {
+    std::random_device device;
+    std::seed_seq seed{device(), device(), device(), device()};
+    return std::mt19937_64{seed};
+  }()};
+  static constexpr char hex[] = "0123456789abcdef";
+  uint64_t bits = engine();
+  std::string out(16, '0');
+  for (auto& c : out) {
+    c = hex[bits & 0xf];
+    bits >>= 4;
+  }
+  return out;
+}
+
+bool valid_request_id(std::string_view id) {
+  return !id.empty() && id.size() <= max_id_length && std::all_of(id.begin(), id.end(), is_id_char);
+}
+
+http_middleware request_id(id_generator generate) {
+  return [generate = std::move(generate)](http_handler next) -> http_handler {
+    return [generate, next = std::move(next)](http_request& req) {
+      auto incoming = req.header("x-request-id");
+      auto id = valid_request_id(incoming) ? std::move(incoming) : generate();
+      req.request_id = id;
+      auto res = next(req);
+      set_header(res, "X-Request-Id", id);
+      return res;
+    };
+  };
+}
+
+}  // namespace cleave::middleware

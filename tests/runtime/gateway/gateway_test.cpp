@@ -1,0 +1,512 @@
+// The gateway over real HTTP on 127.0.0.1: every status of the edge contract, middleware, config,
+// and a graceful stop.
+#include "runtime/gateway/gateway.hpp"
+
+#include <future>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <thread>
+
+#include <gtest/gtest.h>
+
+#include <Poco/Net/HTTPClientSession.h>
+#include <Poco/Net/HTTPRequest.h>
+#include <Poco/Net/HTTPResponse.h>
+#include <boost/json/parse.hpp>
+
+#include "runtime/testkit/test_node.hpp"
+#include "tests/runtime/gateway/http_client.hpp"
+#include "tests/runtime/gateway/test_gateway_components.hpp"
+
+namespace {
+
+using namespace gateway_test;
+using namespace std::chrono_literals;
+
+constexpr int64_t body_limit = 1024;
+
+/// Stands in for the request-id middleware: X-Request-Id in, X-Request-Id out.
+cleave::http_middleware echo_request_id() {
+  return [](cleave::http_handler next) {
+    return [next](cleave::http_request& req) {
+      req.request_id = req.header("x-request-id");
+      auto res = next(req);
+      if (!req.request_id.empty()) res.headers.emplace_back("X-Request-Id", req.request_id);
+      return res;
+    };
+  };
+}
+
+/// Stands in for a deadline middleware: X-Deadline-Ms sets the request's deadline.
+cleave::http_middleware deadline_from_header() {
+  return [](cleave::http_handler next) {
+    return [next](cleave::http_request& req) {
+      if (auto ms = req.header("x-deadline-ms"); !ms.empty())
+        req.deadline = req.received + std::chrono::milliseconds(std::stoi(ms));
+      return next(req);
+    };
+  };
+}
+
+cleave::routes test_routes() {
+  cleave::routes r;
+  r.add<gw_echo>("POST", "/echo", "gwtest");
+  r.add<gw_get_item>("GET", "/items/{id}", "gwtest");
+  r.add<gw_number>("GET", "/numbers/{n}", "gwtest");
+  r.add<gw_number>("POST", "/numbers/{n}", "gwtest");
+  r.add<gw_fail>("POST", "/fail", "gwtest");
+  r.add<gw_hang>("GET", "/hang", "gwtest", {100ms});
+  r.add<gw_hang>("GET", "/hang-long", "gwtest", {3000ms});
+  r.add<gw_touch>("POST", "/touch", "gwtest");
+  r.add<gw_block>("GET", "/block", "gwtest");
+  r.add<gw_echo>("POST", "/nobody", "no-such-component");
+  r.add_raw("GET", "/raw/throw",
+            [](cleave::http_request&) -> cleave::http_response { throw std::logic_error("oops"); });
+  r.add_raw("GET", "/raw/hello/{name}", [](cleave::http_request& req) {
+    cleave::http_response res;
+    res.content_type = "text/plain";
+    res.body = "hello " + req.params.at("name") + " via " + req.route;
+    return res;
+  });
+  r.use(echo_request_id());
+  r.use(deadline_from_header());
+  // A factory sees the gateway's settings: here the raw "rate_limit" object and the bound port.
+  r.middleware_factory([](const cleave::gateway_settings& s) {
+    std::string limit =
+        s.rate_limit ? std::to_string(s.rate_limit->at("burst").as_int64()) : std::string{"none"};
+    std::string port = std::to_string(s.port);
+    return std::vector<cleave::http_middleware>{[limit, port](cleave::http_handler next) {
+      return [limit, port, next](cleave::http_request& req) {
+        auto res = next(req);
+        res.headers.emplace_back("X-Rate-Limit", limit);
+        res.headers.emplace_back("X-Port", port);
+        return res;
+      };
+    }};
+  });
+  return r;
+}
+
+cleave::test_options gateway_options(uint16_t port, boost::json::object extra = {}) {
+  cleave::test_options opts;
+  boost::json::object cfg{{"listen", "127.0.0.1:" + std::to_string(port)},
+                          {"body_limit_bytes", body_limit},
+                          {"rate_limit", boost::json::object{{"rate", 100000}, {"burst", 50}}}};
+  for (const auto& kv : extra) cfg[kv.key()] = kv.value();
+  opts.configs["gateway"] = std::move(cfg);
+  return opts;
+}
+
+std::unique_ptr<cleave::test_node> start(uint16_t port, boost::json::object extra = {},
+                                         cleave::routes r = test_routes()) {
+  return std::make_unique<cleave::test_node>(
+      std::vector<cleave::component>{test_component(), cleave::gateway_component(std::move(r))},
+      gateway_options(port, std::move(extra)));
+}
+
+/// Asserts an error answer: the status, a JSON body {"error": "..."} containing `text`.
+void expect_error(const http_reply& res, int status, const std::string& text) {
+  EXPECT_EQ(res.status, status) << res.body;
+  EXPECT_EQ(res.header("content-type"), "application/json");
+  boost::system::error_code ec;
+  auto v = boost::json::parse(res.body, ec);
+  ASSERT_FALSE(ec) << "error body is not JSON: " << res.body;
+  ASSERT_TRUE(v.is_object() && v.as_object().contains("error") &&
+              v.as_object().at("error").is_string())
+      << res.body;
+  auto error = std::string{v.as_object().at("error").as_string()};
+  EXPECT_NE(error.find(text), std::string::npos) << "error: " << error;
+}
+
+class gateway : public ::testing::Test {
+ protected:
+  uint16_t port = free_port();
+  std::unique_ptr<cleave::test_node> node = start(port);
+};
+
+// -- 200 ------------------------------------------------------------------------------------------
+
+TEST_F(gateway, healthz_is_built_in) {
+  auto res = get(port, "/healthz");
+  EXPECT_EQ(res.status, 200);
+  EXPECT_EQ(res.body, R"({"status":"ok"})");
+}
+
+TEST_F(gateway, typed_round_trip) {
+  auto res = post(port, "/echo", R"({"text":"hi","times":3})");
+  EXPECT_EQ(res.status, 200);
+  EXPECT_EQ(res.header("content-type"), "application/json");
+  EXPECT_EQ(res.body, R"({"text":"hihihi","by":"gwtest","request_id":""})");
+}
+
+TEST_F(gateway, path_param_fills_a_string_field) {
+  auto res = get(port, "/items/d%201");
+  EXPECT_EQ(res.status, 200) << res.body;
+  EXPECT_EQ(res.body, R"({"text":"item d 1","by":"gwtest","request_id":""})");
+}
+
+TEST_F(gateway, path_param_fills_an_integer_field_and_wins_over_the_body) {
+  auto res = get(port, "/numbers/21");
+  EXPECT_EQ(res.status, 200) << res.body;
+  EXPECT_EQ(res.body, R"({"value":42,"flag":false})");
+  auto posted = post(port, "/numbers/5", R"({"n":1000,"flag":true})");
+  EXPECT_EQ(posted.body, R"({"value":10,"flag":true})");
+}
+
+TEST_F(gateway, void_response_is_200_with_an_empty_object) {
+  auto res = post(port, "/touch", R"({"text":"x"})");
+  EXPECT_EQ(res.status, 200);
+  EXPECT_EQ(res.body, "{}");
+}
+
+TEST_F(gateway, raw_handler_answers_itself) {
+  auto res = get(port, "/raw/hello/bob");
+  EXPECT_EQ(res.status, 200);
+  EXPECT_EQ(res.header("content-type"), "text/plain");
+  EXPECT_EQ(res.body, "hello bob via /raw/hello/{name}");
+}
+
+TEST_F(gateway, request_id_reaches_the_component) {
+  http_call c;
+  c.method = "POST";
+  c.target = "/echo";
+  c.body = R"({"text":"x"})";
+  c.headers = {{"X-Request-Id", "req-77"}};
+  auto res = http(port, c);
+  EXPECT_EQ(res.status, 200);
+  EXPECT_EQ(res.body, R"({"text":"x","by":"gwtest","request_id":"req-77"})");
+  EXPECT_EQ(res.header("x-request-id"), "req-77");
+}
+
+TEST_F(gateway, middleware_factory_sees_the_config_and_wraps_every_answer) {
+  auto ok = get(port, "/healthz");
+  EXPECT_EQ(ok.header("x-rate-limit"), "50");
+  EXPECT_EQ(ok.header("x-port"), std::to_string(port));
+  auto missing = get(port, "/nowhere");
+  EXPECT_EQ(missing.status, 404);
+  EXPECT_EQ(missing.header("x-rate-limit"), "50") << "404s go through the middleware too";
+}
+
+TEST_F(gateway, connection_is_kept_alive_between_requests) {
+  // Poco's client reuses its connection when the server keeps it: two requests, one session.
+  Poco::Net::HTTPClientSession session{"127.0.0.1", port};
+  session.setTimeout(Poco::Timespan(10, 0));
+  session.setKeepAlive(true);
+  for (int i = 0; i < 2; ++i) {
+    Poco::Net::HTTPRequest req{"GET", "/healthz", Poco::Net::HTTPMessage::HTTP_1_1};
+    session.sendRequest(req);
+    Poco::Net::HTTPResponse res;
+    auto& is = session.receiveResponse(res);
+    std::string body{std::istreambuf_iterator<char>(is), {}};
+    EXPECT_EQ(res.getStatus(), Poco::Net::HTTPResponse::HTTP_OK);
+    EXPECT_TRUE(res.getKeepAlive());
+  }
+}
+
+TEST_F(gateway, serves_many_keep_alive_clients_at_once) {
+  // More clients than Poco's default 16 threads, each keeping its connection: none may starve.
+  constexpr int clients = 48;
+  constexpr int requests = 10;
+  std::vector<std::future<int>> done;
+  done.reserve(clients);
+  for (int i = 0; i < clients; ++i)
+    done.push_back(std::async(std::launch::async, [this, i] {
+      Poco::Net::HTTPClientSession session{"127.0.0.1", port};
+      session.setTimeout(Poco::Timespan(10, 0));
+      session.setKeepAlive(true);
+      int ok = 0;
+      for (int k = 0; k < requests; ++k) {
+        Poco::Net::HTTPRequest req{"POST", "/echo", Poco::Net::HTTPMessage::HTTP_1_1};
+        std::string body = R"({"text":")" + std::to_string(i) + "-" + std::to_string(k) + R"("})";
+        req.setContentType("application/json");
+        req.setContentLength(static_cast<std::streamsize>(body.size()));
+        session.sendRequest(req) << body;
+        Poco::Net::HTTPResponse res;
+        auto& is = session.receiveResponse(res);
+        std::string got{std::istreambuf_iterator<char>(is), {}};
+        if (res.getStatus() == Poco::Net::HTTPResponse::HTTP_OK &&
+            got.find(std::to_string(i) + "-" + std::to_string(k)) != std::string::npos)
+          ++ok;
+      }
+      return ok;
+    }));
+  for (auto& f : done) {
+    ASSERT_EQ(f.wait_for(30s), std::future_status::ready);
+    EXPECT_EQ(f.get(), requests);
+  }
+}
+
+// -- 4xx ------------------------------------------------------------------------------------------
+
+TEST_F(gateway, malformed_json_is_400) {
+  expect_error(post(port, "/echo", R"({"text": )"), 400, "malformed JSON");
+}
+
+TEST_F(gateway, wrong_field_type_is_400_naming_the_field) {
+  expect_error(post(port, "/echo", R"({"text":"a","times":"two"})"), 400,
+               "field \"times\": expected an integer");
+}
+
+TEST_F(gateway, unknown_and_missing_fields_are_400_naming_the_field) {
+  expect_error(post(port, "/echo", R"({"text":"a","tmes":2})"), 400, "field \"tmes\"");
+  expect_error(post(port, "/echo", R"({})"), 400, "field \"text\" is required");
+}
+
+TEST_F(gateway, bad_integer_in_the_path_is_400_naming_the_field) {
+  expect_error(get(port, "/numbers/abc"), 400, "field \"n\": expected an integer");
+}
+
+TEST_F(gateway, unknown_path_is_404) {
+  expect_error(get(port, "/no/such/path"), 404, "/no/such/path");
+}
+
+TEST_F(gateway, unknown_path_with_a_body_is_404_and_the_connection_survives) {
+  expect_error(post(port, "/nowhere", R"({"a":1})"), 404, "no route");
+}
+
+TEST_F(gateway, other_method_on_a_known_path_is_405_with_allow) {
+  http_call c;
+  c.method = "DELETE";
+  c.target = "/numbers/3";
+  auto res = http(port, c);
+  expect_error(res, 405, "DELETE");
+  EXPECT_EQ(res.header("allow"), "GET, POST");
+}
+
+TEST_F(gateway, non_json_body_is_415) {
+  http_call c;
+  c.method = "POST";
+  c.target = "/echo";
+  c.body = "text=hi";
+  c.content_type = "application/x-www-form-urlencoded";
+  expect_error(http(port, c), 415, "application/x-www-form-urlencoded");
+}
+
+TEST_F(gateway, accept_excluding_json_is_406) {
+  http_call c;
+  c.method = "POST";
+  c.target = "/echo";
+  c.body = R"({"text":"a"})";
+  c.headers = {{"Accept", "text/html"}};
+  expect_error(http(port, c), 406, "text/html");
+  c.headers = {{"Accept", "text/html, */*;q=0.5"}};
+  EXPECT_EQ(http(port, c).status, 200);
+}
+
+TEST_F(gateway, body_over_the_limit_is_413_by_its_content_length) {
+  auto res = post(port, "/echo", R"({"text":")" + std::string(body_limit, 'x') + R"("})");
+  expect_error(res, 413, std::to_string(body_limit));
+}
+
+TEST_F(gateway, body_over_the_limit_is_refused_before_it_is_sent) {
+  http_call c;
+  c.method = "POST";
+  c.target = "/echo";
+  c.body = R"({"text":")" + std::string(body_limit, 'x') + R"("})";
+  c.expect_continue = true;
+  auto t0 = std::chrono::steady_clock::now();
+  expect_error(http(port, c), 413, std::to_string(body_limit));
+  EXPECT_FALSE(c.body_sent) << "the server said 100 Continue to a body it refuses";
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, 2s) << "the server waited for the body";
+  c.body = R"({"text":"small"})";
+  EXPECT_EQ(http(port, c).status, 200);
+  EXPECT_TRUE(c.body_sent);
+}
+
+TEST_F(gateway, chunked_body_over_the_limit_is_413_while_reading) {
+  http_call c;
+  c.method = "POST";
+  c.target = "/echo";
+  c.body = R"({"text":")" + std::string(body_limit * 3, 'x') + R"("})";
+  c.chunked = true;
+  expect_error(http(port, c), 413, std::to_string(body_limit));
+  c.body = R"({"text":"small"})";
+  EXPECT_EQ(http(port, c).status, 200) << "a chunked body within the limit is fine";
+}
+
+TEST_F(gateway, component_errors_map_to_their_status) {
+  expect_error(post(port, "/fail", R"({"mode":"not_found"})"), 404, "not_found: nothing here");
+  expect_error(post(port, "/fail", R"({"mode":"invalid_argument"})"), 400, "bad \"thing\"");
+  expect_error(post(port, "/fail", R"({"mode":"already_exists"})"), 409, "there already");
+  expect_error(post(port, "/fail", R"({"mode":"unavailable"})"), 503, "gone");
+  expect_error(post(port, "/fail", R"({"mode":"deadline_exceeded"})"), 504, "too slow");
+}
+
+// -- 5xx ------------------------------------------------------------------------------------------
+
+TEST_F(gateway, component_not_in_the_placement_is_503) {
+  expect_error(post(port, "/nobody", R"({"text":"a"})"), 503, "no-such-component");
+}
+
+TEST_F(gateway, component_that_never_answers_is_504_at_the_route_timeout) {
+  auto t0 = std::chrono::steady_clock::now();
+  auto res = get(port, "/hang");
+  auto took = std::chrono::steady_clock::now() - t0;
+  expect_error(res, 504, "gwtest.gw_hang");
+  EXPECT_GE(took, 100ms);
+  EXPECT_LT(took, 2s);
+}
+
+TEST_F(gateway, request_deadline_cuts_the_route_timeout) {
+  http_call c;
+  c.target = "/hang-long";
+  c.headers = {{"X-Deadline-Ms", "150"}};
+  auto t0 = std::chrono::steady_clock::now();
+  auto res = http(port, c);
+  expect_error(res, 504, "gwtest.gw_hang");
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, 2s) << "the route's timeout is 3 s";
+}
+
+TEST_F(gateway, handler_that_throws_is_500) {
+  expect_error(post(port, "/fail", R"({"mode":"throw"})"), 500, "boom");
+  expect_error(get(port, "/raw/throw"), 500, "oops");
+  EXPECT_EQ(get(port, "/healthz").status, 200) << "the gateway lives on";
+}
+
+// -- config ---------------------------------------------------------------------------------------
+
+std::string start_failure(boost::json::object config) {
+  cleave::test_options opts;
+  opts.configs["gateway"] = std::move(config);
+  try {
+    cleave::test_node n{{test_component(), cleave::gateway_component(test_routes())}, opts};
+  } catch (const std::runtime_error& e) {
+    return e.what();
+  }
+  return "(started)";
+}
+
+TEST(gateway_config, refuses_unknown_missing_and_mistyped_keys_naming_them) {
+  auto listen = "127.0.0.1:" + std::to_string(free_port());
+  auto unknown = start_failure({{"listen", listen}, {"bogus", 1}});
+  EXPECT_NE(unknown.find("components.gateway.config: field \"bogus\" is not a known field"),
+            std::string::npos)
+      << unknown;
+  auto missing = start_failure({});
+  EXPECT_NE(missing.find("field \"listen\" is required"), std::string::npos) << missing;
+  auto mistyped = start_failure({{"listen", listen}, {"threads", "many"}});
+  EXPECT_NE(mistyped.find("field \"threads\": expected an integer"), std::string::npos) << mistyped;
+  auto range = start_failure({{"listen", listen}, {"threads", 0}});
+  EXPECT_NE(range.find("components.gateway.config.threads: expected 1..10000, found 0"),
+            std::string::npos)
+      << range;
+  auto not_object = start_failure({{"listen", listen}, {"request_log", true}});
+  EXPECT_NE(not_object.find("components.gateway.config.request_log: expected an object"),
+            std::string::npos)
+      << not_object;
+  auto bad_listen = start_failure({{"listen", "localhost"}});
+  EXPECT_NE(bad_listen.find("config.listen: expected \"host:port\", found \"localhost\""),
+            std::string::npos)
+      << bad_listen;
+}
+
+TEST(gateway_config, port_in_use_fails_the_start) {
+  auto port = free_port();
+  auto first = start(port);
+  auto second = start_failure({{"listen", "127.0.0.1:" + std::to_string(port)}});
+  EXPECT_NE(second.find("cannot listen on 127.0.0.1:" + std::to_string(port)), std::string::npos)
+      << second;
+}
+
+TEST(gateway_config, defaults_and_claimed_keys) {
+  cleave::routes r;
+  r.config_key("circuit_breaker");
+  auto s = cleave::decode_gateway_settings(
+      "gateway",
+      {{"listen", "[::1]:8080"}, {"circuit_breaker", boost::json::object{{"failures", 5}}}}, r,
+      1234ms);
+  ASSERT_TRUE(s) << cleave::describe(s.error());
+  EXPECT_EQ(s->host, "::1");
+  EXPECT_EQ(s->port, 8080);
+  EXPECT_EQ(s->body_limit_bytes, 1024u * 1024u);
+  EXPECT_EQ(s->timeout, 1234ms) << "the placement's default call deadline";
+  EXPECT_EQ(s->threads, 320);
+  EXPECT_EQ(s->drain_timeout, 5000ms);
+  EXPECT_EQ(s->read_timeout, 10000ms);
+  EXPECT_FALSE(s->rate_limit);
+  EXPECT_EQ(s->extensions.at("circuit_breaker").at("failures").as_int64(), 5);
+  auto unclaimed = cleave::decode_gateway_settings(
+      "gateway", {{"listen", "[::1]:8080"}, {"circuit_breaker", boost::json::object{}}},
+      cleave::routes{}, 1234ms);
+  EXPECT_FALSE(unclaimed);
+}
+
+TEST(gateway_config, timeout_ms_is_the_routes_default_deadline) {
+  auto port = free_port();
+  cleave::routes r;
+  r.add<gw_hang>("GET", "/hang", "gwtest");
+  auto node = start(port, {{"timeout_ms", 100}}, std::move(r));
+  auto t0 = std::chrono::steady_clock::now();
+  expect_error(get(port, "/hang"), 504, "gw_hang");
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, 2s) << "the placement's default is 2 s";
+}
+
+// -- stop -----------------------------------------------------------------------------------------
+
+TEST(gateway_stop, request_in_flight_when_the_node_stops_completes) {
+  auto port = free_port();
+  auto node = start(port, {{"drain_timeout_ms", 5000}});
+  block_gate().reset();
+  auto in_flight = std::async(std::launch::async, [port] { return get(port, "/block"); });
+  ASSERT_TRUE(block_gate().wait_held(1, 5s)) << "the request did not reach the component";
+  // Stopping, the gateway refuses new connections first, then waits for the request: the gate
+  // opens once connections are refused (or after 5 s, so that nothing hangs).
+  auto opener = std::async(std::launch::async, [port] {
+    bool refused = poll_until(5s, [port] { return !can_connect(port); });
+    block_gate().open();
+    return refused;
+  });
+  // CAF 0.17 deadlocks when an actor system is destroyed on another thread than the one that
+  // made it (its logger stays referenced by the maker's thread): stop on this thread.
+  auto t0 = std::chrono::steady_clock::now();
+  node.reset();
+  auto took = std::chrono::steady_clock::now() - t0;
+  EXPECT_TRUE(opener.get()) << "the gateway still accepted connections while stopping";
+  ASSERT_EQ(in_flight.wait_for(10s), std::future_status::ready);
+  auto res = in_flight.get();
+  EXPECT_EQ(res.status, 200) << res.body;
+  EXPECT_EQ(res.body, R"({"text":"unblocked","by":"gwtest","request_id":""})");
+  auto connection = res.header("connection");
+  for (auto& c : connection) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  EXPECT_EQ(connection, "close") << "answers while draining close their connection";
+  EXPECT_LT(took, 5s);
+}
+
+TEST(gateway_stop, drain_is_bounded_by_drain_timeout) {
+  auto port = free_port();
+  cleave::routes r;
+  r.add<gw_hang>("GET", "/hang", "gwtest", {1000ms});
+  auto node = start(port, {{"drain_timeout_ms", 200}}, std::move(r));
+  // An idle kept-alive connection must not hold the stop up (Poco would keep it for 15 s).
+  Poco::Net::HTTPClientSession idle{"127.0.0.1", port};
+  idle.setTimeout(Poco::Timespan(10, 0));
+  idle.setKeepAlive(true);
+  Poco::Net::HTTPRequest ping{"GET", "/healthz", Poco::Net::HTTPMessage::HTTP_1_1};
+  idle.sendRequest(ping);
+  Poco::Net::HTTPResponse pong;
+  auto& is = idle.receiveResponse(pong);
+  std::string ignored{std::istreambuf_iterator<char>(is), {}};
+  ASSERT_EQ(pong.getStatus(), Poco::Net::HTTPResponse::HTTP_OK);
+  std::promise<std::chrono::steady_clock::time_point> answered;
+  auto answered_at = answered.get_future();
+  int hung_before = hung_requests();
+  auto hung = std::async(std::launch::async, [port, &answered] {
+    auto res = get(port, "/hang");
+    answered.set_value(std::chrono::steady_clock::now());
+    return res;
+  });
+  ASSERT_TRUE(poll_until(5s, [&] { return hung_requests() > hung_before; }));
+  auto t0 = std::chrono::steady_clock::now();
+  node.reset();
+  auto took = std::chrono::steady_clock::now() - t0;
+  // The client is cut off at the drain timeout (+ Poco's 250 ms accept poll)...
+  EXPECT_LT(answered_at.get() - t0, 900ms);
+  auto res = hung.get();
+  EXPECT_NE(res.status, 200) << res.body;
+  // ...but the stop waits for the handler's call to end at its deadline (1 s after it began; at
+  // most 1 s more), so that the actor system outlives every handler.
+  EXPECT_LT(took, 3s);
+}
+
+}  // namespace

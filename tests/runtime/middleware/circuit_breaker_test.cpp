@@ -1,0 +1,192 @@
+#include "runtime/middleware/circuit_breaker.hpp"
+
+#include <gtest/gtest.h>
+
+#include <stdexcept>
+
+#include "runtime/core/error.hpp"
+#include "tests/runtime/middleware/fake_clock.hpp"
+
+namespace mw = cleave::middleware;
+using namespace std::chrono_literals;
+using state = mw::breaker::state;
+
+namespace {
+
+struct breaker_transitions : ::testing::Test {
+  mw::testing::fake_clock clock;
+  std::shared_ptr<mw::breaker> b;
+  cleave::http_handler h;
+  int calls = 0;
+  int next_status = 200;
+  // Called inside the handler, to act while a request is in flight.
+  std::function<void()> during;
+
+  void SetUp() override {
+    auto made = mw::breaker::make({3, 10'000ms}, clock.fn());
+    ASSERT_TRUE(made) << cleave::describe(made.error());
+    b = *made;
+    h = mw::circuit_breaker(b)([this](cleave::http_request&) {
+      ++calls;
+      if (during) std::exchange(during, nullptr)();
+      return cleave::json_reply(next_status, "{}");
+    });
+  }
+
+  int run(int status) {
+    next_status = status;
+    cleave::http_request req;
+    return h(req).status;
+  }
+
+  cleave::http_response run_response(int status) {
+    next_status = status;
+    cleave::http_request req;
+    return h(req);
+  }
+
+  void trip() {
+    for (int i = 0; i < 3; ++i) ASSERT_EQ(run(500), 500);
+    ASSERT_EQ(b->current(), state::open);
+  }
+};
+
+std::string header(const cleave::http_response& res, const std::string& name) {
+  for (const auto& [k, v] : res.headers)
+    if (k == name) return v;
+  return "<absent>";
+}
+
+TEST(circuit_breaker, validate_refuses_bad_configs) {
+  EXPECT_FALSE(mw::validate(mw::circuit_breaker_config{}));
+  auto zero = mw::validate({0, 1000ms});
+  EXPECT_TRUE(cleave::is(zero, cleave::errc::invalid_argument));
+  EXPECT_NE(cleave::what(zero).find("circuit_breaker.failure_threshold"), std::string::npos);
+  auto cool = mw::validate({1, 0ms});
+  EXPECT_NE(cleave::what(cool).find("circuit_breaker.cool_down"), std::string::npos);
+  EXPECT_FALSE(mw::breaker::make({5, -1ms}));
+}
+
+TEST_F(breaker_transitions, stays_closed_while_failures_are_not_consecutive) {
+  EXPECT_EQ(b->current(), state::closed);
+  run(500);
+  run(502);
+  run(200);  // resets the count
+  run(504);
+  run(500);
+  run(404);  // a 4xx is the client's fault, not a failure
+  run(500);
+  run(503);
+  EXPECT_EQ(b->current(), state::closed);
+  EXPECT_EQ(calls, 8);
+}
+
+TEST_F(breaker_transitions, opens_after_n_consecutive_failures_and_answers_503_at_once) {
+  trip();
+  EXPECT_EQ(calls, 3);
+  clock.advance(2500ms);
+  auto res = run_response(200);
+  EXPECT_EQ(res.status, 503);
+  EXPECT_EQ(res.body, R"({"error":"circuit open"})");
+  EXPECT_EQ(header(res, "Retry-After"), "8");  // 7.5 s of cool-down left, rounded up
+  EXPECT_EQ(calls, 3);                         // not passed on
+  clock.advance(7499ms);
+  EXPECT_EQ(run(200), 503);
+  EXPECT_EQ(b->current(), state::open);
+}
+
+TEST_F(breaker_transitions, half_open_after_the_cool_down_lets_one_probe_through) {
+  trip();
+  clock.advance(10s);
+  EXPECT_EQ(b->current(), state::half_open);
+  // While the probe runs, another request is refused.
+  int concurrent = 0;
+  during = [&] {
+    EXPECT_EQ(b->current(), state::half_open);
+    concurrent = run(200);
+  };
+  EXPECT_EQ(run(200), 200);
+  EXPECT_EQ(concurrent, 503);
+  EXPECT_EQ(calls, 4);  // the three failures and the probe
+  // The probe succeeded: closed.
+  EXPECT_EQ(b->current(), state::closed);
+  EXPECT_EQ(run(200), 200);
+  EXPECT_EQ(calls, 5);
+}
+
+TEST_F(breaker_transitions, a_failed_probe_opens_it_for_another_cool_down) {
+  trip();
+  clock.advance(10s);
+  EXPECT_EQ(run(500), 500);
+  EXPECT_EQ(b->current(), state::open);
+  clock.advance(9999ms);
+  EXPECT_EQ(run(200), 503);
+  clock.advance(1ms);
+  EXPECT_EQ(run(200), 200);
+  EXPECT_EQ(b->current(), state::closed);
+}
+
+TEST_F(breaker_transitions, after_closing_it_takes_n_new_failures_to_open) {
+  trip();
+  clock.advance(10s);
+  run(200);
+  run(500);
+  run(500);
+  EXPECT_EQ(b->current(), state::closed);
+  run(500);
+  EXPECT_EQ(b->current(), state::open);
+}
+
+TEST_F(breaker_transitions, a_throwing_handler_is_a_failure) {
+  auto thrower = mw::circuit_breaker(b)(
+      [](cleave::http_request&) -> cleave::http_response { throw std::runtime_error("x"); });
+  cleave::http_request req;
+  for (int i = 0; i < 3; ++i) EXPECT_THROW(thrower(req), std::runtime_error);
+  EXPECT_EQ(b->current(), state::open);
+}
+
+TEST_F(breaker_transitions, a_result_from_before_a_state_change_is_ignored) {
+  // Slow requests admitted while closed finish after the breaker opened: a success must not
+  // close it (nor end a probe), a failure must not count against the new state.
+  auto slow_ok = b->acquire();
+  auto slow_ok2 = b->acquire();
+  auto slow_fail = b->acquire();
+  ASSERT_TRUE(slow_ok.allowed);
+  trip();
+  b->release(slow_ok, true);
+  EXPECT_EQ(b->current(), state::open);
+  clock.advance(10s);
+  auto probe = b->acquire();
+  ASSERT_TRUE(probe.allowed);
+  b->release(slow_ok2, true);  // not the probe's result
+  EXPECT_EQ(b->current(), state::half_open);
+  EXPECT_FALSE(b->acquire().allowed);
+  b->release(probe, true);
+  EXPECT_EQ(b->current(), state::closed);
+  b->release(slow_fail, false);
+  run(500);
+  run(500);  // two new failures and a stale one: still under the threshold of 3
+  EXPECT_EQ(b->current(), state::closed);
+}
+
+TEST_F(breaker_transitions, a_lost_probe_does_not_keep_it_half_open_forever) {
+  trip();
+  clock.advance(10s);
+  auto lost = b->acquire();  // never released
+  ASSERT_TRUE(lost.allowed);
+  EXPECT_FALSE(b->acquire().allowed);
+  clock.advance(10s);
+  auto second = b->acquire();
+  EXPECT_TRUE(second.allowed);
+  b->release(lost, false);  // too late: ignored
+  b->release(second, true);
+  EXPECT_EQ(b->current(), state::closed);
+}
+
+TEST(circuit_breaker, state_names) {
+  EXPECT_STREQ(mw::to_string(state::closed), "closed");
+  EXPECT_STREQ(mw::to_string(state::open), "open");
+  EXPECT_STREQ(mw::to_string(state::half_open), "half_open");
+}
+
+}  // namespace

@@ -1,0 +1,84 @@
+#include "runtime/middleware/deadline.hpp"
+
+#include <gtest/gtest.h>
+
+#include "runtime/core/error.hpp"
+#include "tests/runtime/middleware/fake_clock.hpp"
+
+namespace mw = cleave::middleware;
+using namespace std::chrono_literals;
+using time_point = std::chrono::steady_clock::time_point;
+
+namespace {
+
+struct deadline_middleware : ::testing::Test {
+  mw::testing::fake_clock clock;
+  int calls = 0;
+  time_point seen = time_point::min();
+
+  cleave::http_handler wrap(std::chrono::milliseconds timeout) {
+    auto m = mw::deadline(timeout, clock.fn());
+    EXPECT_TRUE(m) << cleave::describe(m.error());
+    return (*m)([this](cleave::http_request& req) {
+      ++calls;
+      seen = req.deadline;
+      return cleave::json_reply(200, "{}");
+    });
+  }
+
+  cleave::http_request request() {
+    cleave::http_request req;
+    req.received = clock.now();
+    return req;
+  }
+};
+
+TEST_F(deadline_middleware, sets_the_deadline_from_when_the_request_was_received) {
+  auto h = wrap(2000ms);
+  auto req = request();
+  clock.advance(300ms);  // time spent before reaching the middleware still counts
+  EXPECT_EQ(h(req).status, 200);
+  EXPECT_EQ(seen, req.received + 2000ms);
+  EXPECT_EQ(req.deadline, req.received + 2000ms);
+}
+
+TEST_F(deadline_middleware, never_extends_an_earlier_deadline) {
+  auto outer = mw::deadline(500ms, clock.fn());
+  ASSERT_TRUE(outer);
+  auto h = (*outer)(wrap(2000ms));
+  auto req = request();
+  h(req);
+  EXPECT_EQ(seen, req.received + 500ms);
+}
+
+TEST_F(deadline_middleware, an_expired_request_gets_504_without_being_started) {
+  auto h = wrap(1000ms);
+  auto req = request();
+  clock.advance(1000ms);
+  auto res = h(req);
+  EXPECT_EQ(res.status, 504);
+  EXPECT_EQ(res.body, R"({"error":"deadline exceeded"})");
+  EXPECT_EQ(calls, 0);
+  clock.advance(-1ms);
+  auto fresh = request();
+  EXPECT_EQ(h(fresh).status, 200);
+}
+
+TEST_F(deadline_middleware, a_huge_timeout_saturates_instead_of_overflowing) {
+  auto h = wrap(std::chrono::milliseconds::max());
+  auto req = request();
+  h(req);
+  EXPECT_EQ(seen, time_point::max());
+  EXPECT_EQ(calls, 1);
+}
+
+TEST(deadline, refuses_a_timeout_that_is_not_positive) {
+  for (auto t : {0ms, -5ms}) {
+    auto m = mw::deadline(t);
+    ASSERT_FALSE(m);
+    EXPECT_TRUE(cleave::is(m.error(), cleave::errc::invalid_argument));
+    EXPECT_NE(cleave::what(m.error()).find("deadline.timeout"), std::string::npos);
+  }
+}
+
+}  // namespace
