@@ -189,6 +189,8 @@ class routes {
     /// A typed route's own call deadline (route_options::timeout); a stopping gateway waits this
     /// long for the route's requests still running.
     std::optional<std::chrono::milliseconds> timeout = std::nullopt;
+    /// The component a typed route calls ("" for a raw route); /readyz checks it is reachable.
+    std::string component = {};
   };
 
   // -- declaring routes ---------------------------------------------------------------------------
@@ -213,7 +215,7 @@ class routes {
                       [shared](const gateway_settings& settings) {
                         return detail::make_typed_handler(shared, settings);
                       },
-                      options.timeout});
+                      options.timeout, shared->component});
   }
 
   /// Serves `method pattern` with `handler`, which makes the response itself (no negotiation, no

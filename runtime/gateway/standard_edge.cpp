@@ -1,9 +1,12 @@
 #include "runtime/gateway/standard_edge.hpp"
 
+#include <algorithm>
+#include <memory>
 #include <stdexcept>
 
 #include <boost/json/serialize.hpp>
 
+#include "runtime/component/detail/directory.hpp"
 #include "runtime/core/json.hpp"
 #include "runtime/core/message.hpp"
 #include "runtime/metrics/registry.hpp"
@@ -97,6 +100,17 @@ std::string debug_vars() {
 
 }  // namespace
 
+/// 200 while every component a route calls can be reached, else 503 naming what cannot.
+http_response readiness(const std::vector<std::string>& components, caf::actor_system* sys) {
+  if (sys == nullptr) return error_reply(503, "not ready: the gateway has not started");
+  std::string missing;
+  for (const auto& name : components)
+    if (auto err = detail::check_reachable(*sys, name, std::chrono::seconds(1)))
+      missing += (missing.empty() ? "" : "; ") + describe(err);
+  if (!missing.empty()) return error_reply(503, "not ready: " + missing);
+  return json_reply(200, R"({"status":"ready"})");
+}
+
 void add_standard_edge(routes& r) {
   r.middleware_factory_first(standard_middleware);
   if (!r.contains("GET", "/metrics"))
@@ -104,6 +118,21 @@ void add_standard_edge(routes& r) {
       return text_reply(metrics::default_registry().prometheus_text(),
                         metrics::prometheus_content_type);
     });
+  if (!r.contains("GET", "/readyz")) {
+    std::vector<std::string> called;
+    for (const auto& route : r.all())
+      if (!route.component.empty() &&
+          std::find(called.begin(), called.end(), route.component) == called.end())
+        called.push_back(route.component);
+    // A factory, not a plain route: the check needs the gateway's actor system.
+    auto system = std::make_shared<caf::actor_system*>(nullptr);
+    r.middleware_factory_first([system](const gateway_settings& s) {
+      *system = s.system;
+      return std::vector<http_middleware>{};
+    });
+    r.add_raw("GET", "/readyz",
+              [called, system](http_request&) { return readiness(called, *system); });
+  }
   if (!r.contains("GET", "/debug/vars"))
     r.add_raw("GET", "/debug/vars", [](http_request&) { return json_reply(200, debug_vars()); });
 }

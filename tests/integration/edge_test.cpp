@@ -234,6 +234,33 @@ TEST_P(heartbeat_edge, ping_beats_and_interval_change_while_running) {
   EXPECT_TRUE(a.c->at(ticker_node).wait_for_output("bump,Bump... @ ", 5s)) << a.c->report();
 }
 
+TEST(heartbeat_readiness, ready_only_while_every_called_component_is_reachable) {
+  edge_app a{"heartbeat", "split", {"worker", "web"}, "web", {}};
+  a.start();
+  if (HasFatalFailure()) return;
+  auto health = gateway_test::get(a.http_port, "/healthz");
+  EXPECT_EQ(health.status, 200) << health.body;
+  auto ready = gateway_test::get(a.http_port, "/readyz");
+  EXPECT_EQ(ready.status, 200) << ready.body << "\n" << a.c->report();
+  EXPECT_EQ(ready.body, R"({"status":"ready"})");
+  a.c->at("worker").signal(SIGKILL);
+  ASSERT_TRUE(a.c->at("worker").wait(child_deadline)) << a.c->report();
+  auto gone = gateway_test::get(a.http_port, "/readyz");
+  EXPECT_EQ(gone.status, 503) << gone.body;
+  EXPECT_TRUE(contains(gone.body, "not ready: unavailable: ticker on node \\\"worker\\\""))
+      << gone.body;
+  auto still_alive = gateway_test::get(a.http_port, "/healthz");
+  EXPECT_EQ(still_alive.status, 200) << "the gateway itself is healthy";
+  // The worker comes back on the same port: ready again, without restarting the gateway.
+  a.c->start("worker");
+  auto deadline = clock_type::now() + 10s;
+  gateway_test::http_reply again;
+  do {
+    again = gateway_test::get(a.http_port, "/readyz");
+  } while (again.status != 200 && clock_type::now() < deadline);
+  EXPECT_EQ(again.status, 200) << again.body << "\n" << a.c->report();
+}
+
 INSTANTIATE_TEST_SUITE_P(placements, heartbeat_edge,
                          ::testing::Values(heartbeat_monolith, heartbeat_split), case_name);
 

@@ -7,6 +7,8 @@
 #include <caf/mailbox_element.hpp>
 #include <caf/message_view.hpp>
 #include <caf/result.hpp>
+#include <caf/scoped_actor.hpp>
+#include <caf/sec.hpp>
 
 #include "runtime/core/error.hpp"
 #include "runtime/core/log.hpp"
@@ -105,6 +107,20 @@ caf::actor spawn_unknown_component_responder(caf::actor_system& sys) {
     return {[](caf::unit_t) {
     }};
   });
+}
+
+caf::error check_reachable(caf::actor_system& sys, const std::string& name, caf::timespan timeout) {
+  auto entry = resolve(sys, name);
+  if (!is_known(sys, name))
+    return make_error(errc::unknown_component, "no component named \"" + name + "\"");
+  if (!entry.forwarder || entry.local) return caf::none;
+  caf::scoped_actor self{sys};
+  caf::error out;
+  self->request(entry.handle, timeout, probe_reachable{})
+      .receive([](bool) {}, [&](caf::error& err) { out = std::move(err); });
+  if (out == caf::sec::request_timeout)
+    return make_error(errc::unavailable, name + ": not reachable within the probe's deadline");
+  return out;
 }
 
 void log_stray_error(const std::string& node, const std::string& name, const caf::error& err) {

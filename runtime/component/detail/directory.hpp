@@ -21,6 +21,8 @@
 #include <caf/scheduled_actor.hpp>
 #include <caf/timespan.hpp>
 
+#include "runtime/core/message.hpp"
+
 namespace cleave::detail {
 
 /// Counters and log settings of one component instance on this node.
@@ -95,6 +97,17 @@ struct forward_request {
   std::chrono::steady_clock::time_point deadline;
   caf::message content;
 };
+
+/// Asks a forwarder whether its component is reachable: it connects if it is not connected and
+/// answers `true` once it is, or an `unavailable` error naming component and node.
+struct probe_reachable {
+  using response = bool;
+};
+CLEAVE_MESSAGE(probe_reachable)
+
+/// None if component `name` can be reached from `sys` now (connecting if needed, at most for
+/// `timeout`), else the reason (unavailable, naming component and node; unknown_component).
+caf::error check_reachable(caf::actor_system& sys, const std::string& name, caf::timespan timeout);
 
 /// The runtime config of `sys`, or null if `sys` was not started by a cleave node.
 const runtime_config* runtime_of(const caf::actor_system& sys);

@@ -29,6 +29,8 @@ namespace {
 using clock = std::chrono::steady_clock;
 
 constexpr auto connect_timeout = std::chrono::seconds(1);
+/// How long a readiness probe waits for a connection.
+constexpr auto probe_deadline = std::chrono::milliseconds(500);
 constexpr auto first_backoff = std::chrono::milliseconds(10);
 // Retries run only while calls wait, and a refused connect on a LAN costs well under a millisecond:
 // a short ceiling lets a restarted node serve callers again soon.
@@ -53,6 +55,8 @@ struct reply_target {
 struct waiting_call {
   uint64_t id = 0;
   bool is_request = false;
+  /// A readiness probe: answered `true` by the forwarder itself once connected.
+  bool probe = false;
   reply_target reply;
   caf::message content;
   clock::time_point deadline;
@@ -112,14 +116,16 @@ class forwarder {
     return {promise.source(), promise.id().integer_value(), promise.stages()};
   }
 
-  void submit(bool is_request, caf::message content, clock::time_point deadline) {
+  void submit(bool is_request, caf::message content, clock::time_point deadline,
+              bool probe = false) {
     // A one-way message keeps its sender too, so that whatever the component sends back goes to
     // the sender, not to the forwarder.
     auto reply =
         is_request
             ? take_reply()
             : reply_target{self_->current_sender(), caf::make_message_id().integer_value(), {}};
-    waiting_call call{st_.next_id++, is_request, std::move(reply), std::move(content), deadline};
+    waiting_call call{st_.next_id++,    is_request,         probe,
+                      std::move(reply), std::move(content), deadline};
     if (st_.remote) {
       dispatch(std::move(call));
       return;
@@ -133,6 +139,10 @@ class forwarder {
   }
 
   void dispatch(waiting_call call) {
+    if (call.probe) {
+      call.reply.deliver(caf::make_message(true));
+      return;
+    }
     if (st_.target.local) {
       auto copy = wire_round_trip(self_->system(), std::move(call.content));
       if (!copy) {
@@ -270,6 +280,10 @@ caf::behavior forwarder_impl(forwarder_actor* self, forwarder_target target) {
   return {
       [self](forward_request& req) -> caf::delegated<caf::message> {
         forwarder{self}.submit(true, std::move(req.content), req.deadline);
+        return {};
+      },
+      [self](probe_reachable) -> caf::delegated<bool> {
+        forwarder{self}.submit(true, caf::make_message(), clock::now() + probe_deadline, true);
         return {};
       },
       [self](retry_connect) { forwarder{self}.connect(); },
