@@ -1,5 +1,6 @@
 #include "runtime/node/node.hpp"
 
+#include <algorithm>
 #include <future>
 #include <thread>
 
@@ -65,11 +66,12 @@ caf::expected<std::unique_ptr<node>> node::start(const std::vector<component>& c
   for (const auto& c : components) c.register_types(types);
   if (types.error()) return types.error();
   self->system_ = std::make_unique<caf::actor_system>(cfg);
+  // Forwarders first: an edge component takes requests as soon as it starts, and every name
+  // must resolve by then.
+  if (networked) self->start_forwarders();
   if (auto err = self->start_local_components(components)) return err;
-  if (networked) {
-    self->start_forwarders();
+  if (networked)
     if (auto err = self->listen()) return err;
-  }
   return self;
 }
 
@@ -81,7 +83,14 @@ caf::error node::start_local_components(const std::vector<component>& components
   dir.set_fallback(fallback);
   actors_.push_back(fallback);
   std::vector<std::pair<std::string, std::future<caf::error>>> starting;
-  for (const auto& name : plan_.components_on(node_name)) {
+  // Edges last: they take requests from outside as soon as they start, so everything they call
+  // must be there first.
+  auto names = plan_.components_on(node_name);
+  std::stable_partition(names.begin(), names.end(), [&](const std::string& name) {
+    const auto* def = find_component(components, name);
+    return def == nullptr || !def->is_edge();
+  });
+  for (const auto& name : names) {
     const auto* def = find_component(components, name);
     if (def == nullptr)
       return make_error(errc::invalid_placement,
@@ -126,8 +135,9 @@ caf::error node::start_local_components(const std::vector<component>& components
 
 void node::start_forwarders() {
   auto& dir = *config_->components;
+  auto local = plan_.components_on(config_->node_name);
   for (const auto& [name, spec] : plan_.components) {
-    if (dir.contains(name) || spec.nodes.empty()) continue;
+    if (spec.nodes.empty() || std::find(local.begin(), local.end(), name) != local.end()) continue;
     // Replicas elsewhere: the first one listed (balancing over replicas is not built yet).
     const auto& home = plan_.nodes.at(spec.nodes.front());
     detail::forwarder_target target{name,      home.name, home.host,
@@ -199,6 +209,7 @@ void node::stop() {
       if (timed_out) break;
     }
     edges_.clear();
+    log("info", config_->node_name, "edges stopped");
   }
   if (config_) config_->components->clear();
   for (auto& a : actors_) caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
