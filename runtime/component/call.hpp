@@ -28,6 +28,7 @@
 #include <caf/make_message.hpp>
 #include <caf/timespan.hpp>
 
+#include "runtime/component/detail/call_metrics.hpp"
 #include "runtime/component/detail/directory.hpp"
 #include "runtime/component/detail/wire.hpp"
 #include "runtime/core/error.hpp"
@@ -113,14 +114,29 @@ class pending_call {
   template <class OnReply, class OnError>
   void then(OnReply on_reply, OnError on_error) && {
     auto& sys = self_->system();
-    auto fail = [on_error = std::move(on_error), component = component_,
-                 timeout = timeout_](caf::error err) mutable {
-      on_error(
-          detail::annotate_call_error(std::move(err), component, message_name<Req>(), timeout));
-    };
+    auto start = std::chrono::steady_clock::now();
     auto dest = detail::resolve(sys, component_);
+    bool remote = dest.forwarder && !dest.local;
+    // The callbacks run later, outside the handler that made the call: they get its request back.
+    const auto& request = current_request();  // copied into the callbacks
+    auto fail = [on_error = std::move(on_error), component = component_, timeout = timeout_,
+                 request, start, remote](caf::error err) mutable {
+      request_scope scope{request};
+      auto annotated =
+          detail::annotate_call_error(std::move(err), component, message_name<Req>(), timeout);
+      detail::record_call(component, message_name<Req>(), remote, annotated,
+                          std::chrono::steady_clock::now() - start);
+      on_error(std::move(annotated));
+    };
+    auto reply = [on_reply = std::move(on_reply), component = component_, request, start,
+                  remote](auto&&... xs) mutable {
+      request_scope scope{request};
+      detail::record_call(component, message_name<Req>(), remote, caf::none,
+                          std::chrono::steady_clock::now() - start);
+      on_reply(std::forward<decltype(xs)>(xs)...);
+    };
     detail::request_to(self_, dest, timeout_, std::move(req_))
-        .then(detail::reply_adapter<response_t<Req>>(sys, std::move(on_reply), fail),
+        .then(detail::reply_adapter<response_t<Req>>(sys, std::move(reply), fail),
               [fail](caf::error& err) mutable { fail(std::move(err)); });
   }
 
@@ -128,13 +144,23 @@ class pending_call {
   template <class OnReply, class OnError>
   void receive(OnReply on_reply, OnError on_error) && {
     auto& sys = self_->system();
-    auto fail = [&](caf::error err) {
-      on_error(
-          detail::annotate_call_error(std::move(err), component_, message_name<Req>(), timeout_));
-    };
+    auto start = std::chrono::steady_clock::now();
     auto dest = detail::resolve(sys, component_);
+    bool remote = dest.forwarder && !dest.local;
+    auto fail = [&](caf::error err) {
+      auto annotated =
+          detail::annotate_call_error(std::move(err), component_, message_name<Req>(), timeout_);
+      detail::record_call(component_, message_name<Req>(), remote, annotated,
+                          std::chrono::steady_clock::now() - start);
+      on_error(std::move(annotated));
+    };
+    auto reply = [&](auto&&... xs) {
+      detail::record_call(component_, message_name<Req>(), remote, caf::none,
+                          std::chrono::steady_clock::now() - start);
+      on_reply(std::forward<decltype(xs)>(xs)...);
+    };
     detail::request_to(self_, dest, timeout_, std::move(req_))
-        .receive(detail::reply_adapter<response_t<Req>>(sys, std::move(on_reply), fail),
+        .receive(detail::reply_adapter<response_t<Req>>(sys, std::move(reply), fail),
                  [&](caf::error& err) { fail(std::move(err)); });
   }
 

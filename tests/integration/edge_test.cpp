@@ -147,6 +147,13 @@ TEST_P(counter_edge, metrics_count_exactly_the_requests_made) {
       m.body, "\nhttp_requests_total{code=\"404\",method=\"GET\",route=\"unmatched\"} 2\n"))
       << m.body;
   EXPECT_TRUE(contains(m.body, "# TYPE http_request_duration_seconds histogram")) << m.body;
+  // The gateway's calls to the counter: in-process in the monolith, to another node when split.
+  auto placement = GetParam().placement == "split" ? "remote" : "local";
+  EXPECT_TRUE(contains(m.body, std::string{"\ncleave_calls_total{component=\"counter\",op=\"add\","
+                                           "outcome=\"ok\",placement=\""} +
+                                   placement + "\"} 5\n"))
+      << m.body;
+  EXPECT_TRUE(contains(m.body, "# TYPE cleave_call_duration_seconds histogram")) << m.body;
   EXPECT_TRUE(contains(m.body, "\nprocess_resident_memory_bytes ")) << m.body;
 }
 

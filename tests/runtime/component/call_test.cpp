@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "runtime/core/request_context.hpp"
+#include "runtime/metrics/registry.hpp"
 #include "runtime/testkit/test_node.hpp"
 #include "tests/runtime/component/test_components.hpp"
 
@@ -145,6 +146,26 @@ TEST_F(call_test, downstream_calls_never_outlive_their_request) {
   EXPECT_TRUE(cleave::is(r.error(), cleave::errc::deadline_exceeded))
       << cleave::describe(r.error());
   EXPECT_LT(elapsed, 1s) << "the inner call outlived the request";
+}
+
+TEST_F(call_test, every_call_is_counted_by_component_operation_placement_and_outcome) {
+  auto& reg = cleave::metrics::default_registry();
+  auto series = [&](const char* outcome) {
+    return reg
+        .counter("cleave_calls_total", "Calls made to components, by outcome.",
+                 {{"component", "failing"},
+                  {"op", "fail"},
+                  {"placement", "local"},
+                  {"outcome", outcome}})
+        .value();
+  };
+  auto ok_before = series("ok");
+  auto not_found_before = series("not_found");
+  ASSERT_TRUE(node.call("failing", fail{"ok"}));
+  ASSERT_FALSE(node.call("failing", fail{"error"}));
+  ASSERT_FALSE(node.call("failing", fail{"error"}));
+  EXPECT_EQ(series("ok") - ok_before, 1u);
+  EXPECT_EQ(series("not_found") - not_found_before, 2u);
 }
 
 TEST(call_defaults, default_deadline_comes_from_the_placement_defaults) {
