@@ -253,7 +253,12 @@ TEST(heartbeat_readiness, ready_only_while_every_called_component_is_reachable) 
   EXPECT_EQ(ready.body, R"({"status":"ready"})");
   a.c->at("worker").signal(SIGKILL);
   ASSERT_TRUE(a.c->at("worker").wait(child_deadline)) << a.c->report();
-  auto gone = gateway_test::get(a.http_port, "/readyz");
+  // The gateway's node learns of the loss from the closed connection, within milliseconds.
+  auto lost_deadline = clock_type::now() + 5s;
+  gateway_test::http_reply gone;
+  do {
+    gone = gateway_test::get(a.http_port, "/readyz");
+  } while (gone.status == 200 && clock_type::now() < lost_deadline);
   EXPECT_EQ(gone.status, 503) << gone.body;
   EXPECT_TRUE(contains(gone.body, "not ready: unavailable: ticker on node \\\"worker\\\""))
       << gone.body;
