@@ -72,7 +72,16 @@ std::vector<http_middleware> standard_middleware(const gateway_settings& s) {
   if (auto limit = decode<rate_limit_settings>(s.rate_limit, "rate_limit")) {
     auto bucket = middleware::token_bucket::make({limit->rate, limit->burst});
     if (!bucket) throw std::invalid_argument("config." + what(bucket.error()));
-    out.push_back(middleware::rate_limit(*bucket));
+    // Probes and scrapes must work while clients are throttled.
+    auto limited = middleware::rate_limit(*bucket);
+    out.push_back([limited](http_handler next) -> http_handler {
+      auto throttled = limited(next);
+      return [next, throttled](http_request& req) {
+        bool observability = req.route == "/metrics" || req.route == "/debug/vars" ||
+                             req.route == "/healthz" || req.route == "/readyz";
+        return observability ? next(req) : throttled(req);
+      };
+    });
   }
   return out;
 }

@@ -8,8 +8,9 @@
 //       "metrics":     { "enabled": true } } }              // absent: on
 //
 // Order, outermost first: request id (so every answer, a 429 included, carries it), request log
-// and metrics (so they see every answer), then the rate limit. cleave::gateway_component adds all
-// of this to every gateway; apps do nothing.
+// and metrics (so they see every answer), then the rate limit (which spares /metrics,
+// /debug/vars, /healthz and /readyz: probes and scrapes must work while clients are throttled).
+// cleave::gateway_component adds all of this to every gateway; apps do nothing.
 #pragma once
 
 #include "runtime/gateway/routes.hpp"

@@ -102,6 +102,9 @@ TEST_P(counter_edge, rate_limited_then_recovers_when_the_bucket_refills) {
   EXPECT_EQ(second.status, 429) << second.body;
   EXPECT_EQ(second.body, R"({"error":"rate limit exceeded"})");
   EXPECT_EQ(second.header("retry-after"), "2");
+  // Scrapes and probes are not throttled with the clients.
+  EXPECT_EQ(gateway_test::get(a.http_port, "/metrics").status, 200);
+  EXPECT_EQ(gateway_test::get(a.http_port, "/healthz").status, 200);
   // One token every 2 s: poll until the bucket lets a request through again.
   auto deadline = clock_type::now() + 5s;
   gateway_test::http_reply later;
