@@ -149,37 +149,27 @@ TEST(banano_cluster, serialize_local_prints_what_the_monolith_prints) {
 
 // -- the test components on several nodes -----------------------------------------------------
 
+/// The test components; in the multi-process deployment each on a node of its own.
+app_under_test test_app() {
+  app_under_test app{"cleave_test_app", test_app_bin, all_components(), {}, {}};
+  for (const auto& c : all_components()) app.nodes[c.name()] = "n-" + c.name();
+  app.configs["silent"] = boost::json::object{{"greeting", "hi"}};
+  return app;
+}
+
 /// Options that check a placement as cleave_test_app does.
 cleave::placement_options test_app_options() {
-  cleave::placement_options opts;
-  opts.app = "cleave_test_app";
-  for (const auto& c : all_components()) opts.known_components.push_back(c.name());
-  return opts;
+  return cleave_test::placement_options_for(test_app());
 }
 
 /// A placement of cleave_test_app: the components in `elsewhere` on the nodes it names, every
 /// other one on node "caller" (the test). Ports come from the cluster's --set arguments.
 std::string test_app_placement(const std::map<std::string, std::string>& elsewhere,
-                               const std::string& defaults = R"({ "timeout_ms": 2000 })") {
-  std::map<std::string, std::string> where;
-  for (const auto& c : all_components()) where[c.name()] = "caller";
-  for (const auto& [component, node] : elsewhere) where[component] = node;
-  std::string nodes = R"(    "caller": { "host": "127.0.0.1" })";
-  std::map<std::string, bool> listed{{"caller", true}};
-  for (const auto& [component, node] : where) {
-    if (listed[node]) continue;
-    listed[node] = true;
-    nodes += ",\n    \"" + node + R"(": { "host": "127.0.0.1" })";
-  }
-  std::string components;
-  for (const auto& [component, node] : where) {
-    components += components.empty() ? "" : ",\n";
-    components += "    \"" + component + R"(": { "node": ")" + node + "\"";
-    if (component == "silent") components += R"(, "config": { "greeting": "hi" })";
-    components += " }";
-  }
-  return "{\n  \"app\": \"cleave_test_app\",\n  \"defaults\": " + defaults + ",\n  \"nodes\": {\n" +
-         nodes + "\n  },\n  \"components\": {\n" + components + "\n  }\n}\n";
+                               boost::json::object defaults = {{"timeout_ms", 2000}}) {
+  auto app = test_app();
+  app.nodes = elsewhere;
+  app.defaults = std::move(defaults);
+  return cleave_test::placement_text(app, deployment::multi_process);
 }
 
 /// The nodes of a test_app_placement: "caller" and those in `elsewhere`.
@@ -302,11 +292,10 @@ TEST(cluster, kill_9_fails_calls_in_flight_at_once_and_a_restarted_node_serves_t
 TEST(cluster, sigstop_fails_calls_in_flight_within_the_failure_detection_window) {
   std::map<std::string, std::string> elsewhere{{"echo", "far"}, {"silent", "far"}};
   temp_dir dir;
-  auto file = dir.write(
-      "placement.json",
-      test_app_placement(
-          elsewhere,
-          R"({ "timeout_ms": 2000, "heartbeat_ms": 100, "connection_timeout_ms": 1000 })"));
+  auto file =
+      dir.write("placement.json", test_app_placement(elsewhere, {{"timeout_ms", 2000},
+                                                                 {"heartbeat_ms", 100},
+                                                                 {"connection_timeout_ms", 1000}}));
   cluster c{test_app_bin, file, nodes_of(elsewhere)};
   c.start("far");
   ASSERT_TRUE(c.wait_listening("far", child_deadline)) << c.report();
@@ -413,14 +402,6 @@ TEST(cluster, message_type_unknown_on_the_receiving_node_is_a_clear_error_not_a_
 }
 
 // -- the same calls, three placements -----------------------------------------------------------
-
-/// The test components, each on a node of its own in the multi-process deployment.
-app_under_test test_app() {
-  app_under_test app{"cleave_test_app", test_app_bin, all_components(), {}, {}};
-  for (const auto& c : all_components()) app.nodes[c.name()] = "n-" + c.name();
-  app.configs["silent"] = boost::json::object{{"greeting", "hi"}};
-  return app;
-}
 
 std::string show(const caf::expected<echoed>& r) {
   if (!r) return "error " + cleave::describe(r.error());

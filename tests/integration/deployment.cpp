@@ -15,13 +15,6 @@ namespace {
 constexpr const char* caller_node = "caller";
 constexpr auto start_deadline = std::chrono::seconds(10);
 
-cleave::placement_options options_for(const app_under_test& app) {
-  cleave::placement_options opts;
-  opts.app = app.app;
-  for (const auto& c : app.components) opts.known_components.push_back(c.name());
-  return opts;
-}
-
 std::set<std::string> process_nodes(const app_under_test& app) {
   std::set<std::string> out;
   for (const auto& kv : app.nodes) out.insert(kv.second);
@@ -29,6 +22,13 @@ std::set<std::string> process_nodes(const app_under_test& app) {
 }
 
 }  // namespace
+
+cleave::placement_options placement_options_for(const app_under_test& app) {
+  cleave::placement_options opts;
+  opts.app = app.app;
+  for (const auto& c : app.components) opts.known_components.push_back(c.name());
+  return opts;
+}
 
 std::string name_of(deployment d) {
   switch (d) {
@@ -75,7 +75,7 @@ std::string placement_text(const app_under_test& app, deployment d) {
 deployed::deployed(deployment d, const app_under_test& app) {
   auto file = dir_.write("placement.json", placement_text(app, d));
   if (d != deployment::multi_process) {
-    auto plan = cleave::load_placement(file, options_for(app));
+    auto plan = cleave::load_placement(file, placement_options_for(app));
     if (!plan) throw std::runtime_error(cleave::describe(plan.error()));
     caller_ = std::make_unique<cleave::test_node>(app.components, *plan, caller_node);
     return;
@@ -88,8 +88,8 @@ deployed::deployed(deployment d, const app_under_test& app) {
   for (const auto& node : nodes)
     if (!processes_->wait_listening(node, start_deadline))
       throw std::runtime_error("node " + node + " did not start:\n" + processes_->report());
-  caller_ = std::make_unique<cleave::test_node>(app.components, processes_->plan(options_for(app)),
-                                                caller_node);
+  caller_ = std::make_unique<cleave::test_node>(
+      app.components, processes_->plan(placement_options_for(app)), caller_node);
 }
 
 }  // namespace cleave_test

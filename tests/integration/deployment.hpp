@@ -19,6 +19,7 @@
 #include <boost/json/object.hpp>
 
 #include "runtime/component/component.hpp"
+#include "runtime/placement/placement.hpp"
 #include "runtime/testkit/test_node.hpp"
 #include "tests/integration/cluster.hpp"
 
@@ -57,6 +58,9 @@ struct app_under_test {
   /// The placement's "defaults" object (serialize_local is added for the serialized deployment).
   boost::json::object defaults{{"timeout_ms", 2000}};
 };
+
+/// Options that check a placement as `app`'s binary does (its name and components).
+cleave::placement_options placement_options_for(const app_under_test& app);
 
 /// The placement text for `app`: the caller node, and in the multi-process case one node per
 /// distinct entry of `app.nodes` (ports are set by the cluster).
