@@ -160,14 +160,12 @@ TEST_P(counter_edge, metrics_count_exactly_the_requests_made) {
   EXPECT_TRUE(contains(m.body, "\nprocess_resident_memory_bytes ")) << m.body;
 }
 
-// Disabled until the stop is understood under load: it passes (no request lost), but with two
-// runs at once the stopped node sometimes needs ~10 s to exit after its gateway has drained and
-// its edges have stopped (seen in its log): something in the rest of its shutdown waits. Its
-// earlier failures were a start-up race, fixed: forwarders and inner components now start before
-// edges. Issue 4 stays open on this; run it with --gtest_also_run_disabled_tests.
-TEST_P(counter_edge, DISABLED_graceful_stop_under_load_loses_no_accepted_request) {
+// SIGTERM while four clients post: every request the gateway accepted is answered and applied
+// once, later ones are refused, and the node exits 0 promptly.
+TEST_P(counter_edge, graceful_stop_under_load_loses_no_accepted_request) {
   auto a = start({"components.gateway.config.rate_limit.rate=100000",
-                  "components.gateway.config.rate_limit.burst=100000"});
+                  "components.gateway.config.rate_limit.burst=100000",
+                  "components.gateway.config.drain_timeout_ms=1000"});
   if (HasFatalFailure()) return;
   constexpr int clients = 4;
   constexpr int max_requests = 300;  // each client; bounded whatever happens
@@ -188,6 +186,8 @@ TEST_P(counter_edge, DISABLED_graceful_stop_under_load_loses_no_accepted_request
   auto deadline = clock_type::now() + 10s;
   while (answered < 50 && clock_type::now() < deadline) std::this_thread::yield();
   a.c->at(a.gateway_node).signal(SIGTERM);
+  // Well past the 1 s drain it needs, well short of a hang (a lost Poco wake-up once cost 10 s).
+  auto stop_deadline = clock_type::now() + 5s;
   std::set<int64_t> totals;
   int ok = 0;
   for (auto& f : load)
@@ -204,8 +204,8 @@ TEST_P(counter_edge, DISABLED_graceful_stop_under_load_loses_no_accepted_request
   ASSERT_GT(ok, 0);
   EXPECT_EQ(static_cast<int>(totals.size()), ok);
   EXPECT_EQ(*totals.rbegin(), ok);
-  auto code = a.c->at(a.gateway_node).wait(child_deadline);
-  ASSERT_TRUE(code) << "the gateway node did not stop\n" << a.c->report();
+  auto code = a.c->at(a.gateway_node).wait(stop_deadline);
+  ASSERT_TRUE(code) << "the gateway node did not stop within 5 s\n" << a.c->report();
   EXPECT_EQ(*code, 0) << a.c->report();
 }
 
