@@ -61,8 +61,10 @@ caf::behavior repo(caf::event_based_actor* self, const cleave::component_context
 }  // namespace
 
 cleave::component repo_component() {
-  return cleave::component::make<create_thingey, get_thingey, list_thingeys, delete_thingey>(
+  auto c = cleave::component::make<create_thingey, get_thingey, list_thingeys, delete_thingey>(
       "thingey-repo", repo);
+  c.calls({store_name, audit_name});
+  return c;
 }
 
 }  // namespace thingey

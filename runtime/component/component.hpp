@@ -19,12 +19,14 @@
 // its drivers finish; see runtime/node/app.hpp.
 #pragma once
 
+#include <algorithm>
 #include <exception>
 #include <functional>
 #include <future>
 #include <memory>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include <caf/actor.hpp>
 #include <caf/actor_system.hpp>
@@ -125,6 +127,18 @@ class component {
 
   bool is_edge() const { return edge_; }
 
+  /// Declares the components this one calls by name. Its node's admin port (the placement's
+  /// "admin") answers /readyz with 200 only while every component declared by the node's
+  /// components can be reached. Declaring is optional: calls work by name either way.
+  component& calls(std::vector<std::string> names) {
+    for (auto& n : names)
+      if (std::find(calls_.begin(), calls_.end(), n) == calls_.end())
+        calls_.push_back(std::move(n));
+    return *this;
+  }
+  /// The components declared with calls(), in declaration order.
+  const std::vector<std::string>& called() const { return calls_; }
+
   // -- used by nodes ---------------------------------------------------------------------------
 
   void register_types(detail::type_registry& types) const { register_types_(types); }
@@ -148,6 +162,7 @@ class component {
       spawn_;
   driver_function run_;
   bool edge_ = false;
+  std::vector<std::string> calls_;
 };
 
 }  // namespace cleave

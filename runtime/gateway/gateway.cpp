@@ -218,12 +218,13 @@ component gateway_component(routes r) {
 
 component gateway_component(std::string name, routes r) {
   add_standard_edge(r);
+  auto called = r.called();
   auto shared = std::make_shared<const routes>(std::move(r));
   auto c = component::make<>(std::move(name),
                              [shared](caf::event_based_actor* self, const component_context& ctx) {
                                return gateway_impl(self, ctx, shared);
                              });
-  c.edge();
+  c.edge().calls(std::move(called));
   return c;
 }
 

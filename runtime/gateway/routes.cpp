@@ -262,4 +262,20 @@ bool routes::contains(const std::string& method, const std::string& pattern) con
                      [&](const route& r) { return r.method == method && r.pattern == pattern; });
 }
 
+routes& routes::ready_requires(std::vector<std::string> components) {
+  ready_requires_.insert(ready_requires_.end(), std::make_move_iterator(components.begin()),
+                         std::make_move_iterator(components.end()));
+  return *this;
+}
+
+std::vector<std::string> routes::called() const {
+  std::vector<std::string> out;
+  auto add = [&out](const std::string& name) {
+    if (!name.empty() && std::find(out.begin(), out.end(), name) == out.end()) out.push_back(name);
+  };
+  for (const auto& r : routes_) add(r.component);
+  for (const auto& name : ready_requires_) add(name);
+  return out;
+}
+
 }  // namespace cleave

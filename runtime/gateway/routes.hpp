@@ -238,6 +238,10 @@ class routes {
   /// key the gateway itself uses.
   routes& config_key(std::string key);
 
+  /// Makes /readyz also require `components` to be reachable, though no route calls them (the
+  /// admin port of a node uses it for what the node's components call).
+  routes& ready_requires(std::vector<std::string> components);
+
   // -- used by the gateway ------------------------------------------------------------------------
 
   /// Every declared route, in declaration order.
@@ -248,6 +252,9 @@ class routes {
 
   /// The config keys claimed with `config_key`.
   const std::vector<std::string>& extension_keys() const { return extension_keys_; }
+
+  /// The components the routes call, then those of ready_requires, each once.
+  std::vector<std::string> called() const;
 
   /// True if `method pattern` is declared.
   bool contains(const std::string& method, const std::string& pattern) const;
@@ -272,6 +279,7 @@ class routes {
   std::vector<route> routes_;
   std::vector<middleware_factory_function> middleware_;
   std::vector<std::string> extension_keys_;
+  std::vector<std::string> ready_requires_;
 };
 
 }  // namespace cleave

@@ -128,11 +128,7 @@ void add_standard_edge(routes& r) {
                         metrics::prometheus_content_type);
     });
   if (!r.contains("GET", "/readyz")) {
-    std::vector<std::string> called;
-    for (const auto& route : r.all())
-      if (!route.component.empty() &&
-          std::find(called.begin(), called.end(), route.component) == called.end())
-        called.push_back(route.component);
+    auto called = r.called();
     // A factory, not a plain route: the check needs the gateway's actor system.
     auto system = std::make_shared<caf::actor_system*>(nullptr);
     r.middleware_factory_first([system](const gateway_settings& s) {

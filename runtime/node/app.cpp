@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "runtime/core/error.hpp"
+#include "runtime/gateway/admin.hpp"
 #include "runtime/node/cli.hpp"
 #include "runtime/node/node.hpp"
 
@@ -105,10 +106,15 @@ int app::main(int argc, const char* const* argv) const {
       hosts_driver =
           hosts_driver || std::find(where.begin(), where.end(), node_name) != where.end();
     }
+  auto components = components_;
+  if (auto err = add_admin_port(*plan, node_name, components)) {
+    std::cerr << name_ << ": " << what(err) << std::endl;
+    return 2;
+  }
   // A serving node waits for SIGINT/SIGTERM; the mask must be set before CAF starts its threads.
   sigset_t stop_signals{};
   if (!hosts_driver) stop_signals = block_stop_signals();
-  auto n = node::start(components_, *plan, node_name);
+  auto n = node::start(components, *plan, node_name);
   if (!n) {
     // Placement errors read the same whether the file or the node start found them.
     bool placement_error = is(n.error(), errc::invalid_placement);

@@ -26,6 +26,17 @@ constexpr int64_t max_millis = 31'536'000'000;  // one year
 
 const char* const balance_kinds[] = {"round-robin", "random"};
 
+/// "host:port" or "[v6]:port" with a port of 0..65535.
+bool is_host_port(std::string_view s) {
+  auto colon = s.rfind(':');
+  if (colon == std::string_view::npos || colon == 0) return false;
+  auto port = s.substr(colon + 1);
+  if (port.empty() || port.size() > 5 ||
+      !std::all_of(port.begin(), port.end(), [](char c) { return c >= '0' && c <= '9'; }))
+    return false;
+  return std::stoi(std::string{port}) <= 65535;
+}
+
 bool is_node_name(std::string_view s) {
   return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) {
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
@@ -254,8 +265,13 @@ class validator {
         if (x.is_uint64() || x.get_int64() < 1 || x.get_int64() > 65535)
           return wrong_value(key_path, x, expected);
         node.port = static_cast<uint16_t>(x.get_int64());
+      } else if (kv.key() == "admin") {
+        const char* expected = "an address \"host:port\" for the admin HTTP port (port 0..65535)";
+        if (!x.is_string()) return wrong_type(key_path, x, expected);
+        if (!is_host_port(x.get_string())) return wrong_value(key_path, x, expected);
+        node.admin = x.get_string();
       } else {
-        return unknown_key(path, kv.key(), {"host", "port"});
+        return unknown_key(path, kv.key(), {"host", "port", "admin"});
       }
     }
     result_.nodes[node.name] = std::move(node);

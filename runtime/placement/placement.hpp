@@ -35,6 +35,9 @@ struct node_spec {
   /// "port": where the node accepts peers; 0 = absent (the node accepts no peers, which only a
   /// placement with a single node allows).
   uint16_t port = 0;
+  /// "admin": "host:port" where the node serves /metrics, /debug/vars, /healthz and /readyz over
+  /// HTTP (port 0 = any free port); "" = no admin port.
+  std::string admin;
 };
 
 /// One component: where it runs and what it is configured with.

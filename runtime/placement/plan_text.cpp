@@ -23,6 +23,7 @@ std::string plan_text(const placement& plan) {
       out << (i == 0 ? "" : ", ") << hosted[i];
       if (spec.replicated()) out << " (replica, " << spec.balance << ")";
     }
+    if (!node.admin.empty()) out << "  (admin http://" << node.admin << ")";
     out << "\n";
   }
   return out.str();

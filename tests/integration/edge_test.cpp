@@ -280,4 +280,83 @@ TEST(heartbeat_readiness, ready_only_while_every_called_component_is_reachable) 
 INSTANTIATE_TEST_SUITE_P(placements, heartbeat_edge,
                          ::testing::Values(heartbeat_monolith, heartbeat_split), case_name);
 
+// -- Admin port ---------------------------------------------------------------------------------
+
+// A node without a gateway serves /healthz, /readyz, /metrics and /debug/vars on the admin
+// address of its placement; /readyz follows what its components declare they call.
+TEST(admin_port, node_without_a_gateway_serves_health_readiness_and_metrics) {
+  // "forwarder" declares that it calls "echo" (tests/runtime/component/test_components.cpp).
+  cleave_test::temp_dir dir;
+  auto file = dir.write("placement.json", R"({
+    "app": "cleave_test_app",
+    "defaults": {"timeout_ms": 2000},
+    "nodes": {"a": {"port": 1}, "b": {"port": 2}},
+    "components": {"forwarder": {"node": "a"}, "echo": {"node": "b"}, "whoami": {"node": "b"},
+                   "later": {"node": "b"}, "answerer": {"node": "b"}, "relay": {"node": "b"},
+                   "failing": {"node": "b"},
+                   "silent": {"node": "b", "config": {"greeting": "hi"}}}})");
+  auto admin = cleave_test::free_port();
+  cluster c{bin_dir + "/cleave_test_app",
+            file,
+            {"a", "b"},
+            {"nodes.a.admin=127.0.0.1:" + std::to_string(admin)}};
+  c.start("b");
+  ASSERT_TRUE(c.wait_listening("b", child_deadline)) << c.report();
+  c.start("a");
+  ASSERT_TRUE(c.at("a").wait_for_error_output(gateway_ready, child_deadline)) << c.report();
+  EXPECT_TRUE(contains(c.at("a").errors(), R"("component":"cleave-admin")")) << c.report();
+
+  auto health = gateway_test::get(admin, "/healthz");
+  EXPECT_EQ(health.status, 200) << health.body;
+  auto ready = gateway_test::get(admin, "/readyz");
+  EXPECT_EQ(ready.status, 200) << ready.body << "\n" << c.report();
+  auto metrics = gateway_test::get(admin, "/metrics");
+  EXPECT_EQ(metrics.status, 200);
+  EXPECT_TRUE(contains(metrics.header("content-type"), "text/plain; version=0.0.4"))
+      << metrics.header("content-type");
+  EXPECT_TRUE(contains(metrics.body, "\nprocess_resident_memory_bytes ")) << metrics.body;
+  // Scrapes are not traffic: the admin port counts no requests.
+  EXPECT_FALSE(contains(metrics.body, "http_requests_total{")) << metrics.body;
+  auto vars = gateway_test::get(admin, "/debug/vars");
+  EXPECT_EQ(vars.status, 200);
+  EXPECT_TRUE(contains(vars.body, R"("request.count":0)")) << vars.body;
+  auto other = gateway_test::get(admin, "/add");
+  EXPECT_EQ(other.status, 404) << other.body;
+
+  // The node "a" calls loses "echo": not ready, naming it, while "a" itself stays healthy.
+  c.at("b").signal(SIGKILL);
+  ASSERT_TRUE(c.at("b").wait(child_deadline)) << c.report();
+  gateway_test::http_reply lost;
+  ASSERT_TRUE(gateway_test::poll_until(5s,
+                                       [&] {
+                                         lost = gateway_test::get(admin, "/readyz");
+                                         return lost.status == 503;
+                                       }))
+      << lost.status << " " << lost.body << "\n"
+      << c.report();
+  EXPECT_TRUE(contains(lost.body, "not ready: ")) << lost.body;
+  EXPECT_TRUE(contains(lost.body, "echo on node \\\"b\\\"")) << lost.body;
+  EXPECT_EQ(gateway_test::get(admin, "/healthz").status, 200);
+
+  c.at("a").signal(SIGTERM);
+  EXPECT_EQ(c.at("a").wait(child_deadline), 0) << c.report();
+  EXPECT_FALSE(gateway_test::can_connect(admin)) << "the admin port outlived its node";
+}
+
+TEST(admin_port, a_node_whose_components_call_nothing_is_ready_once_started) {
+  auto admin = cleave_test::free_port();
+  edge_app a{"counter",
+             "split",
+             {"core", "edge"},
+             "edge",
+             {"nodes.core.admin=127.0.0.1:" + std::to_string(admin)}};
+  a.start();
+  if (HasFatalFailure()) return;
+  auto ready = gateway_test::get(admin, "/readyz");
+  EXPECT_EQ(ready.status, 200) << ready.body << "\n" << a.c->report();
+  EXPECT_EQ(ready.body, R"({"status":"ready"})");
+  // The edge's gateway is a node away and unaffected: its own port still serves the app.
+  EXPECT_EQ(gateway_test::post(a.http_port, "/add", R"({"v":2})").body, R"({"v":2})");
+}
+
 }  // namespace

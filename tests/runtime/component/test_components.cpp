@@ -120,7 +120,9 @@ cleave::component later_component() {
   return cleave::component::make<echo_later, fire>("later", later_impl);
 }
 cleave::component forwarder_component() {
-  return cleave::component::make<echo_elsewhere, echo_delegated>("forwarder", forwarder_impl);
+  auto c = cleave::component::make<echo_elsewhere, echo_delegated>("forwarder", forwarder_impl);
+  c.calls({"echo"});
+  return c;
 }
 cleave::component answerer_component() {
   return cleave::component::make<answer_for>("answerer", answerer_impl);

@@ -121,6 +121,20 @@ TEST(placement, every_default_can_be_set) {
   EXPECT_EQ(p.nodes.at("main").port, 65535);
 }
 
+TEST(placement, admin_address_is_kept_and_shown_in_the_plan) {
+  auto p = parse_ok(R"({
+    "app": "a",
+    "nodes": {"main": {"port": 7100, "admin": "127.0.0.1:9100"}, "other": {"port": 7101}},
+    "components": {"c": {"node": "main"}}})");
+  EXPECT_EQ(p.nodes.at("main").admin, "127.0.0.1:9100");
+  EXPECT_EQ(p.nodes.at("other").admin, "");
+  auto text = cleave::plan_text(p);
+  EXPECT_NE(text.find("node main   127.0.0.1:7100  c  (admin http://127.0.0.1:9100)\n"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("node other  127.0.0.1:7101  (no components)\n"), std::string::npos) << text;
+}
+
 TEST(placement, accepts_comments_and_trailing_commas) {
   auto p = parse_ok(R"(// banano, one process
 {

@@ -138,7 +138,7 @@ TEST(validation, unknown_node_key) {
   doc d;
   d.nodes = R"({"front": {"host": "127.0.0.1", "prot": 7100}})";
   EXPECT_EQ(error_of(d.text()), prefixed("nodes.front.prot: unknown key, expected one of \"host\", "
-                                         "\"port\"; did you mean \"port\"?"));
+                                         "\"port\", \"admin\"; did you mean \"port\"?"));
 }
 
 TEST(validation, unknown_component_key) {
@@ -246,6 +246,24 @@ TEST(validation, port_out_of_range_is_refused) {
   d.nodes = R"({"front": {"port": 0}})";
   EXPECT_EQ(error_of(d.text()),
             prefixed("nodes.front.port: found 0, expected a port number (1..65535)"));
+}
+
+TEST(validation, admin_must_be_host_and_port) {
+  doc d;
+  d.nodes = R"({"front": {"port": 7100, "admin": "127.0.0.1:9100"},
+               "store": {"port": 7101, "admin": "[::1]:0"}})";
+  EXPECT_EQ(error_of(d.text()), "<accepted>");
+  const char* expected =
+      "expected an address \"host:port\" for the admin HTTP port (port 0..65535)";
+  for (const char* bad : {"9100", ":9100", "127.0.0.1:", "127.0.0.1:http", "127.0.0.1:70000"}) {
+    d.nodes = std::string{R"({"front": {"port": 7100, "admin": ")"} + bad + R"("}})";
+    EXPECT_EQ(error_of(d.text()),
+              prefixed("nodes.front.admin: found \"" + std::string{bad} + "\", " + expected))
+        << bad;
+  }
+  d.nodes = R"({"front": {"port": 7100, "admin": 9100}})";
+  EXPECT_EQ(error_of(d.text()),
+            prefixed(std::string{"nodes.front.admin: found 9100 (number), "} + expected));
 }
 
 TEST(validation, number_host_is_a_wrong_type) {

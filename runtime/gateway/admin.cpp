@@ -1,0 +1,49 @@
+#include "runtime/gateway/admin.hpp"
+
+#include <algorithm>
+
+#include "runtime/core/error.hpp"
+#include "runtime/gateway/gateway.hpp"
+
+namespace cleave {
+
+namespace {
+
+// Enough for scrapes and probes; the pool grows to this only while they overlap.
+constexpr int admin_threads = 4;
+
+}  // namespace
+
+caf::error add_admin_port(placement& plan, const std::string& node_name,
+                          std::vector<component>& components) {
+  auto node = plan.nodes.find(node_name);
+  if (node == plan.nodes.end() || node->second.admin.empty()) return caf::none;
+  for (const auto& c : components)
+    if (c.name() == admin_component_name)
+      return make_error(errc::invalid_placement, plan.file + ": nodes." + node_name +
+                                                     ".admin: the app has a component named \"" +
+                                                     admin_component_name +
+                                                     "\", the name the admin port needs");
+  std::vector<std::string> called;
+  for (const auto& name : plan.components_on(node_name)) {
+    auto def = std::find_if(components.begin(), components.end(),
+                            [&](const component& c) { return c.name() == name; });
+    if (def == components.end()) continue;  // the node's start reports it
+    for (const auto& target : def->called())
+      if (std::find(called.begin(), called.end(), target) == called.end()) called.push_back(target);
+  }
+  routes r;
+  r.ready_requires(std::move(called));
+  components.push_back(gateway_component(admin_component_name, std::move(r)));
+  component_spec spec;
+  spec.name = admin_component_name;
+  spec.nodes = {node_name};
+  spec.config = {{"listen", node->second.admin},
+                 {"threads", admin_threads},
+                 {"request_log", {{"enabled", false}}},
+                 {"metrics", {{"enabled", false}}}};
+  plan.components[spec.name] = std::move(spec);
+  return caf::none;
+}
+
+}  // namespace cleave
