@@ -27,23 +27,6 @@ constexpr std::chrono::milliseconds report_read_time{5};
 
 }  // namespace
 
-temp_dir::temp_dir() {
-  std::string pattern = ::testing::TempDir() + "cluster_test.XXXXXX";
-  if (::mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-  path_ = pattern;
-}
-
-temp_dir::~temp_dir() {
-  std::error_code ignored;
-  std::filesystem::remove_all(path_, ignored);
-}
-
-std::string temp_dir::write(const std::string& name, const std::string& text) const {
-  auto file = (path_ / name).string();
-  std::ofstream{file, std::ios::binary} << text;
-  return file;
-}
-
 cluster::cluster(std::string program, std::string placement_file, std::vector<std::string> nodes,
                  std::vector<std::string> sets)
     : program_(std::move(program)), placement_file_(std::move(placement_file)) {

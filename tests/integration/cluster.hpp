@@ -33,21 +33,6 @@ namespace cleave_test {
 /// What a node writes to stderr once it accepts peers.
 constexpr std::string_view listening_line = R"("msg":"listening")";
 
-/// A fresh directory for the files of one test, removed afterwards.
-class temp_dir {
- public:
-  temp_dir();
-  ~temp_dir();
-  temp_dir(const temp_dir&) = delete;
-  temp_dir& operator=(const temp_dir&) = delete;
-
-  /// Writes `text` to `name` in the directory and returns the file's path.
-  std::string write(const std::string& name, const std::string& text) const;
-
- private:
-  std::filesystem::path path_;
-};
-
 class cluster {
  public:
   using clock = std::chrono::steady_clock;

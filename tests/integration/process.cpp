@@ -12,6 +12,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <fstream>
 #include <system_error>
 
 extern char** environ;
@@ -214,6 +215,23 @@ bool process::wait_for_text(const stream& s, std::string_view text, clock::time_
     if (clock::now() >= deadline) return false;
     pump(until(deadline));
   }
+}
+
+temp_dir::temp_dir() {
+  std::string pattern = (std::filesystem::temp_directory_path() / "cleave.XXXXXX").string();
+  if (::mkdtemp(pattern.data()) == nullptr) throw_errno(errno, "temp_dir: mkdtemp");
+  path_ = pattern;
+}
+
+temp_dir::~temp_dir() {
+  std::error_code ignored;
+  std::filesystem::remove_all(path_, ignored);
+}
+
+std::string temp_dir::write(const std::string& name, const std::string& text) const {
+  auto file = (path_ / name).string();
+  std::ofstream{file, std::ios::binary} << text;
+  return file;
 }
 
 void process::signal(int sig) {

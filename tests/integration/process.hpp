@@ -30,6 +30,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <filesystem>
 #include <map>
 #include <optional>
 #include <string>
@@ -107,6 +108,24 @@ class process {
   stream out_;
   stream err_;
   std::optional<int> exit_code_;
+};
+
+/// A fresh directory (under $TMPDIR or /tmp) for the files of one test or benchmark, removed
+/// with everything in it when destroyed.
+class temp_dir {
+ public:
+  temp_dir();
+  ~temp_dir();
+  temp_dir(const temp_dir&) = delete;
+  temp_dir& operator=(const temp_dir&) = delete;
+
+  /// Writes `text` to `name` in the directory and returns the file's path.
+  std::string write(const std::string& name, const std::string& text) const;
+
+  std::string path() const { return path_.string(); }
+
+ private:
+  std::filesystem::path path_;
 };
 
 /// A TCP port on 127.0.0.1 that was free a moment ago (the kernel's pick for port 0). Another

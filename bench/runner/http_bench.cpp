@@ -1,0 +1,187 @@
+#include "bench/runner/http_bench.hpp"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <csignal>
+#include <iostream>
+#include <regex>
+
+#include "tests/integration/process.hpp"
+
+namespace cleave_bench {
+
+namespace {
+
+using namespace std::chrono_literals;
+using cleave_test::process;
+
+constexpr auto ready_deadline = 10s;
+
+/// `argv` with its stdout and stderr sent to /dev/null: a server logging every request must
+/// not block on a pipe nobody reads while wrk runs.
+std::vector<std::string> quiet(std::vector<std::string> argv) {
+  std::vector<std::string> out{"/bin/sh", "-c", R"(exec "$0" "$@" >/dev/null 2>&1)"};
+  out.insert(out.end(), argv.begin(), argv.end());
+  return out;
+}
+
+bool accepts(uint16_t port) {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  if (fd < 0) return false;
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(port);
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  bool ok = ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
+  ::close(fd);
+  return ok;
+}
+
+/// Polls until `port` accepts connections while `p` runs; false at the deadline or if it exits.
+bool wait_ready(process& p, uint16_t port) {
+  auto deadline = std::chrono::steady_clock::now() + ready_deadline;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (accepts(port)) return true;
+    if (p.wait(std::chrono::milliseconds(5))) return false;  // exited
+  }
+  return false;
+}
+
+struct server_variant {
+  std::string variant;
+  std::string path;  // what wrk loads
+  bool post_add;     // POST /add {"v":1} (else GET)
+  std::vector<std::string> (*argv)(const environment&, uint16_t);
+};
+
+std::vector<std::string> cleave_counter(const environment& env, uint16_t port) {
+  return {env.bin_dir + "/counter",
+          "--placement",
+          env.source_dir + "/configs/counter/monolith.json",
+          "--set",
+          "components.gateway.config.listen=127.0.0.1:" + std::to_string(port),
+          "--set",
+          "components.gateway.config.rate_limit.rate=1000000000",
+          "--set",
+          "components.gateway.config.rate_limit.burst=1000000000"};
+}
+
+std::vector<std::string> gokit_counter(const environment& env, uint16_t port) {
+  return {env.peers_dir + "/gokit-counter", "-listen", "127.0.0.1:" + std::to_string(port)};
+}
+
+std::vector<std::string> poco_bare(const environment& env, uint16_t port) {
+  return {env.peers_dir + "/poco_server", "--port", std::to_string(port)};
+}
+
+std::vector<std::string> go_nethttp(const environment& env, uint16_t port) {
+  return {env.peers_dir + "/nethttp-baseline", "-listen", "127.0.0.1:" + std::to_string(port)};
+}
+
+/// "1.43ms" / "512.00us" / "2.1s" -> microseconds.
+double wrk_duration_us(const std::string& text) {
+  std::smatch m;
+  if (!std::regex_match(text, m, std::regex{R"(([0-9.]+)(us|ms|s))"})) return -1;
+  double x = std::stod(m[1]);
+  if (m[2] == "ms") return x * 1e3;
+  if (m[2] == "s") return x * 1e6;
+  return x;
+}
+
+double find_number(const std::string& text, const std::regex& re) {
+  std::smatch m;
+  return std::regex_search(text, m, re) ? std::stod(m[1]) : -1;
+}
+
+void run_wrk(environment& env, results& r, const server_variant& v) {
+  auto port = cleave_test::free_port();
+  process server{quiet(v.argv(env, port))};
+  if (!wait_ready(server, port)) {
+    env.errors.push_back("B6 " + v.variant + ": the server did not start\n" + server.report());
+    return;
+  }
+  std::vector<std::string> wrk{"wrk", "-t2", "-c64", env.quick ? "-d2s" : "-d10s", "--latency"};
+  if (v.post_add) {
+    wrk.push_back("-s");
+    wrk.push_back(env.peers_src + "/lua/post_add.lua");
+  }
+  wrk.push_back("http://127.0.0.1:" + std::to_string(port) + v.path);
+  process load{wrk};
+  auto code = load.wait(60s);
+  const auto& out = load.output();
+  auto rps = find_number(out, std::regex{R"(Requests/sec:\s+([0-9.]+))"});
+  std::smatch p50;
+  std::smatch p99;
+  bool have_p50 = std::regex_search(out, p50, std::regex{R"(\n\s+50%\s+(\S+))"});
+  bool have_p99 = std::regex_search(out, p99, std::regex{R"(\n\s+99%\s+(\S+))"});
+  auto non2xx = find_number(out, std::regex{R"(Non-2xx or 3xx responses:\s+([0-9]+))"});
+  if (!code || *code != 0 || rps < 0 || !have_p50 || !have_p99) {
+    env.errors.push_back("B6 " + v.variant + ": wrk failed\n" + load.report());
+    return;
+  }
+  if (non2xx > 0)
+    env.errors.push_back("B6 " + v.variant + ": " + std::to_string(static_cast<long>(non2xx)) +
+                         " answers were not 2xx");
+  r.add({"B6", "rps_per_s", v.variant}, rps);
+  r.add({"B6", "p50_us", v.variant}, wrk_duration_us(p50[1]));
+  r.add({"B6", "p99_us", v.variant}, wrk_duration_us(p99[1]));
+  std::cerr << "  B6 " << v.variant << ": " << rps << " req/s, p50 " << p50[1] << ", p99 " << p99[1]
+            << std::endl;
+  server.signal(SIGTERM);
+  server.wait(10s);
+}
+
+}  // namespace
+
+void run_http_throughput(environment& env, results& r) {
+  const std::vector<server_variant> variants{
+      {"cleave", "/add", true, cleave_counter},
+      {"gokit", "/add", true, gokit_counter},
+      {"poco_bare", "/json", false, poco_bare},
+      {"go_nethttp", "/json", false, go_nethttp},
+  };
+  // Interleaved, so that a noisy neighbour spreads over every variant alike.
+  for (int rep = 0; rep < env.repetitions; ++rep)
+    for (const auto& v : variants) run_wrk(env, r, v);
+}
+
+void run_cold_start(environment& env, results& r) {
+  struct variant {
+    std::string name;
+    std::string path;
+    std::vector<std::string> (*argv)(const environment&, uint16_t);
+  };
+  const std::vector<variant> variants{{"cleave", "/healthz", cleave_counter},
+                                      {"gokit", "/debug/vars", gokit_counter}};
+  for (int rep = 0; rep < env.repetitions; ++rep)
+    for (const auto& v : variants) {
+      auto port = cleave_test::free_port();
+      std::vector<std::string> argv{env.peers_dir + "/coldstart",
+                                    "-idle",
+                                    env.quick ? "200ms" : "1s",
+                                    "-url",
+                                    "http://127.0.0.1:" + std::to_string(port) + v.path,
+                                    "--"};
+      auto server = v.argv(env, port);
+      argv.insert(argv.end(), server.begin(), server.end());
+      process p{argv};
+      auto code = p.wait(30s);
+      const auto& out = p.output();
+      auto ready = find_number(out, std::regex{R"(ready_ms=([0-9.]+))"});
+      auto rss = find_number(out, std::regex{R"(rss_idle_kb=([0-9]+))"});
+      if (!code || *code != 0 || ready < 0 || rss < 0) {
+        env.errors.push_back("B7 " + v.name + ": coldstart failed\n" + p.report());
+        continue;
+      }
+      r.add({"B7", "start_ms", v.name}, ready);
+      r.add({"B7", "idle_rss_bytes", v.name}, rss * 1024);
+      std::cerr << "  B7 " << v.name << ": first 200 after " << ready << " ms, idle RSS " << rss
+                << " kB" << std::endl;
+    }
+}
+
+}  // namespace cleave_bench

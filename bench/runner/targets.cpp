@@ -1,0 +1,150 @@
+#include "bench/runner/targets.hpp"
+
+#include <cstdio>
+
+#include <boost/json/object.hpp>
+
+namespace cleave_bench {
+
+namespace {
+
+using k = target::kind;
+
+target ratio(std::string id, std::string what, result_key measured, result_key reference, k how,
+             double bound) {
+  return target{std::move(id), std::move(what), std::move(measured), std::move(reference), how,
+                bound};
+}
+
+target value(std::string id, std::string what, result_key measured, double bound) {
+  return target{std::move(id), std::move(what), std::move(measured), {}, k::value_at_most, bound};
+}
+
+std::vector<target> make_targets() {
+  std::vector<target> t;
+  t.push_back(ratio("B1", "in-process call latency, cleave / raw CAF",
+                    {"B1", "seq_latency_us", "cleave"}, {"B1", "seq_latency_us", "raw_caf"},
+                    k::ratio_at_most, 1.10));
+  t.push_back(ratio("B1", "in-process throughput (100 outstanding), cleave / raw CAF",
+                    {"B1", "throughput_100_per_s", "cleave"},
+                    {"B1", "throughput_100_per_s", "raw_caf"}, k::ratio_at_least, 0.90));
+  t.push_back(ratio("B2", "in-process call latency, 64 KiB / 16 B",
+                    {"B2", "seq_latency_us", "64KiB"}, {"B2", "seq_latency_us", "16B"},
+                    k::ratio_at_most, 1.2));
+  t.push_back(ratio("B3", "remote round trip, cleave / raw CAF middleman",
+                    {"B3", "seq_rtt_us", "cleave"}, {"B3", "seq_rtt_us", "raw_caf"},
+                    k::ratio_at_most, 1.15));
+  t.push_back(ratio("B3", "remote throughput (100 outstanding), cleave / raw CAF",
+                    {"B3", "throughput_100_per_s", "cleave"},
+                    {"B3", "throughput_100_per_s", "raw_caf"}, k::ratio_at_least, 0.85));
+  for (const char* size : {"16B", "1KiB"}) {
+    std::string p50 = std::string{"p50_us_"} + size;
+    std::string tput = std::string{"throughput_64_per_s_"} + size;
+    t.push_back(ratio("B4", std::string{"remote p50, cleave / Poco HTTP hop, "} + size,
+                      {"B4", p50, "cleave"}, {"B4", p50, "poco_http"}, k::ratio_at_most, 1.0));
+    t.push_back(ratio("B4", std::string{"64 callers throughput, cleave / Poco HTTP hop, "} + size,
+                      {"B4", tput, "cleave"}, {"B4", tput, "poco_http"}, k::ratio_at_least, 2.0));
+  }
+  t.push_back(ratio("B5", "chain of 4 p50, HTTP chain / monolith (times lower)",
+                    {"B5", "p50_us", "http_chain"}, {"B5", "p50_us", "monolith"}, k::ratio_at_least,
+                    14.0));
+  t.push_back(ratio("B5", "chain of 4 p50, HTTP chain / monolith through the gateway",
+                    {"B5", "p50_us", "http_chain"}, {"B5", "p50_us", "monolith_gateway"},
+                    k::report_ratio, 0));
+  t.push_back(ratio("B5", "chain of 4 p50, every component on its own node / HTTP chain",
+                    {"B5", "p50_us", "split"}, {"B5", "p50_us", "http_chain"}, k::ratio_at_most,
+                    1.0));
+  t.push_back(ratio("B6", "POST /add requests/s, cleave counter / go-kit counter",
+                    {"B6", "rps_per_s", "cleave"}, {"B6", "rps_per_s", "gokit"}, k::ratio_at_least,
+                    1.2));
+  t.push_back(ratio("B6", "POST /add p99, cleave counter / go-kit counter",
+                    {"B6", "p99_us", "cleave"}, {"B6", "p99_us", "gokit"}, k::ratio_at_most, 1.0));
+  t.push_back(ratio("B7", "idle RSS, cleave counter / go-kit counter",
+                    {"B7", "idle_rss_bytes", "cleave"}, {"B7", "idle_rss_bytes", "gokit"},
+                    k::ratio_at_most, 1.5));
+  t.push_back(ratio("B7", "exec to first 200, cleave counter / go-kit counter",
+                    {"B7", "start_ms", "cleave"}, {"B7", "start_ms", "gokit"}, k::ratio_at_most,
+                    2.0));
+  t.push_back(ratio("B8", "call latency, 10000 / 1 registered components",
+                    {"B8", "call_latency_us", "10000"}, {"B8", "call_latency_us", "1"},
+                    k::ratio_at_most, 1.2));
+  t.push_back(ratio("B8", "lookup latency, 10000 / 1 registered components",
+                    {"B8", "lookup_latency_us", "10000"}, {"B8", "lookup_latency_us", "1"},
+                    k::ratio_at_most, 1.2));
+  t.push_back(value("B8", "RSS per idle component (bytes)",
+                    {"B8", "rss_per_idle_component_bytes", "10000"}, 2048));
+  t.push_back(ratio("B9", "remote round trip 16 B, cleave / raw TCP ping-pong",
+                    {"B9", "seq_rtt_us", "cleave"}, {"B9", "seq_rtt_us", "raw_tcp"},
+                    k::ratio_at_most, 3.0));
+  t.push_back(value("B9", "idle CPU of a serving node (% of a core)",
+                    {"B9", "idle_cpu_percent", "cleave_server"}, 1.0));
+  return t;
+}
+
+std::string format(double x) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%.3g", x);
+  return text;
+}
+
+}  // namespace
+
+const std::vector<target>& all_targets() {
+  static const std::vector<target> targets = make_targets();
+  return targets;
+}
+
+std::vector<verdict> judge(const results& r) {
+  std::vector<verdict> out;
+  for (const auto& t : all_targets()) {
+    verdict v;
+    v.t = &t;
+    auto m = r.get(t.measured);
+    if (t.how == k::value_at_most) {
+      if (m) {
+        v.figure = m->median;
+        v.met = m->median <= t.bound;
+      }
+    } else if (auto ref = r.get(t.reference); m && ref && ref->median != 0) {
+      v.figure = m->median / ref->median;
+      if (t.how == k::ratio_at_most) v.met = *v.figure <= t.bound;
+      if (t.how == k::ratio_at_least) v.met = *v.figure >= t.bound;
+    }
+    out.push_back(v);
+  }
+  return out;
+}
+
+std::string bound_text(const target& t) {
+  switch (t.how) {
+    case k::ratio_at_most:
+      return "<= " + format(t.bound) + "x";
+    case k::ratio_at_least:
+      return ">= " + format(t.bound) + "x";
+    case k::value_at_most:
+      return "<= " + format(t.bound);
+    case k::report_ratio:
+      return "(reported)";
+  }
+  return "";
+}
+
+boost::json::array verdicts_json(const std::vector<verdict>& verdicts) {
+  boost::json::array out;
+  auto key = [](const result_key& k) {
+    return boost::json::object{{"bench", k.bench}, {"metric", k.metric}, {"variant", k.variant}};
+  };
+  for (const auto& v : verdicts) {
+    boost::json::object o{{"id", v.t->id},
+                          {"what", v.t->what},
+                          {"target", bound_text(*v.t)},
+                          {"measured", key(v.t->measured)}};
+    if (v.t->how != k::value_at_most) o["reference"] = key(v.t->reference);
+    o["figure"] = v.figure ? boost::json::value(*v.figure) : boost::json::value(nullptr);
+    o["met"] = v.met ? boost::json::value(*v.met) : boost::json::value(nullptr);
+    out.push_back(std::move(o));
+  }
+  return out;
+}
+
+}  // namespace cleave_bench
