@@ -194,10 +194,23 @@ class validator {
       } else if (kv.key() == "log_calls") {
         if (!x.is_bool()) return wrong_type(path, x, "true or false");
         d.log_calls = x.get_bool();
+      } else if (kv.key() == "scheduler") {
+        const char* expected = "\"work-stealing\" or \"sharing\"";
+        if (!x.is_string()) return wrong_type(path, x, expected);
+        if (x.get_string() != "work-stealing" && x.get_string() != "sharing")
+          return wrong_value(path, x, expected);
+        d.scheduler = x.get_string();
+      } else if (kv.key() == "scheduler_threads") {
+        const char* expected = "a number of threads (1..256), or 0 for one per core";
+        if (!x.is_int64() && !x.is_uint64()) return wrong_type(path, x, expected);
+        if (x.is_uint64() || x.get_int64() < 0 || x.get_int64() > 256)
+          return wrong_value(path, x, expected);
+        d.scheduler_threads = static_cast<int>(x.get_int64());
       } else {
         return unknown_key("defaults", kv.key(),
                            {"timeout_ms", "serialize_local", "heartbeat_ms",
-                            "connection_timeout_ms", "run_timeout_ms", "log_calls"});
+                            "connection_timeout_ms", "run_timeout_ms", "log_calls", "scheduler",
+                            "scheduler_threads"});
       }
       if (err) return err;
     }

@@ -3,8 +3,14 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <thread>
+
+#include <caf/config_value.hpp>
+
 #include "runtime/core/request_context.hpp"
 #include "runtime/metrics/registry.hpp"
+#include "runtime/placement/placement.hpp"
 #include "runtime/testkit/test_node.hpp"
 #include "tests/runtime/component/test_components.hpp"
 
@@ -185,6 +191,34 @@ TEST(call_defaults, component_that_fails_to_start_fails_the_node_start_with_its_
     EXPECT_EQ(std::string{e.what()},
               "test_node: internal: silent failed to start: invalid_argument: field \"greeting\": "
               "expected a string, found 7 (number)");
+  }
+}
+
+TEST(call_defaults, scheduler_comes_from_the_placement_defaults) {
+  auto plan_with = [](const std::string& defaults) {
+    auto p = cleave::parse_placement(
+        R"({"app": "t", "defaults": )" + defaults +
+            R"(, "nodes": {"main": {}}, "components": {"echo": {"node": "main"}}})",
+        "test.json", {});
+    EXPECT_TRUE(p) << cleave::describe(p.error());
+    return *p;
+  };
+  {
+    cleave::test_node node{{echo_component()}, plan_with(R"({"scheduler_threads": 3})"), "main"};
+    const auto& cfg = node.system().config();
+    EXPECT_EQ(caf::get_or(cfg, "scheduler.max-threads", size_t{0}), 3u);
+    EXPECT_EQ(caf::get_or(cfg, "scheduler.policy", caf::atom("none")), caf::atom("stealing"));
+    EXPECT_EQ(caf::get_or(cfg, "work-stealing.moderate-sleep-duration", caf::timespan{1}),
+              caf::timespan{0});
+    EXPECT_TRUE(node.call("echo", echo{"x"}));
+  }
+  {
+    cleave::test_node node{{echo_component()}, plan_with(R"({"scheduler": "sharing"})"), "main"};
+    const auto& cfg = node.system().config();
+    EXPECT_EQ(caf::get_or(cfg, "scheduler.policy", caf::atom("none")), caf::atom("sharing"));
+    EXPECT_EQ(caf::get_or(cfg, "scheduler.max-threads", size_t{0}),
+              std::max(1u, std::thread::hardware_concurrency()));
+    EXPECT_TRUE(node.call("echo", echo{"x"}));
   }
 }
 

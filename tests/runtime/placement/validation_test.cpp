@@ -124,7 +124,24 @@ TEST(validation, unknown_defaults_key) {
   EXPECT_EQ(error_of(d.text()),
             prefixed("defaults.timeot_ms: unknown key, expected one of \"timeout_ms\", "
                      "\"serialize_local\", \"heartbeat_ms\", \"connection_timeout_ms\", "
-                     "\"run_timeout_ms\", \"log_calls\"; did you mean \"timeout_ms\"?"));
+                     "\"run_timeout_ms\", \"log_calls\", \"scheduler\", \"scheduler_threads\"; "
+                     "did you mean \"timeout_ms\"?"));
+}
+
+TEST(validation, scheduler_is_one_of_two_policies_with_a_bounded_thread_count) {
+  doc d;
+  d.defaults = R"({"scheduler": "sharing", "scheduler_threads": 2})";
+  EXPECT_EQ(error_of(d.text()), "<accepted>");
+  d.defaults = R"({"scheduler": "fifo"})";
+  EXPECT_EQ(error_of(d.text()), prefixed("defaults.scheduler: found \"fifo\", expected "
+                                         "\"work-stealing\" or \"sharing\""));
+  d.defaults = R"({"scheduler_threads": 1000})";
+  EXPECT_EQ(error_of(d.text()), prefixed("defaults.scheduler_threads: found 1000, expected a number "
+                                         "of threads (1..256), or 0 for one per core"));
+  d.defaults = R"({"scheduler_threads": "2"})";
+  EXPECT_EQ(error_of(d.text()),
+            prefixed("defaults.scheduler_threads: found \"2\" (string), expected a number of "
+                     "threads (1..256), or 0 for one per core"));
 }
 
 TEST(validation, log_calls_must_be_a_boolean) {
