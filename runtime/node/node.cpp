@@ -31,21 +31,33 @@ std::string render_cleave_error(uint8_t code, caf::atom_value, const caf::messag
   return describe(caf::error{code, error_category, context});
 }
 
-/// The scheduler of a node, from the placement's defaults. Measured (bench B3, B5, B9 on a 2-core
-/// machine): CAF's defaults (4 threads whatever the cores; idle threads sleep 50 us between polls,
-/// which is 100-350 us on a VM) cost ~240 us per remote round trip; yielding instead of sleeping
-/// while recently busy, on one thread per core, halves it, and idle threads still end up in
-/// CAF's 10 ms sleeps (no measurable idle CPU).
-void configure_scheduler(caf::actor_system_config& cfg, const placement_defaults& defaults) {
+/// The scheduler of a node, from the placement's defaults. Measured on a 2-core machine
+/// (docs/performance.md): CAF's defaults (4 threads whatever the cores; idle threads sleep 50 us
+/// between polls, 100-350 us on a VM) cost ~250 us per remote round trip. One thread per core,
+/// yielding instead of sleeping while recently busy, halves that and still ends in CAF's 10 ms
+/// sleeps when idle. Threads outside CAF (the gateway's) cannot wake polling threads: on a node
+/// with an edge, "sharing" (blocked threads woken per message) serves ~20 % more HTTP requests.
+void configure_scheduler(caf::actor_system_config& cfg, const placement_defaults& defaults,
+                         bool hosts_edge) {
   auto threads = defaults.scheduler_threads > 0 ? static_cast<size_t>(defaults.scheduler_threads)
                                                 : std::max(1u, std::thread::hardware_concurrency());
   cfg.set("scheduler.max-threads", threads);
-  if (defaults.scheduler == "sharing") {
+  bool sharing = defaults.scheduler == "sharing" || (defaults.scheduler == "auto" && hosts_edge);
+  if (sharing) {
     cfg.set("scheduler.policy", caf::atom("sharing"));
     return;
   }
   cfg.set("scheduler.policy", caf::atom("stealing"));
   cfg.set("work-stealing.moderate-sleep-duration", caf::timespan{0});
+}
+
+/// True if a component placed on `node_name` is an edge.
+bool hosts_edge(const std::vector<component>& components, const placement& plan,
+                const std::string& node_name) {
+  auto placed = plan.components_on(node_name);
+  return std::any_of(components.begin(), components.end(), [&](const component& c) {
+    return c.is_edge() && std::find(placed.begin(), placed.end(), c.name()) != placed.end();
+  });
 }
 
 const component* find_component(const std::vector<component>& components, const std::string& name) {
@@ -73,7 +85,7 @@ caf::expected<std::unique_ptr<node>> node::start(const std::vector<component>& c
   cfg.default_timeout = plan.defaults.timeout;
   cfg.serialize_local = plan.defaults.serialize_local;
   cfg.add_error_category(error_category, render_cleave_error);
-  configure_scheduler(cfg, plan.defaults);
+  configure_scheduler(cfg, plan.defaults, hosts_edge(components, plan, node_name));
   bool networked = plan.nodes.size() > 1;
   if (networked) transport::configure(cfg, plan.defaults);
   // Every node knows every message type of the app, wherever the component runs.

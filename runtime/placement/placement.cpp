@@ -195,9 +195,10 @@ class validator {
         if (!x.is_bool()) return wrong_type(path, x, "true or false");
         d.log_calls = x.get_bool();
       } else if (kv.key() == "scheduler") {
-        const char* expected = "\"work-stealing\" or \"sharing\"";
+        const char* expected = "\"auto\", \"work-stealing\" or \"sharing\"";
         if (!x.is_string()) return wrong_type(path, x, expected);
-        if (x.get_string() != "work-stealing" && x.get_string() != "sharing")
+        if (x.get_string() != "auto" && x.get_string() != "work-stealing" &&
+            x.get_string() != "sharing")
           return wrong_value(path, x, expected);
         d.scheduler = x.get_string();
       } else if (kv.key() == "scheduler_threads") {
@@ -207,10 +208,10 @@ class validator {
           return wrong_value(path, x, expected);
         d.scheduler_threads = static_cast<int>(x.get_int64());
       } else {
-        return unknown_key("defaults", kv.key(),
-                           {"timeout_ms", "serialize_local", "heartbeat_ms",
-                            "connection_timeout_ms", "run_timeout_ms", "log_calls", "scheduler",
-                            "scheduler_threads"});
+        return unknown_key(
+            "defaults", kv.key(),
+            {"timeout_ms", "serialize_local", "heartbeat_ms", "connection_timeout_ms",
+             "run_timeout_ms", "log_calls", "scheduler", "scheduler_threads"});
       }
       if (err) return err;
     }

@@ -71,9 +71,11 @@ struct placement_defaults {
   bool log_calls = false;
   /// "run_timeout_ms": deadline for a driver's scenario.
   std::chrono::milliseconds run_timeout{300000};
-  /// "scheduler": how a node's actors share its threads: "work-stealing" (default; idle threads
-  /// poll briefly, then sleep) or "sharing" (one queue, idle threads block).
-  std::string scheduler = "work-stealing";
+  /// "scheduler": how a node's actors share its threads: "work-stealing" (idle threads poll
+  /// briefly, then sleep), "sharing" (one queue, idle threads block) or "auto" (default: sharing
+  /// on a node hosting an edge component, whose HTTP threads call into actors; else
+  /// work-stealing).
+  std::string scheduler = "auto";
   /// "scheduler_threads": threads running actors; 0 (default) = one per core.
   int scheduler_threads = 0;
 };

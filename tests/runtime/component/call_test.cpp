@@ -204,6 +204,7 @@ TEST(call_defaults, scheduler_comes_from_the_placement_defaults) {
     return *p;
   };
   {
+    // "auto" on a node without an edge: work-stealing.
     cleave::test_node node{{echo_component()}, plan_with(R"({"scheduler_threads": 3})"), "main"};
     const auto& cfg = node.system().config();
     EXPECT_EQ(caf::get_or(cfg, "scheduler.max-threads", size_t{0}), 3u);
@@ -211,6 +212,14 @@ TEST(call_defaults, scheduler_comes_from_the_placement_defaults) {
     EXPECT_EQ(caf::get_or(cfg, "work-stealing.moderate-sleep-duration", caf::timespan{1}),
               caf::timespan{0});
     EXPECT_TRUE(node.call("echo", echo{"x"}));
+  }
+  {
+    // "auto" on a node with an edge (HTTP threads call in): sharing.
+    auto edge = echo_component();
+    edge.edge();
+    cleave::test_node node{{edge}, plan_with("{}"), "main"};
+    EXPECT_EQ(caf::get_or(node.system().config(), "scheduler.policy", caf::atom("none")),
+              caf::atom("sharing"));
   }
   {
     cleave::test_node node{{echo_component()}, plan_with(R"({"scheduler": "sharing"})"), "main"};

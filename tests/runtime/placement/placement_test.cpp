@@ -103,7 +103,7 @@ TEST(placement, defaults_apply_when_absent) {
   EXPECT_EQ(p.defaults.run_timeout, 300000ms);
   EXPECT_EQ(p.nodes.at("main").host, "127.0.0.1");
   EXPECT_EQ(p.nodes.at("main").port, 0);
-  EXPECT_EQ(p.defaults.scheduler, "work-stealing");
+  EXPECT_EQ(p.defaults.scheduler, "auto");
   EXPECT_EQ(p.defaults.scheduler_threads, 0);
 }
 

@@ -134,10 +134,11 @@ TEST(validation, scheduler_is_one_of_two_policies_with_a_bounded_thread_count) {
   EXPECT_EQ(error_of(d.text()), "<accepted>");
   d.defaults = R"({"scheduler": "fifo"})";
   EXPECT_EQ(error_of(d.text()), prefixed("defaults.scheduler: found \"fifo\", expected "
-                                         "\"work-stealing\" or \"sharing\""));
+                                         "\"auto\", \"work-stealing\" or \"sharing\""));
   d.defaults = R"({"scheduler_threads": 1000})";
-  EXPECT_EQ(error_of(d.text()), prefixed("defaults.scheduler_threads: found 1000, expected a number "
-                                         "of threads (1..256), or 0 for one per core"));
+  EXPECT_EQ(error_of(d.text()),
+            prefixed("defaults.scheduler_threads: found 1000, expected a number "
+                     "of threads (1..256), or 0 for one per core"));
   d.defaults = R"({"scheduler_threads": "2"})";
   EXPECT_EQ(error_of(d.text()),
             prefixed("defaults.scheduler_threads: found \"2\" (string), expected a number of "
