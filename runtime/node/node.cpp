@@ -78,7 +78,7 @@ caf::expected<std::unique_ptr<node>> node::start(const std::vector<component>& c
                       plan.file + ": no node named \"" + node_name + "\" (nodes: " + known + ")");
   }
   std::unique_ptr<node> self{new node};
-  self->plan_ = plan;
+  self->run_timeout_ = plan.defaults.run_timeout;
   self->config_ = std::make_unique<detail::runtime_config>();
   auto& cfg = *self->config_;
   cfg.node_name = node_name;
@@ -98,14 +98,15 @@ caf::expected<std::unique_ptr<node>> node::start(const std::vector<component>& c
   self->system_ = std::make_unique<caf::actor_system>(cfg);
   // Forwarders first: an edge component takes requests as soon as it starts, and every name
   // must resolve by then.
-  if (networked) self->start_forwarders();
-  if (auto err = self->start_local_components(components)) return err;
+  if (networked) self->start_forwarders(plan);
+  if (auto err = self->start_local_components(components, plan)) return err;
   if (networked)
-    if (auto err = self->listen()) return err;
+    if (auto err = self->listen(plan)) return err;
   return self;
 }
 
-caf::error node::start_local_components(const std::vector<component>& components) {
+caf::error node::start_local_components(const std::vector<component>& components,
+                                        const placement& plan) {
   auto& sys = *system_;
   auto& dir = *config_->components;
   const auto& node_name = config_->node_name;
@@ -115,7 +116,7 @@ caf::error node::start_local_components(const std::vector<component>& components
   std::vector<std::pair<std::string, std::future<caf::error>>> starting;
   // Edges last: they take requests from outside as soon as they start, so everything they call
   // must be there first.
-  auto names = plan_.components_on(node_name);
+  auto names = plan.components_on(node_name);
   std::stable_partition(names.begin(), names.end(), [&](const std::string& name) {
     const auto* def = find_component(components, name);
     return def == nullptr || !def->is_edge();
@@ -124,8 +125,8 @@ caf::error node::start_local_components(const std::vector<component>& components
     const auto* def = find_component(components, name);
     if (def == nullptr)
       return make_error(errc::invalid_placement,
-                        plan_.file + ": components." + name + ": the app has no such component");
-    component_context ctx{name, node_name, plan_.components.at(name).config};
+                        plan.file + ": components." + name + ": the app has no such component");
+    component_context ctx{name, node_name, plan.components.at(name).config};
     if (def->is_driver()) {
       drivers_.push_back(driver_entry{*def, std::move(ctx)});
       continue;
@@ -134,20 +135,20 @@ caf::error node::start_local_components(const std::vector<component>& components
     entry.stats = std::make_shared<detail::component_stats>();
     entry.stats->node = node_name;
     entry.stats->component = name;
-    entry.stats->log_calls = plan_.defaults.log_calls;
+    entry.stats->log_calls = plan.defaults.log_calls;
     auto instance = def->spawn(sys, ctx, entry.stats);
     actors_.push_back(instance.handle);
     if (def->is_edge()) edges_.push_back(instance.handle);
     starting.emplace_back(name, std::move(instance.started));
     entry.local = instance.handle;
     entry.handle = instance.handle;
-    if (plan_.defaults.serialize_local) {
+    if (plan.defaults.serialize_local) {
       // Calls from this node take the wire encoding too; peers still get the instance itself.
       detail::forwarder_target target;
       target.component = name;
       target.node = node_name;
       target.local = instance.handle;
-      target.default_timeout = plan_.defaults.timeout;
+      target.default_timeout = plan.defaults.timeout;
       entry.handle = detail::spawn_forwarder(sys, std::move(target));
       entry.forwarder = true;
       actors_.push_back(entry.handle);
@@ -163,15 +164,15 @@ caf::error node::start_local_components(const std::vector<component>& components
   return caf::none;
 }
 
-void node::start_forwarders() {
+void node::start_forwarders(const placement& plan) {
   auto& dir = *config_->components;
-  auto local = plan_.components_on(config_->node_name);
-  for (const auto& [name, spec] : plan_.components) {
+  auto local = plan.components_on(config_->node_name);
+  for (const auto& [name, spec] : plan.components) {
     if (spec.nodes.empty() || std::find(local.begin(), local.end(), name) != local.end()) continue;
     // Replicas elsewhere: the first one listed (balancing over replicas is not built yet).
-    const auto& home = plan_.nodes.at(spec.nodes.front());
+    const auto& home = plan.nodes.at(spec.nodes.front());
     detail::forwarder_target target{name,      home.name, home.host,
-                                    home.port, nullptr,   plan_.defaults.timeout};
+                                    home.port, nullptr,   plan.defaults.timeout};
     detail::directory_entry entry;
     entry.handle = detail::spawn_forwarder(*system_, std::move(target));
     entry.forwarder = true;
@@ -180,16 +181,16 @@ void node::start_forwarders() {
   }
 }
 
-caf::error node::listen() {
-  const auto& me = plan_.nodes.at(config_->node_name);
+caf::error node::listen(const placement& plan) {
+  const auto& me = plan.nodes.at(config_->node_name);
   auto gatekeeper = detail::spawn_gatekeeper(
       *system_, config_->components,
-      detail::gatekeeper_info{plan_.app, me.name, std::chrono::steady_clock::now()});
+      detail::gatekeeper_info{plan.app, me.name, std::chrono::steady_clock::now()});
   actors_.push_back(gatekeeper);
   auto port = transport::listen(*system_, gatekeeper, me.host, me.port);
   if (!port) return std::move(port.error());
   boost::json::array hosted;
-  for (const auto& name : plan_.components_on(me.name)) hosted.emplace_back(name);
+  for (const auto& name : plan.components_on(me.name)) hosted.emplace_back(name);
   log("info", me.name, "listening",
       {{"address", me.host + ":" + std::to_string(*port)}, {"components", std::move(hosted)}});
   return caf::none;
@@ -210,8 +211,8 @@ caf::error node::run_drivers() {
     std::thread{[task] {
       (*task)();
     }}.detach();
-    if (result.wait_for(plan_.defaults.run_timeout) != std::future_status::ready) {
-      auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(plan_.defaults.run_timeout);
+    if (result.wait_for(run_timeout_) != std::future_status::ready) {
+      auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(run_timeout_);
       return make_error(errc::deadline_exceeded, d.def.name() + ": scenario still running after " +
                                                      std::to_string(ms.count()) +
                                                      " ms (defaults.run_timeout_ms)");

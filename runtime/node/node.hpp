@@ -10,6 +10,7 @@
 // line; the test kit (runtime/testkit) runs one in-process.
 #pragma once
 
+#include <chrono>
 #include <memory>
 #include <string>
 #include <vector>
@@ -56,20 +57,23 @@ class node {
  private:
   node() = default;
 
-  caf::error start_local_components(const std::vector<component>& components);
+  caf::error start_local_components(const std::vector<component>& components,
+                                    const placement& plan);
 
   /// Puts a forwarder in front of every component placed on another node.
-  void start_forwarders();
+  void start_forwarders(const placement& plan);
 
   /// Opens this node's address to peers.
-  caf::error listen();
+  caf::error listen(const placement& plan);
 
   struct driver_entry {
     component def;
     component_context context;
   };
 
-  placement plan_;
+  /// The placement's "defaults.run_timeout_ms" (the placement itself is not kept: a node with
+  /// many components would hold a second copy of it).
+  std::chrono::milliseconds run_timeout_{0};
   std::unique_ptr<detail::runtime_config> config_;
   std::unique_ptr<caf::actor_system> system_;
   std::vector<caf::actor> actors_;

@@ -32,7 +32,9 @@ namespace {
 // Measured in /work/shared/notes/network-and-edge-facts.md: fewer threads than connections starve
 // keep-alive clients (a kept-alive connection holds its thread until idle for 15 s), so the
 // pool grows to `threads`, and a burst waits in a deep queue / backlog rather than being refused.
-constexpr int min_idle_threads = 16;
+// Threads are made as connections come; only a few up front (each costs start time and memory:
+// 16 cost ~0.5 ms and ~150 kB of a counter node's start, bench B7).
+constexpr int min_idle_threads = 2;
 constexpr int max_queued_connections = 1024;
 constexpr int listen_backlog = 1024;
 // Poco's TCPServerDispatcher::stop() wakes only the threads already waiting for a connection; one
