@@ -12,8 +12,7 @@ namespace cleave_bench {
 struct environment {
   std::string bin_dir;     // the bench build's bin/
   std::string source_dir;  // the project (configs/)
-  std::string peers_dir;   // built peer programs
-  std::string peers_src;   // ../shared/peers (lua scripts)
+  std::string peers_dir;   // built peer programs; "" = run without them
   bool quick = false;
   int repetitions = 5;
   std::vector<std::string> errors;  // what failed, for the report and the exit code

@@ -3,8 +3,10 @@
 // figure to a JSON file. Exit code 1 if a benchmark failed to run (the figures themselves are
 // judged in the table, not by the exit code).
 //
-//   cleave_bench --source DIR --peers DIR --peers-src DIR --out FILE [--quick] [--reps N]
+//   cleave_bench --source DIR --peers DIR --out FILE [--quick] [--reps N]
 //                [--only inprocess,remote,chain,http,coldstart] [--commit SHA]
+//   cleave_bench --source DIR --no-peers --out FILE ...   the same without the peer services
+//                (B6 measures cleave alone, B7 needs the peers' coldstart and is skipped)
 //   cleave_bench --validate FILE     checks that FILE is such a report, with figures and no errors
 #include <sys/utsname.h>
 
@@ -39,6 +41,8 @@ struct options {
   std::string out;
   std::string commit;
   std::set<std::string> only;
+  /// Run without the peer services (smoke runs where ../shared/peers is missing).
+  bool no_peers = false;
   bool wants(const std::string& part) const { return only.empty() || only.count(part) > 0; }
 };
 
@@ -96,8 +100,8 @@ bool parse_args(int argc, char** argv, options& o) {
       o.env.source_dir = value();
     } else if (a == "--peers") {
       o.env.peers_dir = value();
-    } else if (a == "--peers-src") {
-      o.env.peers_src = value();
+    } else if (a == "--no-peers") {
+      o.no_peers = true;
     } else if (a == "--out") {
       o.out = value();
     } else if (a == "--commit") {
@@ -111,11 +115,11 @@ bool parse_args(int argc, char** argv, options& o) {
       return false;
     }
   }
-  if (o.env.source_dir.empty() || o.env.peers_dir.empty() || o.env.peers_src.empty() ||
-      o.out.empty()) {
-    std::cerr << "cleave_bench: --source, --peers, --peers-src and --out are required\n";
+  if (o.env.source_dir.empty() || o.out.empty() || (!o.no_peers && o.env.peers_dir.empty())) {
+    std::cerr << "cleave_bench: --source, --out and --peers (or --no-peers) are required\n";
     return false;
   }
+  if (o.no_peers) o.env.peers_dir.clear();
   return o.env.repetitions > 0;
 }
 
@@ -124,7 +128,11 @@ void run_program(environment& env, results& r, const std::string& program) {
   auto deadline = env.quick ? 60s : 180s;
   for (int rep = 0; rep < env.repetitions; ++rep) {
     std::cerr << program << " (" << rep + 1 << "/" << env.repetitions << ")" << std::endl;
-    std::vector<std::string> argv{env.bin_dir + "/" + program, "--peers", env.peers_dir};
+    std::vector<std::string> argv{env.bin_dir + "/" + program};
+    if (!env.peers_dir.empty()) {
+      argv.push_back("--peers");
+      argv.push_back(env.peers_dir);
+    }
     if (env.quick) argv.push_back("--quick");
     try {
       cleave_test::process p{argv};
@@ -249,7 +257,7 @@ int main(int argc, char** argv) {
   if (o.wants("remote")) run_program(o.env, r, "cleave_bench_remote");
   if (o.wants("chain")) run_program(o.env, r, "cleave_bench_chain");
   if (o.wants("http")) run_http_throughput(o.env, r);
-  if (o.wants("coldstart")) run_cold_start(o.env, r);
+  if (o.wants("coldstart") && !o.no_peers) run_cold_start(o.env, r);
   auto seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   auto verdicts = judge(r);
   print_table(r, verdicts, o.env.repetitions);
