@@ -63,7 +63,7 @@ caf::timespan within_request(caf::timespan timeout);
 
 /// Sends request `req` to `dest`; a forwarder gets it wrapped with the absolute deadline.
 template <class Self, class Req>
-auto request_to(Self self, const directory_entry& dest, caf::timespan timeout, Req req) {
+auto request_to(Self self, const call_target& dest, caf::timespan timeout, Req req) {
   if (dest.forwarder)
     return self->request(
         dest.handle, timeout,
@@ -115,8 +115,8 @@ class pending_call {
   void then(OnReply on_reply, OnError on_error) && {
     auto& sys = self_->system();
     auto start = std::chrono::steady_clock::now();
-    auto dest = detail::resolve(sys, component_);
-    bool remote = dest.forwarder && !dest.local;
+    auto dest = detail::call_target_of(sys, component_);
+    bool remote = dest.remote;
     // The callbacks run later, outside the handler that made the call: they get its request back.
     const auto& request = current_request();  // copied into the callbacks
     auto fail = [on_error = std::move(on_error), component = component_, timeout = timeout_,
@@ -145,8 +145,8 @@ class pending_call {
   void receive(OnReply on_reply, OnError on_error) && {
     auto& sys = self_->system();
     auto start = std::chrono::steady_clock::now();
-    auto dest = detail::resolve(sys, component_);
-    bool remote = dest.forwarder && !dest.local;
+    auto dest = detail::call_target_of(sys, component_);
+    bool remote = dest.remote;
     auto fail = [&](caf::error err) {
       auto annotated =
           detail::annotate_call_error(std::move(err), component_, message_name<Req>(), timeout_);
@@ -185,7 +185,7 @@ pending_call<Self, Req> call(Self self, std::string component, Req req,
 /// Sends one-way message `msg` to `component` (dropped if there is no such component).
 template <class Self, class Msg>
 void send(Self self, const std::string& component, Msg msg) {
-  self->send(detail::resolve(self->system(), component).handle,
+  self->send(detail::call_target_of(self->system(), component).handle,
              detail::call_message(std::move(msg)));
 }
 
@@ -194,7 +194,7 @@ void send(Self self, const std::string& component, Msg msg) {
 /// (an unknown_component error if there is no such component).
 template <class Self, class Req>
 caf::result<response_t<Req>> delegate(Self self, const std::string& component, Req req) {
-  auto dest = detail::resolve(self->system(), component).handle;
+  auto dest = detail::call_target_of(self->system(), component).handle;
   if (!detail::is_known(self->system(), component))
     return make_error(errc::unknown_component,
                       detail::unknown_component_message(component, message_name<Req>()));

@@ -62,25 +62,36 @@ struct series_key_hash {
 void record_call(const std::string& component, const char* op, bool remote, const caf::error& err,
                  std::chrono::steady_clock::duration elapsed) {
   thread_local std::unordered_map<series_key, std::unique_ptr<call_series>, series_key_hash> cache;
-  auto& slot = cache[series_key{op, component, remote}];
-  if (!slot)
-    slot = std::make_unique<call_series>(
-        call_series{component, op, remote ? "remote" : "local", {}, std::nullopt});
+  // Consecutive calls on a thread mostly go to the same operation: check that one first, which
+  // spares building a key (a string copy) and a hash lookup.
+  thread_local call_series* last = nullptr;
+  thread_local bool last_remote = false;
+  call_series* series = last;
+  if (series == nullptr || series->op != op || last_remote != remote ||
+      series->component != component) {
+    auto& slot = cache[series_key{op, component, remote}];
+    if (!slot)
+      slot = std::make_unique<call_series>(
+          call_series{component, op, remote ? "remote" : "local", {}, std::nullopt});
+    series = slot.get();
+    last = series;
+    last_remote = remote;
+  }
+  auto& slot = *series;
   auto& reg = metrics::default_registry();
   auto outcome = outcome_index(err);
-  auto& calls = slot->calls[outcome];
+  auto& calls = slot.calls[outcome];
   if (!calls) {
-    auto labels = slot->labels();
+    auto labels = slot.labels();
     labels["outcome"] = outcome_name(outcome);
     calls = reg.counter(metrics::names::cleave_calls_total.name,
                         metrics::names::cleave_calls_total.help, labels);
   }
   calls->inc();
-  if (!slot->duration)
-    slot->duration =
-        reg.histogram(metrics::names::cleave_call_duration_seconds.name,
-                      metrics::names::cleave_call_duration_seconds.help, slot->labels());
-  slot->duration->observe(elapsed);
+  if (!slot.duration)
+    slot.duration = reg.histogram(metrics::names::cleave_call_duration_seconds.name,
+                                  metrics::names::cleave_call_duration_seconds.help, slot.labels());
+  slot.duration->observe(elapsed);
 }
 
 }  // namespace cleave::detail

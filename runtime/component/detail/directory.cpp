@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <mutex>
+#include <typeinfo>
 
 #include <caf/event_based_actor.hpp>
 #include <caf/mailbox_element.hpp>
@@ -33,6 +34,14 @@ directory_entry directory::resolve(const std::string& name) const {
   directory_entry out;
   out.handle = fallback_;
   return out;
+}
+
+call_target directory::target(const std::string& name) const {
+  std::shared_lock<std::shared_mutex> guard{mutex_};
+  auto i = entries_.find(name);
+  if (i == entries_.end()) return {fallback_, false, false};
+  const auto& e = i->second;
+  return {e.handle, e.forwarder, e.forwarder && !e.local};
 }
 
 bool directory::contains(const std::string& name) const {
@@ -70,7 +79,15 @@ void directory::clear() {
 }
 
 const runtime_config* runtime_of(const caf::actor_system& sys) {
-  return dynamic_cast<const runtime_config*>(&sys.config());
+  // Every call asks: an exact type comparison costs less than a dynamic_cast.
+  const auto& cfg = sys.config();
+  if (typeid(cfg) == typeid(runtime_config)) return static_cast<const runtime_config*>(&cfg);
+  return dynamic_cast<const runtime_config*>(&cfg);
+}
+
+call_target call_target_of(caf::actor_system& sys, const std::string& name) {
+  auto* rt = runtime_of(sys);
+  return rt != nullptr ? rt->components->target(name) : call_target{};
 }
 
 directory_entry resolve(caf::actor_system& sys, const std::string& name) {

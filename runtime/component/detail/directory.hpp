@@ -50,6 +50,16 @@ struct directory_entry {
   std::shared_ptr<component_stats> stats;
 };
 
+/// What a call to a name is sent to: the part of an entry a call needs (copying less than the
+/// whole entry on every call).
+struct call_target {
+  caf::actor handle;
+  /// `handle` is a forwarder (takes `forward_request`).
+  bool forwarder = false;
+  /// The component runs on another node.
+  bool remote = false;
+};
+
 /// Name -> entry. Written while a node starts, read by every call.
 class directory {
  public:
@@ -57,6 +67,9 @@ class directory {
 
   /// The entry registered under `name`, else one for the fallback (answers unknown_component).
   directory_entry resolve(const std::string& name) const;
+
+  /// Where a call to `name` goes: as resolve(), without the entry's counters.
+  call_target target(const std::string& name) const;
 
   /// True if `name` is registered.
   bool contains(const std::string& name) const;
@@ -114,6 +127,9 @@ const runtime_config* runtime_of(const caf::actor_system& sys);
 
 /// What to call component `name` through from `sys` (a valid handle on a cleave node).
 directory_entry resolve(caf::actor_system& sys, const std::string& name);
+
+/// Where a call from `sys` to component `name` goes (a null handle off cleave nodes).
+call_target call_target_of(caf::actor_system& sys, const std::string& name);
 
 /// True if component `name` is reachable from `sys`.
 bool is_known(const caf::actor_system& sys, const std::string& name);
