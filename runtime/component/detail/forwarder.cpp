@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <deque>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include <caf/event_based_actor.hpp>
@@ -35,6 +36,10 @@ constexpr auto first_backoff = std::chrono::milliseconds(10);
 // Retries run only while calls wait, and a refused connect on a LAN costs well under a millisecond:
 // a short ceiling lets a restarted node serve callers again soon.
 constexpr auto max_backoff = std::chrono::milliseconds(200);
+
+/// How often the calls in flight past their deadline are forgotten. One timer for all of them,
+/// not one per call: a timer costs the caller's path a lock and a wake-up of CAF's clock thread.
+constexpr auto sweep_interval = std::chrono::milliseconds(100);
 
 /// Where a reply goes (a response promise, copyable).
 struct reply_target {
@@ -70,10 +75,8 @@ struct in_flight_call {
 struct retry_connect {};
 CLEAVE_MESSAGE(retry_connect)
 
-struct forget_in_flight {
-  uint64_t id = 0;
-};
-CLEAVE_MESSAGE(forget_in_flight, id)
+struct sweep_in_flight {};
+CLEAVE_MESSAGE(sweep_in_flight)
 
 struct expire_waiting {
   uint64_t id = 0;
@@ -88,6 +91,9 @@ struct forwarder_state {
   caf::error last_error;
   std::deque<waiting_call> waiting;
   std::unordered_map<uint64_t, in_flight_call> in_flight;
+  /// (deadline, id) of the calls in flight, in the order they were sent.
+  std::deque<std::pair<clock::time_point, uint64_t>> expiry;
+  bool sweeping = false;
   uint64_t next_id = 1;
   static inline const char* name = "cleave.forwarder";
 };
@@ -166,10 +172,24 @@ class forwarder {
     auto id = call.id;
     auto deadline = call.deadline;
     st_.in_flight.emplace(id, in_flight_call{std::move(call.reply), deadline});
-    self_->delayed_send(self_, deadline - clock::now(), forget_in_flight{id});
+    st_.expiry.emplace_back(deadline, id);
+    if (!st_.sweeping) {
+      st_.sweeping = true;
+      self_->delayed_send(self_, sweep_interval, sweep_in_flight{});
+    }
   }
 
-  void forget(uint64_t id) { st_.in_flight.erase(id); }
+  /// Forgets the calls whose deadline has passed (their callers have timed out by now). Calls
+  /// sent with a longer deadline before them hold them back until they expire too.
+  void sweep() {
+    auto now = clock::now();
+    while (!st_.expiry.empty() && st_.expiry.front().first <= now) {
+      st_.in_flight.erase(st_.expiry.front().second);
+      st_.expiry.pop_front();
+    }
+    st_.sweeping = !st_.expiry.empty();
+    if (st_.sweeping) self_->delayed_send(self_, sweep_interval, sweep_in_flight{});
+  }
 
   void connect() {
     if (st_.connecting || st_.remote || st_.waiting.empty()) return;
@@ -248,6 +268,7 @@ class forwarder {
     auto err = unavailable("connection lost (" + caf::to_string(dm.reason) + ")");
     for (auto& kv : st_.in_flight) kv.second.reply.fail(err);
     st_.in_flight.clear();
+    st_.expiry.clear();
     st_.last_error = err;
     connect();
   }
@@ -288,7 +309,7 @@ caf::behavior forwarder_impl(forwarder_actor* self, forwarder_target target) {
       },
       [self](retry_connect) { forwarder{self}.connect(); },
       [self](expire_waiting msg) { forwarder{self}.expire(msg.id); },
-      [self](forget_in_flight msg) { forwarder{self}.forget(msg.id); },
+      [self](sweep_in_flight) { forwarder{self}.sweep(); },
   };
 }
 
