@@ -74,8 +74,7 @@ boost::json::object machine() {
   return {{"cpus", std::thread::hardware_concurrency()},
           {"cpu_model", first_line_with(cpuinfo, "model name")},
           {"memory", first_line_with(meminfo, "MemTotal")},
-          {"kernel", std::string{u.sysname} + " " + u.release},
-          {"loadavg_at_start", read_file("/proc/loadavg")}};
+          {"kernel", std::string{u.sysname} + " " + u.release}};
 }
 
 std::string now_utc() {
@@ -181,7 +180,7 @@ void print_table(const results& r, const std::vector<verdict>& verdicts, int rep
 
 boost::json::object to_json(const options& o, const results& r,
                             const std::vector<verdict>& verdicts, const std::string& started,
-                            double seconds) {
+                            const std::string& loadavg_at_start, double seconds) {
   boost::json::array figures;
   for (const auto& [key, values] : r.all()) {
     auto s = summarize(values);
@@ -199,6 +198,7 @@ boost::json::object to_json(const options& o, const results& r,
   boost::json::array errors;
   for (const auto& e : o.env.errors) errors.push_back(boost::json::string(e));
   auto m = machine();
+  m["loadavg_at_start"] = loadavg_at_start;
   m["loadavg_at_end"] = read_file("/proc/loadavg");
   return {{"started", started},
           {"duration_s", seconds},
@@ -251,6 +251,7 @@ int main(int argc, char** argv) {
   std::string self = argv[0];
   o.env.bin_dir = self.substr(0, self.rfind('/'));
   auto started = now_utc();
+  auto loadavg_at_start = read_file("/proc/loadavg");
   auto t0 = std::chrono::steady_clock::now();
   results r;
   if (o.wants("inprocess")) run_program(o.env, r, "cleave_bench_inprocess");
@@ -262,7 +263,8 @@ int main(int argc, char** argv) {
   auto verdicts = judge(r);
   print_table(r, verdicts, o.env.repetitions);
   std::ofstream out{o.out};
-  out << boost::json::serialize(to_json(o, r, verdicts, started, seconds)) << "\n";
+  out << boost::json::serialize(to_json(o, r, verdicts, started, loadavg_at_start, seconds))
+      << "\n";
   if (!out) {
     std::cerr << "cleave_bench: cannot write " << o.out << "\n";
     return 1;
