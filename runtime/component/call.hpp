@@ -26,6 +26,7 @@
 #include <caf/delegated.hpp>
 #include <caf/error.hpp>
 #include <caf/make_message.hpp>
+#include <caf/send.hpp>
 #include <caf/timespan.hpp>
 
 #include "runtime/component/detail/call_metrics.hpp"
@@ -61,16 +62,24 @@ caf::message call_message(Req req) {
 /// `timeout`, cut to what is left of the request the thread works for.
 caf::timespan within_request(caf::timespan timeout);
 
-/// Sends request `req` to `dest`; a forwarder gets it wrapped with the absolute deadline.
+/// Sends request `req` to `dest`. A call to another node goes straight to the component while
+/// its forwarder is connected (the forwarder is told, to fail the call if the connection drops:
+/// a hop through it cost ~25 us of a ~105 us round trip); otherwise the forwarder gets it,
+/// wrapped with the absolute deadline.
 template <class Self, class Req>
 auto request_to(Self self, const call_target& dest, caf::timespan timeout, Req req) {
-  if (dest.forwarder)
-    return self->request(
-        dest.handle, timeout,
-        forward_request{std::chrono::steady_clock::now() + timeout, call_message(std::move(req))});
-  if (current_request().active())
-    return self->request(dest.handle, timeout, std::move(req), outgoing_request_context());
-  return self->request(dest.handle, timeout, std::move(req));
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  if (dest.forwarder && !dest.direct)
+    return self->request(dest.handle, timeout,
+                         forward_request{deadline, call_message(std::move(req))});
+  const auto& to = dest.direct ? dest.direct : dest.handle;
+  auto handle = current_request().active()
+                    ? self->request(to, timeout, std::move(req), outgoing_request_context())
+                    : self->request(to, timeout, std::move(req));
+  if (dest.direct)
+    caf::anon_send(dest.handle, watch_call{caf::strong_actor_ptr{self->ctrl()},
+                                           handle.id().integer_value(), dest.direct, deadline});
+  return handle;
 }
 
 /// Adapts `on_reply` to the reply of a `Resp` request: in "serialize_local" mode the reply is

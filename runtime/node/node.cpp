@@ -171,9 +171,11 @@ void node::start_forwarders(const placement& plan) {
     if (spec.nodes.empty() || std::find(local.begin(), local.end(), name) != local.end()) continue;
     // Replicas elsewhere: the first one listed (balancing over replicas is not built yet).
     const auto& home = plan.nodes.at(spec.nodes.front());
-    detail::forwarder_target target{name,      home.name, home.host,
-                                    home.port, nullptr,   plan.defaults.timeout};
+    auto link = std::make_shared<detail::remote_link>();
+    detail::forwarder_target target{
+        name, home.name, home.host, home.port, nullptr, plan.defaults.timeout, link};
     detail::directory_entry entry;
+    entry.link = std::move(link);
     entry.handle = detail::spawn_forwarder(*system_, std::move(target));
     entry.forwarder = true;
     actors_.push_back(entry.handle);

@@ -39,9 +39,9 @@ directory_entry directory::resolve(const std::string& name) const {
 call_target directory::target(const std::string& name) const {
   std::shared_lock<std::shared_mutex> guard{mutex_};
   auto i = entries_.find(name);
-  if (i == entries_.end()) return {fallback_, false, false};
+  if (i == entries_.end()) return {fallback_, false, false, {}};
   const auto& e = i->second;
-  return {e.handle, e.forwarder, e.forwarder && !e.local};
+  return {e.handle, e.forwarder, e.forwarder && !e.local, e.link ? e.link->get() : caf::actor{}};
 }
 
 bool directory::contains(const std::string& name) const {

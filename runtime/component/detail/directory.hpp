@@ -6,6 +6,7 @@
 #include <atomic>
 #include <chrono>
 #include <memory>
+#include <mutex>
 #include <shared_mutex>
 #include <string>
 #include <unordered_map>
@@ -38,6 +39,24 @@ struct component_stats {
 void log_served_call(const component_stats& stats, const char* op, const caf::error* failure,
                      std::chrono::steady_clock::duration elapsed);
 
+/// The handle of a remote component while its forwarder is connected to it, shared by the
+/// forwarder (which sets and clears it) and the directory (calls read it to send directly).
+class remote_link {
+ public:
+  caf::actor get() const {
+    std::lock_guard<std::mutex> guard{mutex_};
+    return remote_;
+  }
+  void set(caf::actor remote) {
+    std::lock_guard<std::mutex> guard{mutex_};
+    remote_ = std::move(remote);
+  }
+
+ private:
+  mutable std::mutex mutex_;
+  caf::actor remote_;
+};
+
 /// What a name resolves to.
 struct directory_entry {
   /// What callers send to: the component itself, or a forwarder in front of it.
@@ -48,6 +67,8 @@ struct directory_entry {
   caf::actor local;
   /// Its counters (null if it runs elsewhere).
   std::shared_ptr<component_stats> stats;
+  /// For a component on another node: the connection its forwarder keeps (null otherwise).
+  std::shared_ptr<remote_link> link;
 };
 
 /// What a call to a name is sent to: the part of an entry a call needs (copying less than the
@@ -58,6 +79,9 @@ struct call_target {
   bool forwarder = false;
   /// The component runs on another node.
   bool remote = false;
+  /// The remote component itself while its forwarder is connected: calls go straight to it and
+  /// tell the forwarder (`watch_call`), which fails them if the connection drops.
+  caf::actor direct;
 };
 
 /// Name -> entry. Written while a node starts, read by every call.
@@ -109,6 +133,16 @@ class runtime_config : public caf::actor_system_config {
 struct forward_request {
   std::chrono::steady_clock::time_point deadline;
   caf::message content;
+};
+
+/// Tells a forwarder about a request sent straight to its remote component (`via`), so that the
+/// forwarder fails it at once if the connection drops before its deadline. Never leaves its
+/// process.
+struct watch_call {
+  caf::strong_actor_ptr caller;
+  uint64_t request_id = 0;
+  caf::actor via;
+  std::chrono::steady_clock::time_point deadline;
 };
 
 /// Asks a forwarder whether its component is reachable: it connects if it is not connected and
@@ -174,3 +208,4 @@ class init_stats_scope {
 
 // Stays in its process: never serialized, so CAF needs no inspect for it.
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(cleave::detail::forward_request)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(cleave::detail::watch_call)

@@ -169,14 +169,30 @@ class forwarder {
     // reply handle until the deadline only to fail the call at once if the connection is lost.
     call.reply.forward(st_.remote, std::move(call.content), self_->context());
     if (st_.target.local) return;
-    auto id = call.id;
-    auto deadline = call.deadline;
-    st_.in_flight.emplace(id, in_flight_call{std::move(call.reply), deadline});
+    keep_in_flight(std::move(call.reply), call.deadline);
+  }
+
+  /// Keeps the reply handle of a call in flight until its deadline, to fail it if the
+  /// connection drops.
+  void keep_in_flight(reply_target reply, clock::time_point deadline) {
+    auto id = st_.next_id++;
+    st_.in_flight.emplace(id, in_flight_call{std::move(reply), deadline});
     st_.expiry.emplace_back(deadline, id);
     if (!st_.sweeping) {
       st_.sweeping = true;
       self_->delayed_send(self_, sweep_interval, sweep_in_flight{});
     }
+  }
+
+  /// A call sent straight to the remote component: failed now if that connection is gone
+  /// already, else kept until its deadline to be failed if the connection drops.
+  void watch(watch_call& w) {
+    reply_target reply{std::move(w.caller), w.request_id, {}};
+    if (!st_.remote || w.via != st_.remote) {
+      reply.fail(st_.last_error ? st_.last_error : unavailable("connection lost"));
+      return;
+    }
+    keep_in_flight(std::move(reply), w.deadline);
   }
 
   /// Forgets the calls whose deadline has passed (their callers have timed out by now). Calls
@@ -232,6 +248,7 @@ class forwarder {
     st_.last_error = caf::none;
     st_.remote = std::move(handle);
     self_->monitor(st_.remote);
+    if (st_.target.link) st_.target.link->set(st_.remote);
     auto now = clock::now();
     auto waiting = std::move(st_.waiting);
     st_.waiting.clear();
@@ -265,6 +282,7 @@ class forwarder {
   void lost(const caf::down_msg& dm) {
     if (!st_.remote || dm.source != st_.remote.address()) return;
     st_.remote = nullptr;
+    if (st_.target.link) st_.target.link->set(nullptr);
     auto err = unavailable("connection lost (" + caf::to_string(dm.reason) + ")");
     for (auto& kv : st_.in_flight) kv.second.reply.fail(err);
     st_.in_flight.clear();
@@ -289,6 +307,10 @@ caf::behavior forwarder_impl(forwarder_actor* self, forwarder_target target) {
     self->monitor(self->state.remote);
   }
   self->set_down_handler([self](caf::down_msg& dm) { forwarder{self}.lost(dm); });
+  // Calls must not go straight to a component whose forwarder is gone.
+  self->attach_functor([link = self->state.target.link] {
+    if (link) link->set(nullptr);
+  });
   // CAF 0.17 would terminate the forwarder on an error message it did not ask for.
   self->set_error_handler([](caf::error&) {});
   self->set_default_handler(
@@ -310,6 +332,7 @@ caf::behavior forwarder_impl(forwarder_actor* self, forwarder_target target) {
       [self](retry_connect) { forwarder{self}.connect(); },
       [self](expire_waiting msg) { forwarder{self}.expire(msg.id); },
       [self](sweep_in_flight) { forwarder{self}.sweep(); },
+      [self](watch_call& w) { forwarder{self}.watch(w); },
   };
 }
 

@@ -19,11 +19,14 @@
 
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <string>
 
 #include <caf/actor.hpp>
 #include <caf/actor_system.hpp>
 #include <caf/timespan.hpp>
+
+#include "runtime/component/detail/directory.hpp"
 
 namespace cleave::detail {
 
@@ -38,6 +41,8 @@ struct forwarder_target {
   caf::actor local;
   /// Deadline of requests that come without one (delegated requests, plain CAF requests).
   caf::timespan default_timeout{std::chrono::seconds(2)};
+  /// Where the forwarder publishes the remote handle while connected (remote mode; may be null).
+  std::shared_ptr<remote_link> link;
 };
 
 caf::actor spawn_forwarder(caf::actor_system& sys, forwarder_target target);

@@ -174,10 +174,15 @@ struct server_state {
   std::mutex mutex;
   std::condition_variable idle;
   int in_flight = 0;
+  /// Set by stop() once the drain is over: requests read after it are refused, not served.
+  bool closed = false;
 
-  void enter() {
+  /// Counts a request in, unless the server is closed (false: refuse the request).
+  bool enter() {
     std::lock_guard<std::mutex> guard{mutex};
+    if (closed) return false;
     ++in_flight;
+    return true;
   }
 
   void leave() {
@@ -191,6 +196,16 @@ struct server_state {
     return idle.wait_until(guard, deadline, [this] { return in_flight == 0; });
   }
 
+  /// Waits (at most until `deadline`) until no request is in flight, then closes: a request a
+  /// connection thread read just before its connection was cut would otherwise be served
+  /// (changing state) with nobody left to receive the answer. True if it drained.
+  bool close_when_idle_until(std::chrono::steady_clock::time_point deadline) {
+    std::unique_lock<std::mutex> guard{mutex};
+    bool drained = idle.wait_until(guard, deadline, [this] { return in_flight == 0; });
+    closed = true;
+    return drained;
+  }
+
   int count() {
     std::lock_guard<std::mutex> guard{mutex};
     return in_flight;
@@ -199,16 +214,21 @@ struct server_state {
 
 namespace {
 
-/// Counts a request as in flight for its lifetime.
+/// Counts a request as in flight for its lifetime, if the server still admits requests.
 class in_flight_guard {
  public:
-  explicit in_flight_guard(server_state& state) : state_(state) { state_.enter(); }
-  ~in_flight_guard() { state_.leave(); }
+  explicit in_flight_guard(server_state& state) : state_(state), admitted_(state_.enter()) {}
+  ~in_flight_guard() {
+    if (admitted_) state_.leave();
+  }
   in_flight_guard(const in_flight_guard&) = delete;
   in_flight_guard& operator=(const in_flight_guard&) = delete;
 
+  bool admitted() const { return admitted_; }
+
  private:
   server_state& state_;
+  bool admitted_;
 };
 
 /// Serves one request: Poco request -> http_request -> router -> middleware + handler -> Poco
@@ -220,6 +240,15 @@ class request_handler : public Poco::Net::HTTPRequestHandler {
   void handleRequest(Poco::Net::HTTPServerRequest& in,
                      Poco::Net::HTTPServerResponse& out) override {
     in_flight_guard counted{*state_};
+    if (!counted.admitted()) {
+      // Read after the drain: not served, so nothing happened that the client would not know of.
+      try {
+        write_response(in, out, error_reply(503, "the gateway is stopping"), true);
+      } catch (...) {
+        // The connection is being cut; the client sees the request fail.
+      }
+      return;
+    }
     bool close = false;
     http_response res;
     try {
@@ -401,7 +430,7 @@ void http_server::stop() {
   // Poco keeps the listening socket open until the server is destroyed, so new connections would
   // wait in the backlog for nothing; closed, they are refused at once and clients go elsewhere.
   impl_->socket.close();
-  bool drained = state.wait_idle_until(drain_deadline);
+  bool drained = state.close_when_idle_until(drain_deadline);
   // Cuts the connections kept alive between requests (they would hold their threads for up to
   // 15 s) and those of requests that outlived the drain.
   impl_->server->stopAll(true);
