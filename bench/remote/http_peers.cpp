@@ -1,10 +1,6 @@
 #include "bench/remote/http_peers.hpp"
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <signal.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <iostream>
 #include <map>
@@ -22,30 +18,6 @@ using namespace std::chrono_literals;
 
 std::string seconds_text(std::chrono::milliseconds ms) {
   return std::to_string(static_cast<double>(ms.count()) / 1000.0);
-}
-
-/// True once something accepts TCP connections on 127.0.0.1:`port`.
-bool accepts(unsigned port) {
-  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) return false;
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(static_cast<uint16_t>(port));
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  bool ok = ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
-  ::close(fd);
-  return ok;
-}
-
-/// Waits until `server` accepts on `port` (false: it exited, or 10 s passed).
-bool wait_accepting(cleave_test::process& server, unsigned port) {
-  auto deadline = cleave_test::process::clock::now() + 10s;
-  while (!accepts(port)) {
-    // Waiting on the child between attempts reads its output and notices an early exit.
-    if (server.wait(5ms)) return false;
-    if (cleave_test::process::clock::now() >= deadline) return false;
-  }
-  return true;
 }
 
 /// The key=value pairs of the client's summary line.
@@ -131,7 +103,7 @@ std::vector<std::optional<http_result>> run_http_peer(const http_peer& peer,
   argv.insert(argv.begin(), peer.server);
   cleave_test::process server{argv};
   child_guard guard{server.pid()};
-  if (!wait_accepting(server, port))
+  if (!server.wait_accepting(port, cleave_test::process::clock::now() + 10s))
     throw std::runtime_error(peer.variant + ": the server did not start\n" + server.report());
   std::vector<std::optional<http_result>> out;
   for (const auto& load : loads) out.push_back(run_client(peer, port, load, warmup, measure));

@@ -1,10 +1,5 @@
 #include "bench/runner/http_bench.hpp"
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
 #include <chrono>
 #include <csignal>
 #include <iostream>
@@ -27,28 +22,6 @@ std::vector<std::string> quiet(std::vector<std::string> argv) {
   std::vector<std::string> out{"/bin/sh", "-c", R"(exec "$0" "$@" >/dev/null 2>&1)"};
   out.insert(out.end(), argv.begin(), argv.end());
   return out;
-}
-
-bool accepts(uint16_t port) {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  if (fd < 0) return false;
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(port);
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  bool ok = ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
-  ::close(fd);
-  return ok;
-}
-
-/// Polls until `port` accepts connections while `p` runs; false at the deadline or if it exits.
-bool wait_ready(process& p, uint16_t port) {
-  auto deadline = std::chrono::steady_clock::now() + ready_deadline;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (accepts(port)) return true;
-    if (p.wait(std::chrono::milliseconds(5))) return false;  // exited
-  }
-  return false;
 }
 
 struct server_variant {
@@ -100,7 +73,7 @@ double find_number(const std::string& text, const std::regex& re) {
 void run_wrk(environment& env, results& r, const server_variant& v) {
   auto port = cleave_test::free_port();
   process server{quiet(v.argv(env, port))};
-  if (!wait_ready(server, port)) {
+  if (!server.wait_accepting(port, std::chrono::steady_clock::now() + ready_deadline)) {
     env.errors.push_back("B6 " + v.variant + ": the server did not start\n" + server.report());
     return;
   }

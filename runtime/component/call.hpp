@@ -68,17 +68,18 @@ caf::timespan within_request(caf::timespan timeout);
 /// wrapped with the absolute deadline.
 template <class Self, class Req>
 auto request_to(Self self, const call_target& dest, caf::timespan timeout, Req req) {
-  auto deadline = std::chrono::steady_clock::now() + timeout;
   if (dest.forwarder && !dest.direct)
-    return self->request(dest.handle, timeout,
-                         forward_request{deadline, call_message(std::move(req))});
+    return self->request(
+        dest.handle, timeout,
+        forward_request{std::chrono::steady_clock::now() + timeout, call_message(std::move(req))});
   const auto& to = dest.direct ? dest.direct : dest.handle;
   auto handle = current_request().active()
                     ? self->request(to, timeout, std::move(req), outgoing_request_context())
                     : self->request(to, timeout, std::move(req));
   if (dest.direct)
-    caf::anon_send(dest.handle, watch_call{caf::strong_actor_ptr{self->ctrl()},
-                                           handle.id().integer_value(), dest.direct, deadline});
+    caf::anon_send(dest.handle,
+                   watch_call{caf::strong_actor_ptr{self->ctrl()}, handle.id().integer_value(),
+                              dest.direct, std::chrono::steady_clock::now() + timeout});
   return handle;
 }
 

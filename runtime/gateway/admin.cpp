@@ -1,6 +1,7 @@
 #include "runtime/gateway/admin.hpp"
 
 #include <algorithm>
+#include <set>
 
 #include "runtime/core/error.hpp"
 #include "runtime/gateway/gateway.hpp"
@@ -24,12 +25,12 @@ caf::error add_admin_port(placement& plan, const std::string& node_name,
                                                      ".admin: the app has a component named \"" +
                                                      admin_component_name +
                                                      "\", the name the admin port needs");
+  auto placed = plan.components_on(node_name);
+  std::set<std::string> here(placed.begin(), placed.end());
   std::vector<std::string> called;
-  for (const auto& name : plan.components_on(node_name)) {
-    auto def = std::find_if(components.begin(), components.end(),
-                            [&](const component& c) { return c.name() == name; });
-    if (def == components.end()) continue;  // the node's start reports it
-    for (const auto& target : def->called())
+  for (const auto& c : components) {
+    if (here.count(c.name()) == 0) continue;
+    for (const auto& target : c.called())
       if (std::find(called.begin(), called.end(), target) == called.end()) called.push_back(target);
   }
   routes r;

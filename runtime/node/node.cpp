@@ -2,7 +2,9 @@
 
 #include <algorithm>
 #include <future>
+#include <string_view>
 #include <thread>
+#include <unordered_map>
 
 #include <caf/exit_reason.hpp>
 #include <caf/scoped_actor.hpp>
@@ -51,21 +53,6 @@ void configure_scheduler(caf::actor_system_config& cfg, const placement_defaults
   cfg.set("work-stealing.moderate-sleep-duration", caf::timespan{0});
 }
 
-/// True if a component placed on `node_name` is an edge.
-bool hosts_edge(const std::vector<component>& components, const placement& plan,
-                const std::string& node_name) {
-  auto placed = plan.components_on(node_name);
-  return std::any_of(components.begin(), components.end(), [&](const component& c) {
-    return c.is_edge() && std::find(placed.begin(), placed.end(), c.name()) != placed.end();
-  });
-}
-
-const component* find_component(const std::vector<component>& components, const std::string& name) {
-  for (const auto& c : components)
-    if (c.name() == name) return &c;
-  return nullptr;
-}
-
 }  // namespace
 
 caf::expected<std::unique_ptr<node>> node::start(const std::vector<component>& components,
@@ -85,7 +72,8 @@ caf::expected<std::unique_ptr<node>> node::start(const std::vector<component>& c
   cfg.default_timeout = plan.defaults.timeout;
   cfg.serialize_local = plan.defaults.serialize_local;
   cfg.add_error_category(error_category, render_cleave_error);
-  configure_scheduler(cfg, plan.defaults, hosts_edge(components, plan, node_name));
+  auto placed = placed_on(components, plan, node_name);
+  configure_scheduler(cfg, plan.defaults, hosts_edge(placed));
   bool networked = plan.nodes.size() > 1;
   if (networked) transport::configure(cfg, plan.defaults);
   // Every node knows every message type of the app, wherever the component runs.
@@ -99,13 +87,31 @@ caf::expected<std::unique_ptr<node>> node::start(const std::vector<component>& c
   // Forwarders first: an edge component takes requests as soon as it starts, and every name
   // must resolve by then.
   if (networked) self->start_forwarders(plan);
-  if (auto err = self->start_local_components(components, plan)) return err;
+  if (auto err = self->start_local_components(std::move(placed), plan)) return err;
   if (networked)
     if (auto err = self->listen(plan)) return err;
   return self;
 }
 
-caf::error node::start_local_components(const std::vector<component>& components,
+std::vector<node::placed_component> node::placed_on(const std::vector<component>& components,
+                                                    const placement& plan,
+                                                    const std::string& node_name) {
+  std::unordered_map<std::string_view, const component*> by_name;
+  for (const auto& c : components) by_name.emplace(c.name(), &c);
+  std::vector<placed_component> out;
+  for (auto& name : plan.components_on(node_name)) {
+    auto i = by_name.find(name);
+    out.push_back({std::move(name), i != by_name.end() ? i->second : nullptr});
+  }
+  return out;
+}
+
+bool node::hosts_edge(const std::vector<placed_component>& placed) {
+  return std::any_of(placed.begin(), placed.end(),
+                     [](const auto& p) { return p.def != nullptr && p.def->is_edge(); });
+}
+
+caf::error node::start_local_components(std::vector<placed_component> placed,
                                         const placement& plan) {
   auto& sys = *system_;
   auto& dir = *config_->components;
@@ -116,13 +122,10 @@ caf::error node::start_local_components(const std::vector<component>& components
   std::vector<std::pair<std::string, std::future<caf::error>>> starting;
   // Edges last: they take requests from outside as soon as they start, so everything they call
   // must be there first.
-  auto names = plan.components_on(node_name);
-  std::stable_partition(names.begin(), names.end(), [&](const std::string& name) {
-    const auto* def = find_component(components, name);
-    return def == nullptr || !def->is_edge();
+  std::stable_partition(placed.begin(), placed.end(), [](const placed_component& p) {
+    return p.def == nullptr || !p.def->is_edge();
   });
-  for (const auto& name : names) {
-    const auto* def = find_component(components, name);
+  for (const auto& [name, def] : placed) {
     if (def == nullptr)
       return make_error(errc::invalid_placement,
                         plan.file + ": components." + name + ": the app has no such component");

@@ -57,8 +57,22 @@ class node {
  private:
   node() = default;
 
-  caf::error start_local_components(const std::vector<component>& components,
-                                    const placement& plan);
+  /// A component placed on this node and its definition (null if the app has none).
+  struct placed_component {
+    std::string name;
+    const component* def;
+  };
+
+  /// The components placed on `node_name`, each with its definition in `components`, found
+  /// through an index: a node may host thousands.
+  static std::vector<placed_component> placed_on(const std::vector<component>& components,
+                                                 const placement& plan,
+                                                 const std::string& node_name);
+
+  /// True if one of `placed` is an edge.
+  static bool hosts_edge(const std::vector<placed_component>& placed);
+
+  caf::error start_local_components(std::vector<placed_component> placed, const placement& plan);
 
   /// Puts a forwarder in front of every component placed on another node.
   void start_forwarders(const placement& plan);

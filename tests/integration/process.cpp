@@ -234,6 +234,15 @@ std::string temp_dir::write(const std::string& name, const std::string& text) co
   return file;
 }
 
+bool process::wait_accepting(uint16_t port, clock::time_point deadline) {
+  for (;;) {
+    if (accepts_connections(port)) return true;
+    try_reap();
+    if (!running() || clock::now() >= deadline) return false;
+    pump(until(deadline));  // reads output, waiting at most reap_interval
+  }
+}
+
 void process::signal(int sig) {
   if (pid_ > 0 && running()) ::kill(pid_, sig);
 }
@@ -251,6 +260,18 @@ std::string process::report() const {
     out += "exit code " + std::to_string(*exit_code_);
   out += "\n--- stdout ---\n" + out_.text + "\n--- stderr ---\n" + err_.text + "\n--- end ---";
   return out;
+}
+
+bool accepts_connections(uint16_t port) {
+  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return false;
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(port);
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  bool ok = ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
+  ::close(fd);
+  return ok;
 }
 
 uint16_t free_port() {

@@ -74,6 +74,10 @@ class process {
     return wait_for_error_output(text, clock::now() + timeout);
   }
 
+  /// Polls until something accepts TCP connections on 127.0.0.1:`port` (true), or the child
+  /// exits or `deadline` passes (false), reading the child's output meanwhile.
+  bool wait_accepting(uint16_t port, clock::time_point deadline);
+
   /// Sends signal `sig` to the child; does nothing once it has been reaped.
   void signal(int sig);
 
@@ -127,6 +131,9 @@ class temp_dir {
  private:
   std::filesystem::path path_;
 };
+
+/// True if a TCP connection to 127.0.0.1:`port` is accepted now.
+bool accepts_connections(uint16_t port);
 
 /// A TCP port on 127.0.0.1 that was free a moment ago (the kernel's pick for port 0). Another
 /// process may take it before the caller binds it, so use it soon, and only for local tests.

@@ -16,12 +16,14 @@
 #include <boost/json/parse.hpp>
 
 #include "runtime/testkit/test_node.hpp"
+#include "tests/integration/process.hpp"
 #include "tests/runtime/gateway/http_client.hpp"
 #include "tests/runtime/gateway/test_gateway_components.hpp"
 
 namespace {
 
 using namespace gateway_test;
+using cleave_test::free_port;
 using namespace std::chrono_literals;
 
 constexpr int64_t body_limit = 1024;
@@ -453,7 +455,7 @@ TEST(gateway_stop, request_in_flight_when_the_node_stops_completes) {
   // Stopping, the gateway refuses new connections first, then waits for the request: the gate
   // opens once connections are refused (or after 5 s, so that nothing hangs).
   auto opener = std::async(std::launch::async, [port] {
-    bool refused = poll_until(5s, [port] { return !can_connect(port); });
+    bool refused = poll_until(5s, [port] { return !cleave_test::accepts_connections(port); });
     block_gate().open();
     return refused;
   });

@@ -7,9 +7,6 @@
 #include <Poco/Net/HTTPClientSession.h>
 #include <Poco/Net/HTTPRequest.h>
 #include <Poco/Net/HTTPResponse.h>
-#include <Poco/Net/ServerSocket.h>
-#include <Poco/Net/SocketAddress.h>
-#include <Poco/Net/StreamSocket.h>
 #include <Poco/StreamCopier.h>
 
 namespace gateway_test {
@@ -50,21 +47,6 @@ http_reply http(uint16_t port, const http_call& call) {
     out.body = e.displayText();
   }
   return out;
-}
-
-uint16_t free_port() {
-  Poco::Net::ServerSocket s{Poco::Net::SocketAddress{"127.0.0.1", 0}};
-  return s.address().port();
-}
-
-bool can_connect(uint16_t port) {
-  try {
-    Poco::Net::StreamSocket s;
-    s.connect(Poco::Net::SocketAddress{"127.0.0.1", port}, Poco::Timespan(1, 0));
-    return true;
-  } catch (const Poco::Exception&) {
-    return false;
-  }
 }
 
 }  // namespace gateway_test

@@ -58,19 +58,14 @@ inline http_reply post(uint16_t port, std::string target, std::string body) {
   return http(port, c);
 }
 
-/// A port nobody listens on right now.
-uint16_t free_port();
-
-/// True if a TCP connection to 127.0.0.1:`port` is accepted.
-bool can_connect(uint16_t port);
-
-/// Polls `done` until it is true or `timeout` passes; returns its last value.
-inline bool poll_until(std::chrono::milliseconds timeout, const std::function<bool()>& done) {
+/// Polls `done` every `interval` until it is true or `timeout` passes; returns its last value.
+inline bool poll_until(std::chrono::milliseconds timeout, const std::function<bool()>& done,
+                       std::chrono::milliseconds interval = std::chrono::milliseconds(5)) {
   auto deadline = std::chrono::steady_clock::now() + timeout;
   for (;;) {
     if (done()) return true;
     if (std::chrono::steady_clock::now() >= deadline) return false;
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    std::this_thread::sleep_for(interval);
   }
 }
 
