@@ -1,6 +1,5 @@
 #include "bench/chain/variants.hpp"
 
-#include <array>
 #include <chrono>
 #include <map>
 #include <stdexcept>
@@ -55,8 +54,7 @@ variant_result run_monolith(const run_context& ctx) {
 }
 
 variant_result run_http_chain(const run_context& ctx) {
-  std::array<uint16_t, 4> ports{};
-  for (auto& p : ports) p = cleave_test::free_port();
+  auto ports = cleave_test::free_ports(4);
   children services;
   for (std::size_t i = 0; i < ports.size(); ++i) {
     std::vector<std::string> argv{ctx.bin_dir + "/cleave_bench_chain_http_service", "--listen",
@@ -83,7 +81,9 @@ variant_result run_monolith_gateway(const run_context& ctx) {
 variant_result run_split(const run_context& ctx) {
   temp_dir dir;
   std::map<std::string, uint16_t> ports;
-  for (const char* n : {"caller", "a", "b", "c", "d"}) ports[n] = cleave_test::free_port();
+  auto picked = cleave_test::free_ports(5);
+  size_t next = 0;
+  for (const char* n : {"caller", "a", "b", "c", "d"}) ports[n] = picked[next++];
   auto text = split_placement(ports);
   auto file = dir.write("split.json", text);
   children nodes;

@@ -82,17 +82,6 @@ options parse(int argc, char** argv) {
 
 using cleave_test::temp_dir;
 
-/// `n` distinct free ports (here: client node, server node, raw CAF actor, raw TCP).
-std::vector<uint16_t> distinct_free_ports(size_t n) {
-  std::set<uint16_t> seen;
-  std::vector<uint16_t> out;
-  while (out.size() < n) {
-    auto p = cleave_test::free_port();
-    if (seen.insert(p).second) out.push_back(p);
-  }
-  return out;
-}
-
 std::string placement_text(const std::vector<uint16_t>& ports) {
   return std::string{R"({
   "app": ")"} +
@@ -138,7 +127,7 @@ struct server_node {
 /// a port between free_port() and the server's bind.
 std::optional<server_node> start_server(const options& opts, const temp_dir& dir) {
   for (int attempt = 1;; ++attempt) {
-    auto file = dir.write("placement.json", placement_text(distinct_free_ports(4)));
+    auto file = dir.write("placement.json", placement_text(cleave_test::free_ports(4)));
     remove_on_signal(file, dir.path());
     cleave::placement_options popts;
     popts.overrides = opts.sets;

@@ -3,7 +3,6 @@
 #include <stdlib.h>
 
 #include <fstream>
-#include <set>
 #include <stdexcept>
 #include <system_error>
 #include <thread>
@@ -30,14 +29,10 @@ constexpr std::chrono::milliseconds report_read_time{5};
 cluster::cluster(std::string program, std::string placement_file, std::vector<std::string> nodes,
                  std::vector<std::string> sets)
     : program_(std::move(program)), placement_file_(std::move(placement_file)) {
-  // The kernel may hand out a port again once it is closed: keep asking until each node has its
-  // own.
-  std::set<uint16_t> taken;
-  for (const auto& node : nodes) {
-    auto port = free_port();
-    while (!taken.insert(port).second) port = free_port();
-    ports_[node] = port;
-    overrides_.push_back("nodes." + node + ".port=" + std::to_string(port));
+  auto ports = free_ports(nodes.size());
+  for (size_t i = 0; i < nodes.size(); ++i) {
+    ports_[nodes[i]] = ports[i];
+    overrides_.push_back("nodes." + nodes[i] + ".port=" + std::to_string(ports[i]));
   }
   overrides_.insert(overrides_.end(), sets.begin(), sets.end());
 }

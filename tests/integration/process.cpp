@@ -13,6 +13,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <fstream>
+#include <set>
 #include <system_error>
 
 extern char** environ;
@@ -290,6 +291,16 @@ uint16_t free_port() {
   }
   ::close(fd);
   return ntohs(addr.sin_port);
+}
+
+std::vector<uint16_t> free_ports(size_t n) {
+  std::set<uint16_t> seen;
+  std::vector<uint16_t> out;
+  while (out.size() < n) {
+    auto port = free_port();
+    if (seen.insert(port).second) out.push_back(port);
+  }
+  return out;
 }
 
 }  // namespace cleave_test

@@ -139,4 +139,7 @@ bool accepts_connections(uint16_t port);
 /// process may take it before the caller binds it, so use it soon, and only for local tests.
 uint16_t free_port();
 
+/// `n` distinct such ports (the kernel may hand out a port again once it is closed).
+std::vector<uint16_t> free_ports(size_t n);
+
 }  // namespace cleave_test
