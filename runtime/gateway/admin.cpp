@@ -10,8 +10,8 @@ namespace cleave {
 
 namespace {
 
-// Enough for scrapes and probes; the pool grows to this only while they overlap.
-constexpr int admin_threads = 4;
+// Enough for scrapes and probes.
+constexpr int admin_connections = 64;
 
 }  // namespace
 
@@ -40,7 +40,7 @@ caf::error add_admin_port(placement& plan, const std::string& node_name,
   spec.name = admin_component_name;
   spec.nodes = {node_name};
   spec.config = {{"listen", node->second.admin},
-                 {"threads", admin_threads},
+                 {"max_connections", admin_connections},
                  {"request_log", {{"enabled", false}}},
                  {"metrics", {{"enabled", false}}}};
   plan.components[spec.name] = std::move(spec);

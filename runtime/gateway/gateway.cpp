@@ -8,6 +8,8 @@
 #include <memory>
 #include <stdexcept>
 
+#include <boost/asio/post.hpp>
+#include <boost/asio/thread_pool.hpp>
 #include <caf/atom.hpp>
 #include <caf/event_based_actor.hpp>
 
@@ -17,6 +19,7 @@
 #include "runtime/core/log.hpp"
 #include "runtime/core/message.hpp"
 #include "runtime/core/request_context.hpp"
+#include "runtime/gateway/detail/caller.hpp"
 #include "runtime/gateway/detail/http_server.hpp"
 #include "runtime/gateway/errors.hpp"
 
@@ -29,15 +32,19 @@ struct gateway_config {
   std::string listen;
   std::optional<int64_t> body_limit_bytes;
   std::optional<int64_t> timeout_ms;
-  std::optional<int64_t> threads;
+  std::optional<int64_t> max_connections;
   std::optional<int64_t> drain_timeout_ms;
   std::optional<int64_t> read_timeout_ms;
 };
-CLEAVE_MESSAGE(gateway_config, listen, body_limit_bytes, timeout_ms, threads, drain_timeout_ms,
-               read_timeout_ms)
+CLEAVE_MESSAGE(gateway_config, listen, body_limit_bytes, timeout_ms, max_connections,
+               drain_timeout_ms, read_timeout_ms)
 
-/// The most server threads a config may ask for: each has its own stack.
-constexpr int64_t max_threads = 10000;
+/// The most connections a config may ask for (each holds a descriptor and its buffers).
+constexpr int64_t most_connections = 1000000;
+
+/// Threads that run raw routes' handlers, which may block (a readiness check waits up to a
+/// second for each component), away from the I/O thread.
+constexpr size_t raw_route_threads = 2;
 
 /// Extra time stop() gives handlers still running after the drain: their calls end at their
 /// deadlines, plus this margin.
@@ -73,37 +80,78 @@ caf::error check_range(const std::string& name, const char* key, const std::opti
                           std::to_string(*v));
 }
 
-/// Runs a route's handler inside the request's context (its id and deadline go with every call
-/// the handler makes), and turns what it throws into a 500 that the middleware still sees.
+/// The 500 for a route handler that threw `what` (logged).
+http_response thrown_reply(const http_request& req, const std::string& node,
+                           const std::string& name, const std::string& what) {
+  log("error", node, "route handler threw",
+      {{"component", name}, {"method", req.method}, {"route", req.route}, {"error", what}});
+  return error_reply(500, "internal: the handler threw: " + what);
+}
+
+/// Runs `f(req)`, inside the request's context (its id and deadline go with every call `f`
+/// makes); what it throws becomes a 500 answered through `respond`, which the middleware see.
+template <class F>
+void run_guarded(F& f, http_request& req, const http_respond& respond, const std::string& node,
+                 const std::string& name) {
+  request_scope scope{req.request_id, req.deadline};
+  try {
+    f(req);
+    return;
+  } catch (const std::exception& e) {
+    respond(thrown_reply(req, node, name, e.what()));
+  } catch (...) {
+    respond(thrown_reply(req, node, name, "non-standard exception"));
+  }
+}
+
+/// A typed route's handler, guarded (run_guarded).
 http_handler guard_route(http_handler inner, std::string node, std::string name) {
-  return [inner = std::move(inner), node = std::move(node),
-          name = std::move(name)](http_request& req) -> http_response {
-    request_scope scope{req.request_id, req.deadline};
-    std::string what;
-    try {
-      return inner(req);
-    } catch (const std::exception& e) {
-      what = e.what();
-    } catch (...) {
-      what = "non-standard exception";
-    }
-    log("error", node, "route handler threw",
-        {{"component", name}, {"method", req.method}, {"route", req.route}, {"error", what}});
-    return error_reply(500, "internal: the handler threw: " + what);
+  return [inner = std::move(inner), node = std::move(node), name = std::move(name)](
+             http_request& req, const http_respond& respond) {
+    auto call = [&](http_request& r) {
+      inner(r, respond);
+    };
+    run_guarded(call, req, respond, node, name);
   };
 }
 
-std::shared_ptr<const detail::dispatch_table> build_table(const routes& r,
-                                                          const gateway_settings& settings) {
+/// Runs a raw route's handler on `pool`, inside the request's context, and answers with what it
+/// returns.
+http_handler offload_raw(http_sync_handler f, std::shared_ptr<boost::asio::thread_pool> pool,
+                         std::string node, std::string name) {
+  return [f = std::move(f), pool = std::move(pool), node = std::move(node), name = std::move(name)](
+             http_request& req, http_respond respond) {
+    // `req` lives until the answer (http_handler's promise).
+    boost::asio::post(*pool, [&req, f, node, name, respond = std::move(respond)] {
+      auto answer = [&](http_request& r) {
+        respond(f(r));
+      };
+      run_guarded(answer, req, respond, node, name);
+    });
+  };
+}
+
+std::shared_ptr<const detail::dispatch_table> build_table(
+    const routes& r, const gateway_settings& settings,
+    const std::shared_ptr<boost::asio::thread_pool>& raw_pool) {
   auto table = std::make_shared<detail::dispatch_table>();
   table->wrap = chain(r.middleware(settings));
   auto add = [&](const std::string& method, const std::string& pattern, http_handler h) {
     table->routes.add(method, pattern, table->handlers.size());
-    table->handlers.push_back(table->wrap(guard_route(std::move(h), settings.node, settings.name)));
+    table->handlers.push_back(table->wrap(std::move(h)));
   };
-  for (const auto& route : r.all()) add(route.method, route.pattern, route.make(settings));
+  for (const auto& route : r.all()) {
+    if (route.raw)
+      add(route.method, route.pattern,
+          offload_raw(route.raw, raw_pool, settings.node, settings.name));
+    else
+      add(route.method, route.pattern,
+          guard_route(route.make(settings), settings.node, settings.name));
+  }
+  // Answered on the I/O thread: the probe must not wait behind a blocked raw route.
   if (!r.contains("GET", "/healthz"))
-    add("GET", "/healthz", [](http_request&) { return json_reply(200, R"({"status":"ok"})"); });
+    add("GET", "/healthz",
+        answer_now([](http_request&) { return json_reply(200, R"({"status":"ok"})"); }));
   return table;
 }
 
@@ -115,12 +163,14 @@ caf::behavior gateway_impl(caf::event_based_actor* self, const component_context
   if (!settings) throw std::runtime_error(what(settings.error()));
   settings->node = ctx.node();
   settings->system = &self->system();
+  settings->caller = detail::spawn_caller(self->system(), caf::actor_cast<caf::actor>(self),
+                                          settings->node, settings->name);
   detail::server_config cfg;
   cfg.name = settings->name;
   cfg.node = settings->node;
   cfg.host = settings->host;
   cfg.port = settings->port;
-  cfg.threads = settings->threads;
+  cfg.max_connections = settings->max_connections;
   cfg.body_limit = settings->body_limit_bytes;
   cfg.read_timeout = settings->read_timeout;
   cfg.drain_timeout = settings->drain_timeout;
@@ -131,7 +181,8 @@ caf::behavior gateway_impl(caf::event_based_actor* self, const component_context
   // Bound first, so that the factories see the real port; a factory that throws closes it again.
   auto server = std::make_shared<detail::http_server>(std::move(cfg));
   settings->port = server->port();
-  server->start(build_table(*r, *settings));
+  auto raw_pool = std::make_shared<boost::asio::thread_pool>(raw_route_threads);
+  server->start(build_table(*r, *settings, raw_pool));
   // Asked to stop (the node stops its edges first and waits for them): drain, then end. The drain
   // runs before the actor ends, so the node keeps every component (and its name) reachable for
   // the requests in flight until they are answered. The drain blocks this scheduler thread for at
@@ -140,8 +191,12 @@ caf::behavior gateway_impl(caf::event_based_actor* self, const component_context
     server->stop();
     self->quit(msg.reason);
   });
-  // Also on any other end of the actor (the server is destroyed with the last reference).
-  self->attach_functor([server] { server->stop(); });
+  // Also on any other end of the actor (the server is destroyed with the last reference). The
+  // raw routes' threads end after the server, whose requests may still run there.
+  self->attach_functor([server, raw_pool] {
+    server->stop();
+    raw_pool->join();
+  });
   auto host =
       settings->host.find(':') == std::string::npos ? settings->host : "[" + settings->host + "]";
   log("info", ctx.node(), "gateway listening",
@@ -197,7 +252,8 @@ caf::expected<gateway_settings> decode_gateway_settings(const std::string& name,
     return err;
   if (auto err = check_range(name, "timeout_ms", cfg->timeout_ms, 1, int64_t{24} * 3600 * 1000))
     return err;
-  if (auto err = check_range(name, "threads", cfg->threads, 1, max_threads)) return err;
+  if (auto err = check_range(name, "max_connections", cfg->max_connections, 1, most_connections))
+    return err;
   if (auto err =
           check_range(name, "drain_timeout_ms", cfg->drain_timeout_ms, 0, int64_t{3600} * 1000))
     return err;
@@ -206,7 +262,7 @@ caf::expected<gateway_settings> decode_gateway_settings(const std::string& name,
     return err;
   if (cfg->body_limit_bytes) out.body_limit_bytes = static_cast<uint64_t>(*cfg->body_limit_bytes);
   out.timeout = cfg->timeout_ms ? std::chrono::milliseconds(*cfg->timeout_ms) : default_timeout;
-  if (cfg->threads) out.threads = static_cast<int>(*cfg->threads);
+  if (cfg->max_connections) out.max_connections = static_cast<int>(*cfg->max_connections);
   if (cfg->drain_timeout_ms) out.drain_timeout = std::chrono::milliseconds(*cfg->drain_timeout_ms);
   if (cfg->read_timeout_ms) out.read_timeout = std::chrono::milliseconds(*cfg->read_timeout_ms);
   return out;

@@ -16,11 +16,13 @@
 //   body_limit_bytes  largest request body; larger ones get 413. Default 1048576 (1 MiB).
 //   timeout_ms        deadline of a typed route's call unless the route sets one. Default: the
 //                     placement's "defaults.timeout_ms".
-//   threads           most connections served at once (one thread each; the pool keeps 16 idle,
-//                     1024 more connections may queue). Default 320.
+//   max_connections   most connections open at once; more clients wait in the listen backlog
+//                     (1024) until one closes. Default 1024.
 //   drain_timeout_ms  how long a stopping gateway waits for requests in flight. Default 5000.
-//   read_timeout_ms   limit of each read from a client socket - per read, not per request, so it
-//                     bounds a stalled client, not a slow one. Default 10000.
+//   read_timeout_ms   how long a request's head may take to arrive (and a kept-alive connection
+//                     may wait for its next request), and the limit of each read of a body - per
+//                     read, not per body, so it bounds a stalled client, not a slow one. Default
+//                     10000.
 //   rate_limit, request_log, metrics
 //                     objects handed untouched to the middleware factories (routes.hpp).
 //   keys claimed with routes::config_key: likewise, in gateway_settings::extensions.
@@ -30,6 +32,11 @@
 // carried into every call it makes). Whatever a handler or middleware throws becomes a 500 with
 // a JSON body; every error body is `{"error": "..."}`. GET /healthz answers 200
 // `{"status":"ok"}` unless the app declares GET /healthz itself.
+//
+// Threads: one I/O thread (Boost.Beast on Asio) reads requests and runs the middleware and typed
+// routes, which hand their calls to the gateway's caller actor without waiting; the answer is
+// written when the reply comes. Raw routes run on two threads of their own. No thread is held
+// per connection or per request in flight.
 //
 // Stop: when the gateway's actor ends (its node stops), the server stops accepting (new
 // connections are refused), waits for the requests in flight (at most drain_timeout_ms; answers

@@ -1,12 +1,16 @@
 // HTTP requests and responses as plain values, and middleware as functions over handlers.
 //
-// The gateway (runtime/gateway/) turns each Poco request into an `http_request`, runs it through
-// the chain of middleware around the route's handler, and writes the `http_response` back. Nothing
-// here touches Poco, so every middleware is tested with plain values:
+// The gateway (runtime/gateway/) turns each request read from a connection into an
+// `http_request`, runs it through the chain of middleware around the route's handler, and writes
+// the `http_response` the handler answers with. Handlers answer through a callback, now or later
+// and from any thread: a typed route answers when its component's reply arrives, so no thread
+// waits for it. Nothing here touches the network, so every middleware is tested with plain values:
 //
-//   cleave::http_handler inner = [](cleave::http_request&) { return cleave::json_reply(200, "{}");
-//   }; auto h = cleave::chain({request_id(), rate_limit(limiter)})(inner);   // request_id
-//   outermost auto res = h(req);
+//   cleave::http_handler inner = cleave::answer_now([](cleave::http_request&) {
+//     return cleave::json_reply(200, "{}");
+//   });
+//   auto h = cleave::chain({request_id(), rate_limit(limiter)})(inner);  // request_id outermost
+//   h(req, [](cleave::http_response res) { /* the answer */ });
 #pragma once
 
 #include <chrono>
@@ -53,11 +57,27 @@ struct http_response {
   std::string body;
 };
 
-/// Produces the response to a request.
-using http_handler = std::function<http_response(http_request&)>;
+/// Answers a request. Call it once, from any thread; later calls are ignored.
+using http_respond = std::function<void(http_response)>;
 
-/// Wraps a handler (go-kit's endpoint middleware): may answer early or change what goes in and out.
+/// Answers `req` through `respond`, at once or later (from any thread). `req` stays valid and
+/// unchanged by others until `respond` is called. A handler that throws before answering gets a
+/// 500; one that drops `respond` without calling it gets a 500 when the last copy goes.
+using http_handler = std::function<void(http_request& req, http_respond respond)>;
+
+/// A handler that makes its answer at once, on the thread that called it.
+using http_sync_handler = std::function<http_response(http_request&)>;
+
+/// Wraps a handler (go-kit's endpoint middleware): may answer early, change the request on its
+/// way in, or wrap `respond` to see and change the answer on its way out.
 using http_middleware = std::function<http_handler(http_handler)>;
+
+/// The handler that answers with `f(req)` at once.
+inline http_handler answer_now(http_sync_handler f) {
+  return [f = std::move(f)](http_request& req, const http_respond& respond) {
+    respond(f(req));
+  };
+}
 
 /// Composes middleware so that the first one is the outermost.
 inline http_middleware chain(std::vector<http_middleware> mws) {

@@ -159,55 +159,57 @@ http_response decode_failure(const caf::error& err) {
 
 http_handler make_typed_handler(std::shared_ptr<const typed_route> route,
                                 const gateway_settings& settings) {
-  if (settings.system == nullptr)
-    throw std::invalid_argument("typed route to " + route->component + ": no actor system");
+  if (!settings.caller)
+    throw std::invalid_argument("typed route to " + route->component + ": no caller actor");
   auto timeout = route->timeout.value_or(settings.timeout);
-  auto* sys = settings.system;
-  return [route = std::move(route), timeout, sys](http_request& req) -> http_response {
+  auto caller = settings.caller;
+  return [route = std::move(route), timeout, caller](http_request& req, http_respond respond) {
     if (!accepts_json(req.header("accept")))
-      return error_reply(406,
-                         "this route answers application/json only, which the Accept "
-                         "header \"" +
-                             req.header("accept") + "\" excludes");
+      return respond(error_reply(406,
+                                 "this route answers application/json only, which the Accept "
+                                 "header \"" +
+                                     req.header("accept") + "\" excludes"));
     auto body = trim(req.body);
     auto content_type = req.header("content-type");
     if (!body.empty() && !content_type.empty() && !is_json_media_type(content_type))
-      return error_reply(
-          415, "unsupported Content-Type \"" + content_type + "\": send application/json");
+      return respond(error_reply(
+          415, "unsupported Content-Type \"" + content_type + "\": send application/json"));
     boost::json::object input;
     if (!body.empty()) {
       auto parsed = parse_json(body);
-      if (!parsed) return decode_failure(parsed.error());
+      if (!parsed) return respond(decode_failure(parsed.error()));
       if (!parsed->is_object())
-        return decode_failure(json_type_error({}, "a JSON object as the request body", *parsed));
+        return respond(
+            decode_failure(json_type_error({}, "a JSON object as the request body", *parsed)));
       input = std::move(parsed->get_object());
     }
     for (const auto& [name, text] : req.params) {
       auto value = param_value(name, text, route->fields.at(name));
-      if (!value) return decode_failure(value.error());
+      if (!value) return respond(decode_failure(value.error()));
       input[name] = std::move(*value);
     }
     caf::timespan budget = timeout;
     if (req.deadline != std::chrono::steady_clock::time_point::max()) {
       auto left = req.deadline - std::chrono::steady_clock::now();
       if (left <= std::chrono::steady_clock::duration::zero())
-        return error_reply(make_error(errc::deadline_exceeded,
-                                      route->component + "." + route->operation +
-                                          ": the request's deadline passed before the call"));
+        return respond(error_reply(
+            make_error(errc::deadline_exceeded, route->component + "." + route->operation +
+                                                    ": the request's deadline passed before the "
+                                                    "call")));
       budget = std::min<caf::timespan>(budget, left);
     }
-    return route->invoke(boost::json::value(std::move(input)), *sys, route->component, budget);
+    route->invoke(boost::json::value(std::move(input)),
+                  call_site{caller, route->component, budget, req.request_id, req.deadline},
+                  std::move(respond));
   };
 }
-
 }  // namespace detail
 
-routes& routes::add_raw(std::string method, std::string pattern, http_handler handler) {
+routes& routes::add_raw(std::string method, std::string pattern, http_sync_handler handler) {
   if (!handler) throw std::invalid_argument("route " + method + " " + pattern + ": no handler");
-  return add_route({std::move(method), std::move(pattern),
-                    [handler = std::move(handler)](const gateway_settings&) {
-                      return handler;
-                    }});
+  route r{std::move(method), std::move(pattern), nullptr};
+  r.raw = std::move(handler);
+  return add_route(std::move(r));
 }
 
 routes& routes::add_route(route r) {

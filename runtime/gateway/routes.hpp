@@ -31,8 +31,11 @@
 //   `{}` (not 204, so that every answer of a typed route is a JSON document and the connection is
 //   kept alive); an error is cleave::error_reply(err) (runtime/gateway/errors.hpp).
 //
-// Handlers and middleware run concurrently, one request per server thread: they must be
-// thread-safe. Each middleware wraps each route's handler once, when the gateway starts.
+// Middleware and typed routes run on the gateway's I/O thread and must not block; a typed route
+// hands its call to the gateway's caller actor and the answer comes from there; raw routes run on
+// two threads of their own. Everything a middleware does on the way out (in its wrapped respond)
+// may run on any of these threads, so middleware must be thread-safe. Each middleware wraps each
+// route's handler once, when the gateway starts.
 //
 // Middleware (runtime/gateway/http.hpp) wraps every answer the gateway gives, 404/405/413
 // included, so logging and metrics see them all. Two ways to add it, applied in the order they
@@ -66,9 +69,10 @@
 #include <caf/timespan.hpp>
 
 #include "runtime/component/call.hpp"
-#include "runtime/component/client.hpp"
 #include "runtime/core/json.hpp"
 #include "runtime/core/message.hpp"
+#include "runtime/core/request_context.hpp"
+#include "runtime/gateway/detail/caller.hpp"
 #include "runtime/gateway/errors.hpp"
 #include "runtime/gateway/http.hpp"
 
@@ -90,12 +94,12 @@ struct gateway_settings {
   /// "timeout_ms": deadline of a typed route's call unless the route sets one (default: the
   /// placement's "defaults.timeout_ms").
   std::chrono::milliseconds timeout{2000};
-  /// "threads": most connections served at once, one thread each (default 320).
-  int threads = 320;
+  /// "max_connections": most connections open at once; more wait in the backlog (default 1024).
+  int max_connections = 1024;
   /// "drain_timeout_ms": how long a stopping gateway waits for requests in flight (default 5000).
   std::chrono::milliseconds drain_timeout{5000};
-  /// "read_timeout_ms": limit of each read from a client's socket - per read, not per request
-  /// (default 10000).
+  /// "read_timeout_ms": how long a request's head may take, and the limit of each read of a
+  /// body - per read, not per body (default 10000).
   std::chrono::milliseconds read_timeout{10000};
   /// "rate_limit", "request_log", "metrics": the config objects of the middleware in
   /// runtime/middleware/, untouched (absent if the key is absent).
@@ -106,6 +110,8 @@ struct gateway_settings {
   std::map<std::string, boost::json::object> extensions;
   /// The actor system the gateway runs in (calls from middleware go through it).
   caf::actor_system* system = nullptr;
+  /// The actor the typed routes make their calls from (runtime/gateway/detail/caller.hpp).
+  caf::actor caller;
 };
 
 /// Options of one typed route.
@@ -147,6 +153,29 @@ std::map<std::string, param_kind> param_kinds() {
   return out;
 }
 
+/// Where and how a typed route's call is made.
+struct call_site {
+  caf::actor caller;
+  std::string component;
+  caf::timespan timeout;
+  /// The HTTP request's context, carried into the call.
+  std::string request_id;
+  std::chrono::steady_clock::time_point deadline;
+};
+
+/// Answers with `render()`, or with a 500 if rendering throws (a reply handler must not throw
+/// inside the caller actor).
+template <class Render>
+void answer_with(const http_respond& respond, Render render) {
+  http_response res;
+  try {
+    res = render();
+  } catch (const std::exception& e) {
+    res = error_reply(500, std::string{"internal: "} + e.what());
+  }
+  respond(std::move(res));
+}
+
 /// Everything a typed route knows, with its request type erased.
 struct typed_route {
   std::string component;
@@ -154,10 +183,9 @@ struct typed_route {
   std::string operation;
   std::optional<std::chrono::milliseconds> timeout;
   std::map<std::string, param_kind> fields;
-  /// Decodes the request from `input`, calls `component` within `timeout` and renders the reply.
-  std::function<http_response(const boost::json::value& input, caf::actor_system& sys,
-                              const std::string& component, caf::timespan timeout)>
-      invoke;
+  /// Decodes the request from `input`, calls the component within `call.timeout` from the
+  /// caller actor and answers with the rendered reply.
+  std::function<void(const boost::json::value& input, call_site call, http_respond respond)> invoke;
 };
 
 /// Throws std::invalid_argument unless every `{param}` of `pattern` names a field of the
@@ -191,6 +219,8 @@ class routes {
     std::optional<std::chrono::milliseconds> timeout = std::nullopt;
     /// The component a typed route calls ("" for a raw route); /readyz checks it is reachable.
     std::string component = {};
+    /// A raw route's handler (then `make` is empty): the gateway runs it off its I/O thread.
+    http_sync_handler raw = nullptr;
   };
 
   // -- declaring routes ---------------------------------------------------------------------------
@@ -219,8 +249,10 @@ class routes {
   }
 
   /// Serves `method pattern` with `handler`, which makes the response itself (no negotiation, no
-  /// decoding; `request.params` holds the pattern's values). Throws like `add`.
-  routes& add_raw(std::string method, std::string pattern, http_handler handler);
+  /// decoding; `request.params` holds the pattern's values). It runs on one of the gateway's two
+  /// threads for raw routes, so it may block briefly (a readiness check) without holding up
+  /// other requests. Throws like `add`.
+  routes& add_raw(std::string method, std::string pattern, http_sync_handler handler);
 
   // -- middleware ---------------------------------------------------------------------------------
 
@@ -261,17 +293,29 @@ class routes {
 
  private:
   template <class Req>
-  static http_response invoke(const boost::json::value& input, caf::actor_system& sys,
-                              const std::string& component, caf::timespan timeout) {
+  static void invoke(const boost::json::value& input, detail::call_site call,
+                     http_respond respond) {
     auto req = from_json<Req>(input);
-    if (!req) return detail::decode_failure(req.error());
-    client c{sys};
-    auto reply = c.call(component, std::move(*req), timeout);
-    if (!reply) return error_reply(reply.error());
-    if constexpr (std::is_void_v<response_t<Req>>)
-      return json_reply(200, "{}");
-    else
-      return json_reply(200, to_json_text(*reply));
+    if (!req) return respond(detail::decode_failure(req.error()));
+    auto caller = call.caller;
+    detail::run_in(caller, [call = std::move(call), req = std::move(*req),
+                            respond = std::move(respond)](caf::event_based_actor* self) mutable {
+      request_scope scope{call.request_id, call.deadline};
+      auto fail = [respond](caf::error err) {
+        detail::answer_with(respond, [&] { return error_reply(err); });
+      };
+      if constexpr (std::is_void_v<response_t<Req>>) {
+        cleave::call(self, call.component, std::move(req), call.timeout)
+            .then([respond] { respond(json_reply(200, "{}")); }, std::move(fail));
+      } else {
+        cleave::call(self, call.component, std::move(req), call.timeout)
+            .then(
+                [respond](response_t<Req>& x) {
+                  detail::answer_with(respond, [&] { return json_reply(200, to_json_text(x)); });
+                },
+                std::move(fail));
+      }
+    });
   }
 
   routes& add_route(route r);

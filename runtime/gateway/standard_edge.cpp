@@ -76,10 +76,10 @@ std::vector<http_middleware> standard_middleware(const gateway_settings& s) {
     auto limited = middleware::rate_limit(*bucket);
     out.push_back([limited](http_handler next) -> http_handler {
       auto throttled = limited(next);
-      return [next, throttled](http_request& req) {
+      return [next, throttled](http_request& req, http_respond respond) {
         bool observability = req.route == "/metrics" || req.route == "/debug/vars" ||
                              req.route == "/healthz" || req.route == "/readyz";
-        return observability ? next(req) : throttled(req);
+        (observability ? next : throttled)(req, std::move(respond));
       };
     });
   }

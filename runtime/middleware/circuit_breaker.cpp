@@ -1,5 +1,6 @@
 #include "runtime/middleware/circuit_breaker.hpp"
 
+#include <atomic>
 #include <string>
 
 #include "runtime/core/error.hpp"
@@ -93,22 +94,27 @@ const char* to_string(breaker::state x) {
 
 http_middleware circuit_breaker(std::shared_ptr<breaker> b) {
   return [b = std::move(b)](http_handler next) -> http_handler {
-    return [b, next = std::move(next)](http_request& req) {
+    return [b, next = std::move(next)](http_request& req, http_respond respond) {
       auto t = b->acquire();
       if (!t.allowed) {
         auto res = json_reply(503, R"({"error":"circuit open"})");
         res.headers.emplace_back("Retry-After", std::to_string(retry_after_seconds(t.retry_after)));
-        return res;
+        respond(std::move(res));
+        return;
       }
-      http_response res;
+      // One outcome per ticket: a handler may answer and then throw, or answer twice, and a
+      // second release would count one request twice.
+      auto released = std::make_shared<std::atomic<bool>>(false);
       try {
-        res = next(req);
+        next(req, [b, t, released, respond = std::move(respond)](http_response res) {
+          if (released->exchange(true)) return;
+          b->release(t, res.status < 500);
+          respond(std::move(res));
+        });
       } catch (...) {
-        b->release(t, false);
+        if (!released->exchange(true)) b->release(t, false);
         throw;
       }
-      b->release(t, res.status < 500);
-      return res;
     };
   };
 }

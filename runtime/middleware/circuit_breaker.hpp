@@ -1,6 +1,7 @@
 // Circuit breaking: stop sending requests to something that keeps failing, and try again later.
 //
-// A failure is a 5xx response (or a handler that throws). The breaker is
+// A failure is a 5xx answer, however late it comes, or a handler that throws before answering (a
+// handler that never answers reports nothing: as a probe it is taken as lost). The breaker is
 //   closed     requests pass; after `failure_threshold` consecutive failures it opens;
 //   open       requests are answered at once with 503 `{"error":"circuit open"}` and a
 //              Retry-After (seconds left of the cool-down, rounded up); after `cool_down` the

@@ -25,10 +25,13 @@ caf::expected<http_middleware> deadline(std::chrono::milliseconds timeout, clock
     return make_error(errc::invalid_argument,
                       "deadline.timeout: must be > 0 ms, found " + std::to_string(timeout.count()));
   return http_middleware{[timeout, now = std::move(now)](http_handler next) -> http_handler {
-    return [timeout, now, next = std::move(next)](http_request& req) {
+    return [timeout, now, next = std::move(next)](http_request& req, http_respond respond) {
       req.deadline = std::min(req.deadline, saturating_add(req.received, timeout));
-      if (now() >= req.deadline) return json_reply(504, R"({"error":"deadline exceeded"})");
-      return next(req);
+      if (now() >= req.deadline) {
+        respond(json_reply(504, R"({"error":"deadline exceeded"})"));
+        return;
+      }
+      next(req, std::move(respond));
     };
   }};
 }

@@ -1,6 +1,9 @@
 #include "runtime/middleware/metrics.hpp"
 
 #include <array>
+#include <atomic>
+#include <chrono>
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -20,33 +23,41 @@ std::string method_label(const std::string& method) {
   return "other";
 }
 
+// Counts one answered request and observes how long it took.
+void record(::cleave::metrics::registry& reg, const http_request& req, int status,
+            std::chrono::steady_clock::duration elapsed) {
+  namespace names = ::cleave::metrics::names;
+  auto method = method_label(req.method);
+  auto route = req.route.empty() ? std::string{"unmatched"} : req.route;
+  reg.counter(names::http_requests_total.name, names::http_requests_total.help,
+              {{"method", method}, {"route", route}, {"code", std::to_string(status)}})
+      .inc();
+  reg.histogram(names::http_request_duration_seconds.name,
+                names::http_request_duration_seconds.help, {{"method", method}, {"route", route}})
+      .observe(elapsed);
+}
+
 }  // namespace
 
 http_middleware metrics(::cleave::metrics::registry& reg, clock_fn now) {
-  namespace names = ::cleave::metrics::names;
   return [&reg, now = std::move(now)](http_handler next) -> http_handler {
-    return [&reg, now, next = std::move(next)](http_request& req) {
+    return [&reg, now, next = std::move(next)](http_request& req, http_respond respond) {
       auto start = now();
-      auto record = [&](int status) {
-        auto method = method_label(req.method);
-        auto route = req.route.empty() ? std::string{"unmatched"} : req.route;
-        reg.counter(names::http_requests_total.name, names::http_requests_total.help,
-                    {{"method", method}, {"route", route}, {"code", std::to_string(status)}})
-            .inc();
-        reg.histogram(names::http_request_duration_seconds.name,
-                      names::http_request_duration_seconds.help,
-                      {{"method", method}, {"route", route}})
-            .observe(now() - start);
-      };
-      http_response res;
+      // Recorded once: a handler may answer and then throw, or answer twice.
+      auto recorded = std::make_shared<std::atomic<bool>>(false);
       try {
-        res = next(req);
+        next(req,
+             [&reg, &req, now, start, recorded, respond = std::move(respond)](http_response res) {
+               if (recorded->exchange(true)) return;
+               // Before answering: `req` may be gone once the answer is out.
+               record(reg, req, res.status, now() - start);
+               respond(std::move(res));
+             });
       } catch (...) {
-        record(500);
+        // Not answered, so `req` is still there to read.
+        if (!recorded->exchange(true)) record(reg, req, 500, now() - start);
         throw;
       }
-      record(res.status);
-      return res;
     };
   };
 }

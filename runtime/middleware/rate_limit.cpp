@@ -83,13 +83,16 @@ int64_t token_bucket::available() const {
 
 http_middleware rate_limit(std::shared_ptr<token_bucket> bucket) {
   return [bucket = std::move(bucket)](http_handler next) -> http_handler {
-    return [bucket, next = std::move(next)](http_request& req) {
+    return [bucket, next = std::move(next)](http_request& req, http_respond respond) {
       auto decision = bucket->try_take();
-      if (decision.allowed) return next(req);
+      if (decision.allowed) {
+        next(req, std::move(respond));
+        return;
+      }
       auto res = json_reply(429, R"({"error":"rate limit exceeded"})");
       res.headers.emplace_back("Retry-After",
                                std::to_string(retry_after_seconds(decision.retry_after)));
-      return res;
+      respond(std::move(res));
     };
   };
 }

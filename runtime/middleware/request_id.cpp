@@ -52,13 +52,14 @@ bool valid_request_id(std::string_view id) {
 
 http_middleware request_id(id_generator generate) {
   return [generate = std::move(generate)](http_handler next) -> http_handler {
-    return [generate, next = std::move(next)](http_request& req) {
+    return [generate, next = std::move(next)](http_request& req, http_respond respond) {
       auto incoming = req.header("x-request-id");
       auto id = valid_request_id(incoming) ? std::move(incoming) : generate();
       req.request_id = id;
-      auto res = next(req);
-      set_header(res, "X-Request-Id", id);
-      return res;
+      next(req, [id = std::move(id), respond = std::move(respond)](http_response res) {
+        set_header(res, "X-Request-Id", id);
+        respond(std::move(res));
+      });
     };
   };
 }

@@ -1,6 +1,9 @@
 #include "runtime/middleware/request_log.hpp"
 
+#include <atomic>
+#include <chrono>
 #include <exception>
+#include <memory>
 #include <string_view>
 
 #include "runtime/core/log.hpp"
@@ -24,6 +27,38 @@ void add_body(boost::json::object& line, const char* key, const std::string& bod
   if (kept.size() < body.size()) line[std::string{key} + "_truncated"] = true;
 }
 
+struct log_settings {
+  std::string node;
+  request_log_config cfg;
+  log_sink sink;
+  clock_fn now;
+};
+
+// Writes the line of `req`, answered with `res` (nullptr: its handler threw `exception`).
+void emit(const log_settings& s, const http_request& req,
+          std::chrono::steady_clock::time_point start, const http_response* res,
+          const char* exception) {
+  boost::json::object line;
+  line["level"] = "info";
+  line["node"] = s.node;
+  line["msg"] = "request";
+  line["method"] = req.method;
+  line["path"] = req.path;
+  line["route"] = req.route;
+  line["status"] = res != nullptr ? res->status : 500;
+  line["request_id"] = req.request_id;
+  line["elapsed_us"] =
+      std::chrono::duration_cast<std::chrono::microseconds>(s.now() - start).count();
+  line["request_bytes"] = req.body.size();
+  line["response_bytes"] = res != nullptr ? res->body.size() : 0;
+  if (exception != nullptr) line["exception"] = exception;
+  if (s.cfg.log_bodies) {
+    add_body(line, "request_body", req.body, s.cfg.max_body_bytes);
+    if (res != nullptr) add_body(line, "response_body", res->body, s.cfg.max_body_bytes);
+  }
+  s.sink(line);
+}
+
 }  // namespace
 
 log_sink default_log_sink() {
@@ -42,44 +77,29 @@ log_sink default_log_sink() {
 }
 
 http_middleware request_log(std::string node, request_log_config cfg, log_sink sink, clock_fn now) {
-  return [node = std::move(node), cfg, sink = std::move(sink),
-          now = std::move(now)](http_handler next) -> http_handler {
-    return [node, cfg, sink, now, next = std::move(next)](http_request& req) {
-      auto start = now();
-      auto emit = [&](const http_response* res, const char* exception) {
-        boost::json::object line;
-        line["level"] = "info";
-        line["node"] = node;
-        line["msg"] = "request";
-        line["method"] = req.method;
-        line["path"] = req.path;
-        line["route"] = req.route;
-        line["status"] = res != nullptr ? res->status : 500;
-        line["request_id"] = req.request_id;
-        line["elapsed_us"] =
-            std::chrono::duration_cast<std::chrono::microseconds>(now() - start).count();
-        line["request_bytes"] = req.body.size();
-        line["response_bytes"] = res != nullptr ? res->body.size() : 0;
-        if (exception != nullptr) line["exception"] = exception;
-        if (cfg.log_bodies) {
-          add_body(line, "request_body", req.body, cfg.max_body_bytes);
-          if (res != nullptr) add_body(line, "response_body", res->body, cfg.max_body_bytes);
-        }
-        sink(line);
-      };
-      http_response res;
+  auto settings = std::make_shared<const log_settings>(
+      log_settings{std::move(node), cfg, std::move(sink), std::move(now)});
+  return [settings](http_handler next) -> http_handler {
+    return [settings, next = std::move(next)](http_request& req, http_respond respond) {
+      auto start = settings->now();
+      // One line per request: a handler may answer and then throw (a sink that throws while
+      // logging the answer is such a throw, and not the handler's failure), or answer twice.
+      auto logged = std::make_shared<std::atomic<bool>>(false);
       try {
-        res = next(req);
+        next(req, [settings, &req, start, logged, respond = std::move(respond)](http_response res) {
+          if (logged->exchange(true)) return;
+          // Before answering: `req` may be gone once the answer is out.
+          emit(*settings, req, start, &res, nullptr);
+          respond(std::move(res));
+        });
       } catch (const std::exception& e) {
-        emit(nullptr, e.what());
+        // Not answered, so `req` is still there to read.
+        if (!logged->exchange(true)) emit(*settings, req, start, nullptr, e.what());
         throw;
       } catch (...) {
-        emit(nullptr, "unknown exception");
+        if (!logged->exchange(true)) emit(*settings, req, start, nullptr, "unknown exception");
         throw;
       }
-      // Outside the try: a sink that throws must not be logged as the handler's failure.
-      emit(&res, nullptr);
-      return res;
     };
   };
 }

@@ -5,9 +5,10 @@
 //   request_bytes, response_bytes
 // and, when `log_bodies` is set, request_body and response_body (each cut to `max_body_bytes`,
 // with request_body_truncated / response_body_truncated set to true when cut). Fields are read
-// after the inner handler has run, so request_id is set wherever the request-id middleware sits
-// in the chain. If the inner handler throws, the line says status 500 and "exception", and the
-// exception goes on.
+// when the answer comes, now or later (elapsed_us runs until then), so request_id is set wherever
+// the request-id middleware sits in the chain. If the inner handler throws before answering, the
+// line says status 500 and "exception", and the exception goes on. A handler that never answers
+// gets no line.
 //
 //   auto h = cleave::chain({request_id(), request_log("front")})(handler);
 //   // tests: capture the lines

@@ -5,22 +5,29 @@
 #include <cctype>
 #include <condition_variable>
 #include <exception>
+#include <future>
+#include <map>
 #include <mutex>
+#include <optional>
 #include <stdexcept>
+#include <string_view>
+#include <thread>
+#include <unordered_map>
 
-#include <Poco/Exception.h>
-#include <Poco/Net/HTTPRequest.h>
-#include <Poco/Net/HTTPRequestHandler.h>
-#include <Poco/Net/HTTPRequestHandlerFactory.h>
-#include <Poco/Net/HTTPServer.h>
-#include <Poco/Net/HTTPServerParams.h>
-#include <Poco/Net/HTTPServerRequest.h>
-#include <Poco/Net/HTTPServerResponse.h>
-#include <Poco/Net/ServerSocket.h>
-#include <Poco/Net/SocketAddress.h>
-#include <Poco/ThreadPool.h>
-#include <Poco/Timespan.h>
-#include <boost/json/object.hpp>
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/string.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/empty_body.hpp>
+#include <boost/beast/http/error.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <boost/beast/http/write.hpp>
 
 #include "runtime/core/log.hpp"
 #include "runtime/gateway/errors.hpp"
@@ -29,33 +36,37 @@ namespace cleave::detail {
 
 namespace {
 
-// Measured in /work/shared/notes/network-and-edge-facts.md: fewer threads than connections starve
-// keep-alive clients (a kept-alive connection holds its thread until idle for 15 s), so the
-// pool grows to `threads`, and a burst waits in a deep queue / backlog rather than being refused.
-// Threads are made as connections come; only a few up front (each costs start time and memory:
-// 16 cost ~0.5 ms and ~150 kB of a counter node's start, bench B7).
-constexpr int min_idle_threads = 2;
-constexpr int max_queued_connections = 1024;
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+using tcp = asio::ip::tcp;
+using steady = std::chrono::steady_clock;
+
 constexpr int listen_backlog = 1024;
-// Poco's TCPServerDispatcher::stop() wakes only the threads already waiting for a connection; one
-// that finishes a connection at that moment misses the wake-up and waits out its idle time
-// before it sees the stop, and the pool's destructor waits for it (observed: stops taking 10 s,
-// Poco's default, under load). A short idle time bounds that to this.
-constexpr std::chrono::milliseconds dispatcher_idle_time{100};
+/// Largest request head (request line and headers) read; larger ones get 431.
+constexpr uint32_t header_limit = 64 * 1024;
+/// Most bytes of unwanted input read and dropped before a connection closes: closing a socket
+/// with unread input makes the kernel send a reset, which can destroy the answer before the
+/// client reads it.
+constexpr uint64_t max_discarded_bytes = uint64_t{256} * 1024;
+/// Bytes read at a time while a closing connection drops what the client still sends.
+constexpr size_t linger_chunk = size_t{16} * 1024;
+/// How long a closing connection waits for the client to finish sending.
+constexpr std::chrono::milliseconds linger_time{1000};
+/// Pause before accepting again after the system refused a connection (e.g. out of descriptors).
+constexpr std::chrono::milliseconds accept_retry{50};
+/// Longest stop() waits for the I/O thread to run a step of the stop.
+constexpr std::chrono::seconds io_step_timeout{2};
 
-Poco::Timespan to_timespan(std::chrono::milliseconds ms) {
-  return Poco::Timespan(static_cast<Poco::Timespan::TimeDiff>(ms.count()) * 1000);
-}
-
-std::string lower(std::string s) {
-  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
+std::string lower(std::string_view s) {
+  std::string out{s};
+  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
 }
 
 /// Splits a request target into path and query; an absolute-form target ("http://h/p?q", which
 /// proxies send) is reduced to its path.
-void split_target(const std::string& target, http_request& req) {
-  std::string_view t{target};
+void split_target(std::string_view t, http_request& req) {
   if (auto scheme = t.find("://");
       scheme != std::string_view::npos && !t.empty() && t.front() != '/') {
     auto path_start = t.find('/', scheme + 3);
@@ -67,67 +78,6 @@ void split_target(const std::string& target, http_request& req) {
   req.query = q == std::string_view::npos ? std::string{} : std::string{t.substr(q + 1)};
 }
 
-bool has_body(const Poco::Net::HTTPServerRequest& in) {
-  return in.getChunkedTransferEncoding() || (in.hasContentLength() && in.getContentLength64() > 0);
-}
-
-bool too_large(const Poco::Net::HTTPServerRequest& in, uint64_t limit) {
-  return in.hasContentLength() && in.getContentLength64() > 0 &&
-         static_cast<uint64_t>(in.getContentLength64()) > limit;
-}
-
-/// True for a request that says "Expect: 100-continue" with a body over the limit: it gets no
-/// 100 Continue (see handler_factory), so its body never comes.
-bool refused_continue(const Poco::Net::HTTPServerRequest& in, uint64_t limit) {
-  return in.getExpectContinue() && too_large(in, limit);
-}
-
-enum class body_status { ok, too_large, unreadable };
-
-/// Reads the body, never more than `limit` bytes (a chunked body has no length to check first).
-body_status read_body(Poco::Net::HTTPServerRequest& in, uint64_t limit, std::string& out) {
-  if (too_large(in, limit)) return body_status::too_large;
-  if (!has_body(in)) return body_status::ok;
-  auto& stream = in.stream();
-  char buf[8192];
-  for (;;) {
-    stream.read(buf, sizeof(buf));
-    auto got = static_cast<size_t>(stream.gcount());
-    if (got == 0) break;
-    if (out.size() + got > limit) return body_status::too_large;
-    out.append(buf, got);
-  }
-  // Poco's streams turn a read timeout or a reset into badbit; a body shorter than its
-  // Content-Length means the client went away mid-request.
-  if (stream.bad()) return body_status::unreadable;
-  if (in.hasContentLength() && out.size() != static_cast<uint64_t>(in.getContentLength64()))
-    return body_status::unreadable;
-  return body_status::ok;
-}
-
-/// Most bytes of an unwanted body read and dropped so that the connection can answer (and stay
-/// open): closing a socket with unread input makes the kernel send a reset, which can destroy the
-/// answer before the client reads it.
-constexpr uint64_t max_discarded_body = uint64_t{256} * 1024;
-
-/// Reads and drops what is left of the body, at most max_discarded_body bytes; true if the body
-/// ended (the connection can carry another request).
-bool discard_body(Poco::Net::HTTPServerRequest& in) {
-  if (!has_body(in)) return true;
-  if (in.hasContentLength() && static_cast<uint64_t>(in.getContentLength64()) > max_discarded_body)
-    return false;
-  auto& stream = in.stream();
-  char buf[8192];
-  uint64_t total = 0;
-  while (total <= max_discarded_body) {
-    stream.read(buf, sizeof(buf));
-    auto got = static_cast<uint64_t>(stream.gcount());
-    if (got == 0) return !stream.bad();
-    total += got;
-  }
-  return false;
-}
-
 bool skipped_header(const std::string& name) {
   // The server writes these itself from the response value; a middleware's copy would duplicate
   // or contradict them.
@@ -136,29 +86,13 @@ bool skipped_header(const std::string& name) {
          n == "connection";
 }
 
-void write_response(const Poco::Net::HTTPServerRequest& in, Poco::Net::HTTPServerResponse& out,
-                    const http_response& res, bool close) {
-  int status = res.status >= 100 && res.status <= 599 ? res.status : 500;
-  out.setStatusAndReason(static_cast<Poco::Net::HTTPResponse::HTTPStatus>(status));
-  for (const auto& [name, value] : res.headers)
-    if (!skipped_header(name)) out.add(name, value);
-  if (!res.content_type.empty()) out.setContentType(res.content_type);
-  if (close) out.setKeepAlive(false);
-  out.setContentLength64(static_cast<Poco::Int64>(res.body.size()));
-  auto& os = out.send();
-  if (in.getMethod() != Poco::Net::HTTPRequest::HTTP_HEAD)
-    os.write(res.body.data(), static_cast<std::streamsize>(res.body.size()));
-  // Poco buffers the answer until the response object dies, after the handler returns; a
-  // stopping server counts the request done when the handler returns and then cuts the
-  // connection, so the answer must be on the wire by then.
-  os.flush();
-}
-
 }  // namespace
 
-// -- shared state of the server and its handler threads ------------------------------------------
+class connection;
 
-struct server_state {
+// -- shared state of the server, its I/O thread and the answers on their way ---------------------
+
+struct server_state : std::enable_shared_from_this<server_state> {
   server_config config;
   std::shared_ptr<const dispatch_table> table;
 
@@ -168,8 +102,21 @@ struct server_state {
   http_handler too_large;
   http_handler unreadable;
 
+  asio::io_context io{1};
+  /// Keeps the I/O thread running while no operation is pending (answers still to come are not
+  /// operations Asio knows of).
+  asio::executor_work_guard<asio::io_context::executor_type> keep_running =
+      asio::make_work_guard(io);
+  tcp::acceptor acceptor{io};
+
   /// Set when stop() begins: answers from then on close their connection.
   std::atomic<bool> draining{false};
+
+  // The I/O thread's own: the open connections (each owned here until it ends, so that a late
+  // answer finds it or finds it gone), and the accept loop's state.
+  std::unordered_map<const connection*, std::shared_ptr<connection>> connections;
+  bool accepting = true;
+  bool accept_paused = false;
 
   std::mutex mutex;
   std::condition_variable idle;
@@ -191,15 +138,15 @@ struct server_state {
   }
 
   /// Waits until no request is in flight or `deadline` passes; true if none is.
-  bool wait_idle_until(std::chrono::steady_clock::time_point deadline) {
+  bool wait_idle_until(steady::time_point deadline) {
     std::unique_lock<std::mutex> guard{mutex};
     return idle.wait_until(guard, deadline, [this] { return in_flight == 0; });
   }
 
-  /// Waits (at most until `deadline`) until no request is in flight, then closes: a request a
-  /// connection thread read just before its connection was cut would otherwise be served
-  /// (changing state) with nobody left to receive the answer. True if it drained.
-  bool close_when_idle_until(std::chrono::steady_clock::time_point deadline) {
+  /// Waits (at most until `deadline`) until no request is in flight, then closes: a request read
+  /// just before its connection was cut would otherwise be served (changing state) with nobody
+  /// left to receive the answer. True if it drained.
+  bool close_when_idle_until(steady::time_point deadline) {
     std::unique_lock<std::mutex> guard{mutex};
     bool drained = idle.wait_until(guard, deadline, [this] { return in_flight == 0; });
     closed = true;
@@ -210,160 +157,388 @@ struct server_state {
     std::lock_guard<std::mutex> guard{mutex};
     return in_flight;
   }
+
+  void accept();
+  void ended(const connection* c);
+  http_response fail(const http_request& req, const std::string& what) const;
 };
+
+// -- one connection ------------------------------------------------------------------------------
+
+/// Reads requests from one client, one at a time, and writes each answer when it comes; runs on
+/// the I/O thread only.
+class connection : public std::enable_shared_from_this<connection> {
+ public:
+  connection(server_state& state, tcp::socket socket) : state_(state), stream_(std::move(socket)) {}
+
+  void start() { read_head(); }
+
+  /// Closes the socket at once (the server stops); pending operations end with errors.
+  void cut() {
+    beast::error_code ignored;
+    stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
+    stream_.socket().close(ignored);
+  }
+
+  /// Writes the answer to the request in flight (posted by its answer_slot).
+  void write(http_response res);
+
+ private:
+  using parser_type = bhttp::request_parser<bhttp::string_body>;
+
+  void read_head() {
+    parser_.emplace();
+    parser_->header_limit(header_limit);
+    // Unlimited while the head is read, so that a Content-Length over the limit is not a parse
+    // error but a 413 through the middleware; on_head sets the limit before the body is read.
+    parser_->body_limit(boost::none);
+    stream_.expires_after(state_.config.read_timeout);
+    bhttp::async_read_header(
+        stream_, buffer_, *parser_,
+        [self = shared_from_this()](beast::error_code ec, size_t) { self->on_head(ec); });
+  }
+
+  void on_head(beast::error_code ec) {
+    if (ec) {
+      // A client that closed, went quiet or dropped: nothing to answer.
+      if (ec == bhttp::error::end_of_stream || ec == beast::error::timeout ||
+          ec == asio::error::operation_aborted || ec == asio::error::connection_reset ||
+          ec == asio::error::eof)
+        return finish();
+      close_after_ = true;
+      if (ec == bhttp::error::header_limit)
+        return write_self(error_reply(
+            431, "the request head exceeds " + std::to_string(header_limit) + " bytes"));
+      return write_self(error_reply(400, "malformed request: " + ec.message()));
+    }
+    const auto& head = parser_->get();
+    head_only_ = head.method() == bhttp::verb::head;
+    keep_alive_ = head.keep_alive();
+    version_ = head.version();
+    auto match = state_.table->routes.find(std::string{head.method_string()},
+                                           target_path(std::string_view{head.target()}));
+    bool expects_continue = beast::iequals(head[bhttp::field::expect], "100-continue");
+    bool has_body = parser_->chunked() || parser_->content_length().value_or(0) > 0;
+    if (match.result != router::match::kind::found) {
+      // The body is not wanted: a client waiting for 100 Continue is answered at once (and the
+      // connection closed: it may send the body anyway); otherwise the body is read and dropped.
+      const auto& answer =
+          match.result == router::match::kind::not_found ? state_.not_found : state_.not_allowed;
+      bool too_long = parser_->content_length().value_or(0) > max_discarded_bytes;
+      if ((expects_continue || too_long) && has_body) close_after_ = true;
+      if (!has_body || expects_continue || too_long) return serve(answer);
+      parser_->body_limit(max_discarded_bytes);
+      unwanted_ = &answer;
+      return read_body();
+    }
+    parser_->body_limit(state_.config.body_limit);
+    route_ = std::move(match.pattern);
+    params_ = std::move(match.params);
+    target_ = match.target;
+    if (parser_->content_length() && *parser_->content_length() > state_.config.body_limit) {
+      // The client meant to send more than we take, and may go on sending: answer, then close.
+      close_after_ = true;
+      return serve(state_.too_large);
+    }
+    if (expects_continue && has_body) {
+      auto cont =
+          std::make_shared<bhttp::response<bhttp::empty_body>>(bhttp::status::continue_, version_);
+      return bhttp::async_write(
+          stream_, *cont, [self = shared_from_this(), cont](beast::error_code failed, size_t) {
+            if (failed) return self->finish();
+            self->read_body();
+          });
+    }
+    read_body();
+  }
+
+  /// Reads the body a read at a time, each within the read timeout.
+  void read_body() {
+    if (parser_->is_done()) return on_body({});
+    stream_.expires_after(state_.config.read_timeout);
+    bhttp::async_read_some(stream_, buffer_, *parser_,
+                           [self = shared_from_this()](beast::error_code ec, size_t) {
+                             if (!ec && !self->parser_->is_done()) return self->read_body();
+                             self->on_body(ec);
+                           });
+  }
+
+  void on_body(beast::error_code ec) {
+    if (unwanted_ != nullptr) {
+      const auto* answer = std::exchange(unwanted_, nullptr);
+      if (ec) close_after_ = true;
+      return serve(*answer);
+    }
+    if (ec == bhttp::error::body_limit) {
+      close_after_ = true;
+      return serve(state_.too_large);
+    }
+    if (ec) {
+      // A read timeout or a client gone mid-body.
+      close_after_ = true;
+      return serve(state_.unreadable);
+    }
+    serve(state_.table->handlers.at(target_), true);
+  }
+
+  /// The path of a target, for the router.
+  static std::string target_path(std::string_view target) {
+    http_request scratch;
+    split_target(target, scratch);
+    return std::move(scratch.path);
+  }
+
+  /// Runs `handler` on the request read; `with_body` moves the body in (the server's own answers
+  /// get none).
+  void serve(const http_handler& handler, bool with_body = false);
+
+  /// Writes an answer the server makes without a handler (the request could not be read).
+  void write_self(http_response res) {
+    admitted_ = false;
+    write(std::move(res));
+  }
+
+  void on_written(beast::error_code ec, bool close) {
+    response_.reset();
+    if (std::exchange(admitted_, false)) state_.leave();
+    if (ec) return finish();
+    if (close) return linger();
+    read_head();
+  }
+
+  /// Closes after the client has stopped sending (at most max_discarded_bytes, linger_time), so
+  /// that the kernel does not reset the connection under the answer just written.
+  void linger() {
+    beast::error_code ignored;
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+    lingered_ = 0;
+    stream_.expires_after(linger_time);
+    drop_input();
+  }
+
+  void drop_input() {
+    scratch_.resize(linger_chunk);
+    stream_.async_read_some(asio::buffer(scratch_),
+                            [self = shared_from_this()](beast::error_code ec, size_t n) {
+                              self->lingered_ += n;
+                              if (ec || self->lingered_ > max_discarded_bytes)
+                                return self->finish();
+                              self->drop_input();
+                            });
+  }
+
+  void finish() {
+    cut();
+    state_.ended(this);
+  }
+
+  server_state& state_;
+  beast::tcp_stream stream_;
+  beast::flat_buffer buffer_;
+  std::optional<parser_type> parser_;
+  std::optional<bhttp::response<bhttp::string_body>> response_;
+  std::string scratch_;
+  uint64_t lingered_ = 0;
+  // The request being read.
+  std::string route_;
+  std::map<std::string, std::string> params_;
+  size_t target_ = 0;
+  const http_handler* unwanted_ = nullptr;
+  bool head_only_ = false;
+  bool keep_alive_ = true;
+  unsigned version_ = 11;
+  bool close_after_ = false;
+  /// The request in flight counts in server_state::in_flight.
+  bool admitted_ = false;
+};
+
+// -- answers -------------------------------------------------------------------------------------
 
 namespace {
 
-/// Counts a request as in flight for its lifetime, if the server still admits requests.
-class in_flight_guard {
+/// One request's answer on its way: what the handler's `respond` holds. The first answer is
+/// posted to the I/O thread; one never given becomes a 500 when the last `respond` goes.
+class answer_slot {
  public:
-  explicit in_flight_guard(server_state& state) : state_(state), admitted_(state_.enter()) {}
-  ~in_flight_guard() {
-    if (admitted_) state_.leave();
-  }
-  in_flight_guard(const in_flight_guard&) = delete;
-  in_flight_guard& operator=(const in_flight_guard&) = delete;
+  answer_slot(std::shared_ptr<server_state> state, std::weak_ptr<connection> conn)
+      : state_(std::move(state)), conn_(std::move(conn)) {}
 
-  bool admitted() const { return admitted_; }
-
- private:
-  server_state& state_;
-  bool admitted_;
-};
-
-/// Serves one request: Poco request -> http_request -> router -> middleware + handler -> Poco
-/// response. No exception leaves it (Poco would answer a bare 500 and drop the connection).
-class request_handler : public Poco::Net::HTTPRequestHandler {
- public:
-  explicit request_handler(std::shared_ptr<server_state> state) : state_(std::move(state)) {}
-
-  void handleRequest(Poco::Net::HTTPServerRequest& in,
-                     Poco::Net::HTTPServerResponse& out) override {
-    in_flight_guard counted{*state_};
-    if (!counted.admitted()) {
-      // Read after the drain: not served, so nothing happened that the client would not know of.
-      try {
-        write_response(in, out, error_reply(503, "the gateway is stopping"), true);
-      } catch (...) {
-        // The connection is being cut; the client sees the request fail.
-      }
-      return;
-    }
-    bool close = false;
-    http_response res;
-    try {
-      res = serve(in, close);
-    } catch (const std::exception& e) {
-      // Whatever threw may have left the request half read: the connection cannot go on.
-      close = true;
-      res = fail(in, e.what());
-    } catch (...) {
-      close = true;
-      res = fail(in, "non-standard exception");
-    }
-    try {
-      write_response(in, out, res, close || state_->draining.load());
-    } catch (...) {
-      // The client went away while we answered: nobody is left to tell.
-    }
+  ~answer_slot() {
+    if (!answered_.load())
+      answer(state_->fail(request, "the handler dropped the request without answering"));
   }
 
- private:
-  http_response serve(Poco::Net::HTTPServerRequest& in, bool& close) {
-    const auto& table = *state_->table;
-    http_request req;
-    req.method = in.getMethod();
-    split_target(in.getURI(), req);
-    for (const auto& [name, value] : in) {
-      auto& slot = req.headers[lower(name)];
-      slot = slot.empty() ? value : slot + ", " + value;
-    }
-    auto m = table.routes.find(req.method, req.path);
-    if (m.result != router::match::kind::found) {
-      close = !discard_body(in);
-      return m.result == router::match::kind::not_found ? state_->not_found(req)
-                                                        : state_->not_allowed(req);
-    }
-    req.route = std::move(m.pattern);
-    req.params = std::move(m.params);
-    switch (read_body(in, state_->config.body_limit, req.body)) {
-      case body_status::ok:
-        break;
-      case body_status::too_large:
-        // A client that asked "Expect: 100-continue" was told 413 instead (handler_factory) and
-        // sends no body. Otherwise the connection closes even when the rest of the body was
-        // dropped: the client meant to send more than we take, and may go on sending.
-        if (!refused_continue(in, state_->config.body_limit)) discard_body(in);
-        close = true;
-        req.body.clear();
-        return state_->too_large(req);
-      case body_status::unreadable:
-        close = true;
-        req.body.clear();
-        return state_->unreadable(req);
-    }
-    return table.handlers.at(m.target)(req);
+  answer_slot(const answer_slot&) = delete;
+  answer_slot& operator=(const answer_slot&) = delete;
+
+  void answer(http_response res) {
+    if (answered_.exchange(true)) return;
+    // The state owns the I/O queue, so it outlives what waits there.
+    asio::post(state_->io, [state = state_.get(), conn = conn_, res = std::move(res)]() mutable {
+      if (auto c = conn.lock())
+        c->write(std::move(res));
+      else
+        state->leave();  // its connection was cut (the server stopped): nobody to tell
+    });
   }
 
-  http_response fail(const Poco::Net::HTTPServerRequest& in, const std::string& what) {
-    try {
-      log("error", state_->config.node, "gateway request failed",
-          {{"component", state_->config.name},
-           {"method", in.getMethod()},
-           {"target", in.getURI()},
-           {"error", what}});
-    } catch (...) {
-      // Logging must not turn a 500 into a dropped connection.
-    }
-    return error_reply(500, "internal: " + what);
-  }
+  bool answered() const { return answered_.load(); }
 
-  std::shared_ptr<server_state> state_;
-};
-
-class handler_factory : public Poco::Net::HTTPRequestHandlerFactory {
- public:
-  explicit handler_factory(std::shared_ptr<server_state> state) : state_(std::move(state)) {}
-
-  Poco::Net::HTTPRequestHandler* createRequestHandler(
-      const Poco::Net::HTTPServerRequest& in) override {
-    // Poco answers "Expect: 100-continue" with 100 unless the status is changed here: a body
-    // that will be refused should not be sent at all.
-    if (refused_continue(in, state_->config.body_limit))
-      in.response().setStatus(Poco::Net::HTTPResponse::HTTP_REQUEST_ENTITY_TOO_LARGE);
-    return new request_handler(state_);
-  }
+  /// Lives as long as an answer may still come, as http_handler promises.
+  http_request request;
 
  private:
   std::shared_ptr<server_state> state_;
+  std::weak_ptr<connection> conn_;
+  std::atomic<bool> answered_{false};
 };
 
 }  // namespace
+
+void connection::serve(const http_handler& handler, bool with_body) {
+  if (!state_.enter()) {
+    // Read after the drain: not served, so nothing happened that the client would not know of.
+    close_after_ = true;
+    return write_self(error_reply(503, "the gateway is stopping"));
+  }
+  admitted_ = true;
+  auto slot = std::make_shared<answer_slot>(state_.shared_from_this(), weak_from_this());
+  auto& req = slot->request;
+  auto message = parser_->release();
+  req.method = std::string{message.method_string()};
+  split_target(std::string_view{message.target()}, req);
+  for (const auto& field : message) {
+    auto& value = req.headers[lower(field.name_string())];
+    value = value.empty() ? std::string{field.value()} : value + ", " + std::string{field.value()};
+  }
+  if (with_body) {
+    req.body = std::move(message.body());
+    req.route = std::move(route_);
+    req.params = std::move(params_);
+  }
+  http_respond respond = [slot](http_response res) {
+    slot->answer(std::move(res));
+  };
+  try {
+    handler(req, std::move(respond));
+  } catch (const std::exception& e) {
+    // Whatever threw may have left the request half done: the connection cannot go on.
+    close_after_ = true;
+    slot->answer(state_.fail(req, e.what()));
+  } catch (...) {
+    close_after_ = true;
+    slot->answer(state_.fail(req, "non-standard exception"));
+  }
+}
+
+void connection::write(http_response res) {
+  int status = res.status >= 100 && res.status <= 599 ? res.status : 500;
+  auto& out = response_.emplace();
+  out.version(version_);
+  out.result(static_cast<unsigned>(status));
+  for (const auto& [name, value] : res.headers)
+    if (!skipped_header(name)) out.insert(name, value);
+  if (!res.content_type.empty()) out.set(bhttp::field::content_type, res.content_type);
+  bool close = close_after_ || !keep_alive_ || state_.draining.load();
+  out.keep_alive(!close);
+  if (head_only_) {
+    out.content_length(res.body.size());
+  } else {
+    out.body() = std::move(res.body);
+    out.prepare_payload();
+  }
+  stream_.expires_after(state_.config.read_timeout);
+  bhttp::async_write(stream_, *response_,
+                     [self = shared_from_this(), close](beast::error_code ec, size_t) {
+                       self->on_written(ec, close);
+                     });
+}
+
+// -- the accept loop -----------------------------------------------------------------------------
+
+void server_state::accept() {
+  if (!accepting) return;
+  if (connections.size() >= static_cast<size_t>(std::max(1, config.max_connections))) {
+    accept_paused = true;  // ended() resumes
+    return;
+  }
+  acceptor.async_accept([this](beast::error_code ec, tcp::socket socket) {
+    if (!accepting || ec == asio::error::operation_aborted) return;
+    if (ec) {
+      log("warning", config.node, "gateway cannot accept a connection",
+          {{"component", config.name}, {"error", ec.message()}});
+      auto timer = std::make_shared<asio::steady_timer>(io, accept_retry);
+      timer->async_wait([this, timer](beast::error_code) { accept(); });
+      return;
+    }
+    beast::error_code ignored;
+    socket.set_option(tcp::no_delay(true), ignored);
+    auto c = std::make_shared<connection>(*this, std::move(socket));
+    connections.emplace(c.get(), c);
+    c->start();
+    accept();
+  });
+}
+
+void server_state::ended(const connection* c) {
+  connections.erase(c);
+  if (accept_paused && accepting) {
+    accept_paused = false;
+    accept();
+  }
+}
+
+http_response server_state::fail(const http_request& req, const std::string& what) const {
+  try {
+    log("error", config.node, "gateway request failed",
+        {{"component", config.name}, {"method", req.method}, {"path", req.path}, {"error", what}});
+  } catch (...) {
+    // Logging must not keep the client from its 500.
+  }
+  return error_reply(500, "internal: " + what);
+}
 
 // -- http_server ---------------------------------------------------------------------------------
 
 struct http_server::impl {
   std::shared_ptr<server_state> state = std::make_shared<server_state>();
-  Poco::Net::ServerSocket socket;
-  // Destroyed after `server`, which uses it.
-  std::unique_ptr<Poco::ThreadPool> pool;
-  std::unique_ptr<Poco::Net::HTTPServer> server;
+  std::thread io_thread;
   std::mutex stop_mutex;
   bool stopped = false;
+
+  /// Runs `f` on the I/O thread and waits for it (at most io_step_timeout).
+  void on_io(std::function<void()> f) {
+    auto done = std::make_shared<std::promise<void>>();
+    auto finished = done->get_future();
+    asio::post(state->io, [f = std::move(f), done] {
+      f();
+      done->set_value();
+    });
+    if (finished.wait_for(io_step_timeout) != std::future_status::ready)
+      log("error", state->config.node, "gateway I/O thread did not answer while stopping",
+          {{"component", state->config.name}});
+  }
 };
 
 http_server::http_server(server_config config) : impl_(std::make_unique<impl>()) {
+  auto& state = *impl_->state;
   auto address = config.host + ":" + std::to_string(config.port);
   try {
-    Poco::Net::SocketAddress at{config.host, config.port};
+    tcp::resolver resolver{state.io};
+    auto found = resolver.resolve(config.host, std::to_string(config.port),
+                                  tcp::resolver::passive | tcp::resolver::numeric_service);
+    if (found.empty()) throw std::runtime_error("no address");
+    tcp::endpoint at = found.begin()->endpoint();
+    state.acceptor.open(at.protocol());
     // SO_REUSEADDR: a restarted gateway binds while its old connections sit in TIME_WAIT. Not
     // SO_REUSEPORT, which would let two gateways share a port silently.
-    impl_->socket.bind(at, true, false);
-    impl_->socket.listen(listen_backlog);
-  } catch (const Poco::Exception& e) {
-    throw std::runtime_error("cannot listen on " + address + ": " + e.displayText());
+    state.acceptor.set_option(tcp::acceptor::reuse_address(true));
+    state.acceptor.bind(at);
+    state.acceptor.listen(listen_backlog);
+  } catch (const std::exception& e) {
+    throw std::runtime_error("cannot listen on " + address + ": " + e.what());
   }
-  impl_->state->config = std::move(config);
+  state.config = std::move(config);
 }
 
 http_server::~http_server() {
@@ -375,40 +550,42 @@ http_server::~http_server() {
 }
 
 uint16_t http_server::port() const {
-  return impl_->socket.address().port();
+  beast::error_code ec;
+  auto at = impl_->state->acceptor.local_endpoint(ec);
+  return ec ? 0 : at.port();
 }
 
 void http_server::start(std::shared_ptr<const dispatch_table> table) {
   auto& state = *impl_->state;
   state.table = std::move(table);
-  const auto& cfg = state.config;
   const auto* routes = &state.table->routes;
   const auto& wrap = state.table->wrap;
-  state.not_found =
-      wrap([](http_request& req) { return error_reply(404, "no route for " + req.path); });
-  state.not_allowed = wrap([routes](http_request& req) {
+  state.not_found = wrap(
+      answer_now([](http_request& req) { return error_reply(404, "no route for " + req.path); }));
+  state.not_allowed = wrap(answer_now([routes](http_request& req) {
     auto res = error_reply(405, req.method + " is not allowed on " + req.path);
     res.headers.emplace_back("Allow",
                              router::allow_header(routes->find(req.method, req.path).allowed));
     return res;
-  });
-  state.too_large = wrap([limit = cfg.body_limit](http_request&) {
+  }));
+  state.too_large = wrap(answer_now([limit = state.config.body_limit](http_request&) {
     return error_reply(413, "the request body exceeds " + std::to_string(limit) + " bytes");
-  });
-  state.unreadable =
-      wrap([](http_request&) { return error_reply(400, "the request body could not be read"); });
-  auto threads = std::max(1, cfg.threads);
-  Poco::Net::HTTPServerParams::Ptr params = new Poco::Net::HTTPServerParams;
-  params->setMaxThreads(threads);
-  params->setMaxQueued(max_queued_connections);
-  params->setKeepAlive(true);
-  params->setThreadIdleTime(to_timespan(dispatcher_idle_time));
-  params->setTimeout(to_timespan(cfg.read_timeout));
-  params->setServerName(cfg.name);
-  impl_->pool = std::make_unique<Poco::ThreadPool>(std::min(min_idle_threads, threads), threads);
-  impl_->server = std::make_unique<Poco::Net::HTTPServer>(new handler_factory(impl_->state),
-                                                          *impl_->pool, impl_->socket, params);
-  impl_->server->start();
+  }));
+  state.unreadable = wrap(answer_now(
+      [](http_request&) { return error_reply(400, "the request body could not be read"); }));
+  asio::post(state.io, [s = impl_->state] { s->accept(); });
+  impl_->io_thread = std::thread{[s = impl_->state] {
+    for (;;) {
+      try {
+        s->io.run();
+        return;
+      } catch (const std::exception& e) {
+        // A handler's exception escaping Asio: log it and keep serving the other connections.
+        log("error", s->config.node, "gateway I/O step failed",
+            {{"component", s->config.name}, {"error", e.what()}});
+      }
+    }
+  }};
 }
 
 void http_server::stop() {
@@ -417,36 +594,41 @@ void http_server::stop() {
   impl_->stopped = true;
   auto& state = *impl_->state;
   const auto& cfg = state.config;
-  if (!impl_->server) {
-    impl_->socket.close();
+  if (!impl_->io_thread.joinable()) {
+    beast::error_code ignored;
+    state.acceptor.close(ignored);
     return;
   }
   state.draining = true;
-  auto drain_deadline = std::chrono::steady_clock::now() + cfg.drain_timeout;
+  auto drain_deadline = steady::now() + cfg.drain_timeout;
   log("info", cfg.node, "gateway stopping",
       {{"component", cfg.name}, {"in_flight", state.count()}});
-  // Ends the accept loop (within its 250 ms poll) and drops connections queued for a thread.
-  impl_->server->stop();
-  // Poco keeps the listening socket open until the server is destroyed, so new connections would
-  // wait in the backlog for nothing; closed, they are refused at once and clients go elsewhere.
-  impl_->socket.close();
+  // New connections are refused from here on, and clients go elsewhere.
+  impl_->on_io([&state] {
+    state.accepting = false;
+    beast::error_code ignored;
+    state.acceptor.close(ignored);
+  });
   bool drained = state.close_when_idle_until(drain_deadline);
-  // Cuts the connections kept alive between requests (they would hold their threads for up to
-  // 15 s) and those of requests that outlived the drain.
-  impl_->server->stopAll(true);
+  // Cuts the connections kept alive between requests and those of requests that outlived the
+  // drain (their answers, when they come, find them gone).
+  impl_->on_io([&state] {
+    auto open = std::move(state.connections);
+    for (auto& [ptr, c] : open) c->cut();
+  });
   if (!drained) {
     log("warning", cfg.node, "gateway drain timed out",
         {{"component", cfg.name},
          {"in_flight", state.count()},
          {"drain_timeout_ms", static_cast<int64_t>(cfg.drain_timeout.count())}});
-    // Handlers still running wait for calls, which end at their deadlines; they use the actor
-    // system, which must outlive them.
-    if (!state.wait_idle_until(std::chrono::steady_clock::now() + cfg.straggler_timeout))
+    // Answers still to come wait for calls, which end at their deadlines; they post to the I/O
+    // thread, which must run until they are in.
+    if (!state.wait_idle_until(steady::now() + cfg.straggler_timeout))
       log("error", cfg.node, "gateway stopped with requests still running",
           {{"component", cfg.name}, {"in_flight", state.count()}});
   }
-  impl_->server.reset();
-  impl_->pool.reset();
+  state.io.stop();
+  impl_->io_thread.join();
   log("info", cfg.node, "gateway stopped", {{"component", cfg.name}, {"drained", drained}});
 }
 

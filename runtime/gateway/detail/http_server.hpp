@@ -1,6 +1,13 @@
-// The gateway's HTTP server: Poco's HTTPServer set up as measured in
-// /work/shared/notes/network-and-edge-facts.md, turning Poco requests into http_request values
-// and back. Nothing outside runtime/gateway/ sees Poco.
+// The gateway's HTTP server: Boost.Beast on one Asio I/O thread, turning requests read from
+// connections into http_request values, running the handlers, and writing their answers when they
+// come. No thread waits for a handler's answer: a typed route's handler sends a call and returns,
+// and the reply is written from the I/O thread when it arrives. Nothing outside runtime/gateway/
+// sees Beast or Asio.
+//
+// Why not Poco's HTTPServer (used until the benchmarks of issue 5): it gives each connection a
+// thread that blocks for the answer, so every request made two thread hand-offs with a sleep and a
+// wake-up each; under 64 connections 46 % of a node's time went to context switches (measured in
+// docs/performance.md).
 //
 //   detail::http_server srv{config};          // binds host:port (throws std::runtime_error)
 //   srv.start(table);                          // serves
@@ -25,15 +32,16 @@ struct server_config {
   std::string host;
   /// 0 = any free port (see http_server::port()).
   uint16_t port = 0;
-  /// Most connections served at once (one thread each); the pool keeps up to 16 threads idle.
-  int threads = 320;
+  /// Most connections open at once; further clients wait in the listen backlog until one closes.
+  int max_connections = 1024;
   /// Larger bodies get 413 (checked against Content-Length before reading, capped while reading).
   uint64_t body_limit = uint64_t{1} << 20;
-  /// Limit of each read from a client socket (Poco's receive timeout: per read, not per request).
+  /// Limit of each read from a client socket: per read, not per request, so it bounds a stalled
+  /// client, not a slow one. Also how long a kept-alive connection may wait for its next request.
   std::chrono::milliseconds read_timeout{10000};
   /// How long stop() waits for requests in flight before cutting connections.
   std::chrono::milliseconds drain_timeout{5000};
-  /// How long stop() then waits for handlers still running (they wait for calls, which have
+  /// How long stop() then waits for answers still to come (they wait for calls, which have
   /// deadlines) before it leaves them behind.
   std::chrono::milliseconds straggler_timeout{3000};
 };
@@ -63,15 +71,17 @@ class http_server {
   /// The bound port.
   uint16_t port() const;
 
-  /// Starts serving requests with `table`.
+  /// Starts serving requests with `table` on the server's I/O thread. Handlers and middleware run
+  /// there: they must answer or hand the request on without blocking.
   void start(std::shared_ptr<const dispatch_table> table);
 
-  /// Stops accepting (new connections are refused), waits until the requests in flight finish
-  /// or drain_timeout passes, then closes every connection. Idempotent; blocks at most
-  /// drain_timeout + straggler_timeout (+ Poco's 250 ms accept poll).
+  /// Stops accepting (new connections are refused), waits until the requests in flight are
+  /// answered or drain_timeout passes, then closes every connection; requests read after that
+  /// are refused with 503, unserved. Idempotent; blocks at most drain_timeout +
+  /// straggler_timeout.
   void stop();
 
-  /// Requests being handled now.
+  /// Requests being handled now (read, not yet answered on the wire).
   int in_flight() const;
 
  private:

@@ -13,6 +13,8 @@
 #include <Poco/Net/HTTPClientSession.h>
 #include <Poco/Net/HTTPRequest.h>
 #include <Poco/Net/HTTPResponse.h>
+#include <Poco/Net/SocketAddress.h>
+#include <Poco/Net/StreamSocket.h>
 #include <boost/json/parse.hpp>
 
 #include "runtime/testkit/test_node.hpp"
@@ -31,11 +33,12 @@ constexpr int64_t body_limit = 1024;
 /// Stands in for the request-id middleware: X-Request-Id in, X-Request-Id out.
 cleave::http_middleware echo_request_id() {
   return [](cleave::http_handler next) {
-    return [next](cleave::http_request& req) {
+    return [next](cleave::http_request& req, cleave::http_respond respond) {
       req.request_id = req.header("x-request-id");
-      auto res = next(req);
-      if (!req.request_id.empty()) res.headers.emplace_back("X-Request-Id", req.request_id);
-      return res;
+      next(req, [&req, respond](cleave::http_response res) {
+        if (!req.request_id.empty()) res.headers.emplace_back("X-Request-Id", req.request_id);
+        respond(std::move(res));
+      });
     };
   };
 }
@@ -43,10 +46,20 @@ cleave::http_middleware echo_request_id() {
 /// Stands in for a deadline middleware: X-Deadline-Ms sets the request's deadline.
 cleave::http_middleware deadline_from_header() {
   return [](cleave::http_handler next) {
-    return [next](cleave::http_request& req) {
+    return [next](cleave::http_request& req, cleave::http_respond respond) {
       if (auto ms = req.header("x-deadline-ms"); !ms.empty())
         req.deadline = req.received + std::chrono::milliseconds(std::stoi(ms));
-      return next(req);
+      next(req, std::move(respond));
+    };
+  };
+}
+
+/// Stands in for a faulty middleware: with X-Drop it neither answers nor passes the request on.
+cleave::http_middleware drop_on_header() {
+  return [](cleave::http_handler next) {
+    return [next](cleave::http_request& req, cleave::http_respond respond) {
+      if (!req.header("x-drop").empty()) return;  // `respond` goes unanswered
+      next(req, std::move(respond));
     };
   };
 }
@@ -71,19 +84,25 @@ cleave::routes test_routes() {
     res.body = "hello " + req.params.at("name") + " via " + req.route;
     return res;
   });
+  r.add_raw("GET", "/raw/block", [](cleave::http_request&) {
+    block_gate().pass(std::chrono::seconds(10));
+    return cleave::json_reply(200, R"({"raw":"unblocked"})");
+  });
   r.use(echo_request_id());
   r.use(deadline_from_header());
+  r.use(drop_on_header());
   // A factory sees the gateway's settings: here the raw "rate_limit" object and the bound port.
   r.middleware_factory([](const cleave::gateway_settings& s) {
     std::string limit =
         s.rate_limit ? std::to_string(s.rate_limit->at("burst").as_int64()) : std::string{"none"};
     std::string port = std::to_string(s.port);
     return std::vector<cleave::http_middleware>{[limit, port](cleave::http_handler next) {
-      return [limit, port, next](cleave::http_request& req) {
-        auto res = next(req);
-        res.headers.emplace_back("X-Rate-Limit", limit);
-        res.headers.emplace_back("X-Port", port);
-        return res;
+      return [limit, port, next](cleave::http_request& req, cleave::http_respond respond) {
+        next(req, [limit, port, respond](cleave::http_response res) {
+          res.headers.emplace_back("X-Rate-Limit", limit);
+          res.headers.emplace_back("X-Port", port);
+          respond(std::move(res));
+        });
       };
     }};
   });
@@ -207,7 +226,7 @@ TEST_F(gateway, connection_is_kept_alive_between_requests) {
 }
 
 TEST_F(gateway, serves_many_keep_alive_clients_at_once) {
-  // More clients than Poco's default 16 threads, each keeping its connection: none may starve.
+  // Many clients, each keeping its connection: none may starve.
   constexpr int clients = 48;
   constexpr int requests = 10;
   std::vector<std::future<int>> done;
@@ -366,6 +385,61 @@ TEST_F(gateway, handler_that_throws_is_500) {
   EXPECT_EQ(get(port, "/healthz").status, 200) << "the gateway lives on";
 }
 
+TEST_F(gateway, request_nobody_answers_is_500_not_a_hang) {
+  http_call c;
+  c.target = "/healthz";
+  c.headers = {{"X-Drop", "1"}};
+  expect_error(http(port, c), 500, "dropped the request without answering");
+  EXPECT_EQ(get(port, "/healthz").status, 200) << "the gateway lives on";
+}
+
+TEST_F(gateway, malformed_request_is_400) {
+  Poco::Net::StreamSocket socket{Poco::Net::SocketAddress{"127.0.0.1", port}};
+  socket.setReceiveTimeout(Poco::Timespan(10, 0));
+  std::string garbage = "NOT AN HTTP REQUEST\r\n\r\n";
+  socket.sendBytes(garbage.data(), static_cast<int>(garbage.size()));
+  std::string answer;
+  char buf[1024];
+  for (int n; (n = socket.receiveBytes(buf, sizeof(buf))) > 0;) answer.append(buf, n);
+  EXPECT_EQ(answer.rfind("HTTP/1.1 400", 0), 0u) << answer;
+  EXPECT_NE(answer.find("malformed request"), std::string::npos) << answer;
+  EXPECT_EQ(get(port, "/healthz").status, 200) << "the gateway lives on";
+}
+
+TEST_F(gateway, a_blocked_raw_route_holds_up_no_other_request) {
+  // Raw handlers may block (a readiness check does); they run off the I/O thread.
+  block_gate().reset();
+  auto blocked = std::async(std::launch::async, [this] { return get(port, "/raw/block"); });
+  ASSERT_TRUE(block_gate().wait_held(1, 5s)) << "the raw route did not start";
+  EXPECT_EQ(post(port, "/echo", R"({"text":"a"})").status, 200);
+  EXPECT_EQ(get(port, "/healthz").status, 200);
+  block_gate().open();
+  auto res = blocked.get();
+  EXPECT_EQ(res.status, 200) << res.body;
+  EXPECT_EQ(res.body, R"({"raw":"unblocked"})");
+}
+
+TEST(gateway_connections, beyond_max_connections_clients_wait_their_turn) {
+  auto port = free_port();
+  auto node = start(port, {{"max_connections", 1}});
+  // The one connection allowed, kept alive.
+  auto first = std::make_unique<Poco::Net::HTTPClientSession>("127.0.0.1", port);
+  first->setTimeout(Poco::Timespan(10, 0));
+  first->setKeepAlive(true);
+  Poco::Net::HTTPRequest ping{"GET", "/healthz", Poco::Net::HTTPMessage::HTTP_1_1};
+  first->sendRequest(ping);
+  Poco::Net::HTTPResponse pong;
+  auto& is = first->receiveResponse(pong);
+  std::string ignored{std::istreambuf_iterator<char>(is), {}};
+  ASSERT_EQ(pong.getStatus(), Poco::Net::HTTPResponse::HTTP_OK);
+  auto second = std::async(std::launch::async, [port] { return get(port, "/healthz"); });
+  EXPECT_EQ(second.wait_for(300ms), std::future_status::timeout)
+      << "a second connection was served while the first held the only place";
+  first.reset();  // closes the first connection
+  ASSERT_EQ(second.wait_for(5s), std::future_status::ready) << "the waiting client was not served";
+  EXPECT_EQ(second.get().status, 200);
+}
+
 // -- config ---------------------------------------------------------------------------------------
 
 std::string start_failure(boost::json::object config) {
@@ -387,10 +461,11 @@ TEST(gateway_config, refuses_unknown_missing_and_mistyped_keys_naming_them) {
       << unknown;
   auto missing = start_failure({});
   EXPECT_NE(missing.find("field \"listen\" is required"), std::string::npos) << missing;
-  auto mistyped = start_failure({{"listen", listen}, {"threads", "many"}});
-  EXPECT_NE(mistyped.find("field \"threads\": expected an integer"), std::string::npos) << mistyped;
-  auto range = start_failure({{"listen", listen}, {"threads", 0}});
-  EXPECT_NE(range.find("components.gateway.config.threads: expected 1..10000, found 0"),
+  auto mistyped = start_failure({{"listen", listen}, {"max_connections", "many"}});
+  EXPECT_NE(mistyped.find("field \"max_connections\": expected an integer"), std::string::npos)
+      << mistyped;
+  auto range = start_failure({{"listen", listen}, {"max_connections", 0}});
+  EXPECT_NE(range.find("components.gateway.config.max_connections: expected 1..1000000, found 0"),
             std::string::npos)
       << range;
   auto not_object = start_failure({{"listen", listen}, {"request_log", true}});
@@ -423,7 +498,7 @@ TEST(gateway_config, defaults_and_claimed_keys) {
   EXPECT_EQ(s->port, 8080);
   EXPECT_EQ(s->body_limit_bytes, 1024u * 1024u);
   EXPECT_EQ(s->timeout, 1234ms) << "the placement's default call deadline";
-  EXPECT_EQ(s->threads, 320);
+  EXPECT_EQ(s->max_connections, 1024);
   EXPECT_EQ(s->drain_timeout, 5000ms);
   EXPECT_EQ(s->read_timeout, 10000ms);
   EXPECT_FALSE(s->rate_limit);

@@ -2,12 +2,15 @@
 // negotiation and binding, run in-process (no sockets).
 #include "runtime/gateway/routes.hpp"
 
+#include <future>
+#include <memory>
 #include <stdexcept>
 
 #include <gtest/gtest.h>
 
 #include <boost/json/parse.hpp>
 
+#include "runtime/gateway/detail/caller.hpp"
 #include "runtime/testkit/test_node.hpp"
 #include "tests/runtime/gateway/test_gateway_components.hpp"
 
@@ -67,9 +70,9 @@ TEST(routes, middleware_keeps_declaration_order_across_use_and_factories) {
   cleave::routes r;
   auto tag = [](std::string name) -> cleave::http_middleware {
     return [name](cleave::http_handler next) {
-      return [name, next](cleave::http_request& req) {
+      return [name, next](cleave::http_request& req, cleave::http_respond respond) {
         req.body += name;
-        return next(req);
+        next(req, std::move(respond));
       };
     };
   };
@@ -80,20 +83,33 @@ TEST(routes, middleware_keeps_declaration_order_across_use_and_factories) {
   r.use(tag("d"));
   cleave::gateway_settings s;
   s.name = "X";
-  auto handler = cleave::chain(r.middleware(s))(
-      [](cleave::http_request& req) { return cleave::json_reply(200, req.body); });
+  auto handler = cleave::chain(r.middleware(s))(cleave::answer_now(
+      [](cleave::http_request& req) { return cleave::json_reply(200, req.body); }));
   cleave::http_request req;
-  EXPECT_EQ(handler(req).body, "abXcd") << "the first declared is the outermost";
+  std::string answered;
+  handler(req, [&](cleave::http_response res) { answered = res.body; });
+  EXPECT_EQ(answered, "abXcd") << "the first declared is the outermost";
 }
 
 class typed_handler : public ::testing::Test {
  protected:
+  void TearDown() override { caf::anon_send_exit(caller, caf::exit_reason::user_shutdown); }
+
+  /// Runs the last route's handler on `req` and waits (at most 5 s) for its answer.
   cleave::http_response run(cleave::routes& r, cleave::http_request req) {
     cleave::gateway_settings s;
     s.system = &node.system();
+    s.caller = caller;
     s.timeout = 2000ms;
     auto h = r.all().back().make(s);
-    return h(req);
+    auto answer = std::make_shared<std::promise<cleave::http_response>>();
+    h(req, [answer](cleave::http_response res) { answer->set_value(std::move(res)); });
+    auto got = answer->get_future();
+    if (got.wait_for(5s) != std::future_status::ready) {
+      ADD_FAILURE() << "no answer within 5 s";
+      return cleave::error_reply(599, "no answer");
+    }
+    return got.get();
   }
 
   static cleave::http_request request(std::string body,
@@ -106,6 +122,7 @@ class typed_handler : public ::testing::Test {
   }
 
   cleave::test_node node{{test_component()}};
+  caf::actor caller = cleave::detail::spawn_caller(node.system(), {}, "test", "gateway");
 };
 
 TEST_F(typed_handler, decodes_the_body_calls_and_encodes_the_reply) {

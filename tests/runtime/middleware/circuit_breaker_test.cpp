@@ -3,13 +3,16 @@
 #include <gtest/gtest.h>
 
 #include <stdexcept>
+#include <vector>
 
 #include "runtime/core/error.hpp"
+#include "tests/runtime/middleware/answer.hpp"
 #include "tests/runtime/middleware/fake_clock.hpp"
 
 namespace mw = cleave::middleware;
 using namespace std::chrono_literals;
 using state = mw::breaker::state;
+using mw::testing::answer;
 
 namespace {
 
@@ -26,23 +29,23 @@ struct breaker_transitions : ::testing::Test {
     auto made = mw::breaker::make({3, 10'000ms}, clock.fn());
     ASSERT_TRUE(made) << cleave::describe(made.error());
     b = *made;
-    h = mw::circuit_breaker(b)([this](cleave::http_request&) {
+    h = mw::circuit_breaker(b)(cleave::answer_now([this](cleave::http_request&) {
       ++calls;
       if (during) std::exchange(during, nullptr)();
       return cleave::json_reply(next_status, "{}");
-    });
+    }));
   }
 
   int run(int status) {
     next_status = status;
     cleave::http_request req;
-    return h(req).status;
+    return answer(h, req).status;
   }
 
   cleave::http_response run_response(int status) {
     next_status = status;
     cleave::http_request req;
-    return h(req);
+    return answer(h, req);
   }
 
   void trip() {
@@ -138,11 +141,67 @@ TEST_F(breaker_transitions, after_closing_it_takes_n_new_failures_to_open) {
 }
 
 TEST_F(breaker_transitions, a_throwing_handler_is_a_failure) {
-  auto thrower = mw::circuit_breaker(b)(
-      [](cleave::http_request&) -> cleave::http_response { throw std::runtime_error("x"); });
+  auto thrower = mw::circuit_breaker(b)(cleave::answer_now(
+      [](cleave::http_request&) -> cleave::http_response { throw std::runtime_error("x"); }));
   cleave::http_request req;
-  for (int i = 0; i < 3; ++i) EXPECT_THROW(thrower(req), std::runtime_error);
+  for (int i = 0; i < 3; ++i) EXPECT_THROW(answer(thrower, req), std::runtime_error);
   EXPECT_EQ(b->current(), state::open);
+}
+
+TEST_F(breaker_transitions, a_handler_that_answers_then_throws_counts_once) {
+  auto h2 = mw::circuit_breaker(b)([](cleave::http_request&, const cleave::http_respond& respond) {
+    respond(cleave::json_reply(500, "{}"));
+    throw std::runtime_error("after the answer");
+  });
+  cleave::http_request req;
+  mw::testing::answers out;
+  for (int i = 0; i < 2; ++i) EXPECT_THROW(h2(req, out.respond()), std::runtime_error);
+  EXPECT_EQ(out.got().size(), 2u);
+  EXPECT_EQ(b->current(), state::closed);  // two failures of 3, not four
+  EXPECT_THROW(h2(req, out.respond()), std::runtime_error);
+  EXPECT_EQ(b->current(), state::open);
+}
+
+TEST_F(breaker_transitions, late_answers_report_when_they_come) {
+  mw::testing::deferred inner;
+  auto late = mw::circuit_breaker(b)(inner.handler());
+  cleave::http_request req;
+  mw::testing::answers out;
+  for (int i = 0; i < 3; ++i) late(req, out.respond());
+  ASSERT_EQ(inner.calls(), 3u);
+  EXPECT_EQ(b->current(), state::closed);  // nothing has failed yet
+  for (size_t i = 0; i < 3; ++i) inner.answer(i, cleave::json_reply(502, "{}"));
+  ASSERT_EQ(out.got().size(), 3u);
+  EXPECT_EQ(out.got()[2].status, 502);
+  EXPECT_EQ(b->current(), state::open);
+
+  // A probe waiting for its answer keeps others out; its late success closes the breaker.
+  clock.advance(10s);
+  late(req, out.respond());
+  ASSERT_EQ(inner.calls(), 4u);
+  EXPECT_EQ(b->current(), state::half_open);
+  late(req, out.respond());
+  ASSERT_EQ(out.got().size(), 4u);
+  EXPECT_EQ(out.got()[3].status, 503);
+  EXPECT_EQ(inner.calls(), 4u);
+  inner.answer(3, cleave::json_reply(200, "{}"));
+  inner.answer(3, cleave::json_reply(500, "{}"));  // ignored: one answer per request
+  EXPECT_EQ(out.got().size(), 5u);
+  EXPECT_EQ(b->current(), state::closed);
+}
+
+TEST_F(breaker_transitions, an_answer_after_a_throw_is_not_counted_again) {
+  std::vector<cleave::http_respond> kept;
+  auto h2 = mw::circuit_breaker(b)([&kept](cleave::http_request&, cleave::http_respond respond) {
+    kept.push_back(std::move(respond));
+    throw std::runtime_error("before the answer");
+  });
+  cleave::http_request req;
+  mw::testing::answers out;
+  for (int i = 0; i < 2; ++i) EXPECT_THROW(h2(req, out.respond()), std::runtime_error);
+  for (auto& r : kept) r(cleave::json_reply(500, "{}"));
+  EXPECT_TRUE(out.got().empty());
+  EXPECT_EQ(b->current(), state::closed);  // two failures of 3, not four
 }
 
 TEST_F(breaker_transitions, a_result_from_before_a_state_change_is_ignored) {

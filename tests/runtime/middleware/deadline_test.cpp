@@ -3,9 +3,11 @@
 #include <gtest/gtest.h>
 
 #include "runtime/core/error.hpp"
+#include "tests/runtime/middleware/answer.hpp"
 #include "tests/runtime/middleware/fake_clock.hpp"
 
 namespace mw = cleave::middleware;
+using mw::testing::answer;
 using namespace std::chrono_literals;
 using time_point = std::chrono::steady_clock::time_point;
 
@@ -19,11 +21,11 @@ struct deadline_middleware : ::testing::Test {
   cleave::http_handler wrap(std::chrono::milliseconds timeout) {
     auto m = mw::deadline(timeout, clock.fn());
     EXPECT_TRUE(m) << cleave::describe(m.error());
-    return (*m)([this](cleave::http_request& req) {
+    return (*m)(cleave::answer_now([this](cleave::http_request& req) {
       ++calls;
       seen = req.deadline;
       return cleave::json_reply(200, "{}");
-    });
+    }));
   }
 
   cleave::http_request request() {
@@ -37,7 +39,7 @@ TEST_F(deadline_middleware, sets_the_deadline_from_when_the_request_was_received
   auto h = wrap(2000ms);
   auto req = request();
   clock.advance(300ms);  // time spent before reaching the middleware still counts
-  EXPECT_EQ(h(req).status, 200);
+  EXPECT_EQ(answer(h, req).status, 200);
   EXPECT_EQ(seen, req.received + 2000ms);
   EXPECT_EQ(req.deadline, req.received + 2000ms);
 }
@@ -47,7 +49,7 @@ TEST_F(deadline_middleware, never_extends_an_earlier_deadline) {
   ASSERT_TRUE(outer);
   auto h = (*outer)(wrap(2000ms));
   auto req = request();
-  h(req);
+  answer(h, req);
   EXPECT_EQ(seen, req.received + 500ms);
 }
 
@@ -55,21 +57,39 @@ TEST_F(deadline_middleware, an_expired_request_gets_504_without_being_started) {
   auto h = wrap(1000ms);
   auto req = request();
   clock.advance(1000ms);
-  auto res = h(req);
+  auto res = answer(h, req);
   EXPECT_EQ(res.status, 504);
   EXPECT_EQ(res.body, R"({"error":"deadline exceeded"})");
   EXPECT_EQ(calls, 0);
   clock.advance(-1ms);
   auto fresh = request();
-  EXPECT_EQ(h(fresh).status, 200);
+  EXPECT_EQ(answer(h, fresh).status, 200);
 }
 
 TEST_F(deadline_middleware, a_huge_timeout_saturates_instead_of_overflowing) {
   auto h = wrap(std::chrono::milliseconds::max());
   auto req = request();
-  h(req);
+  answer(h, req);
   EXPECT_EQ(seen, time_point::max());
   EXPECT_EQ(calls, 1);
+}
+
+TEST_F(deadline_middleware, a_late_answer_passes_through_as_it_is) {
+  // Only the start is checked: the calls the request makes carry the deadline and end by it.
+  auto m = mw::deadline(1000ms, clock.fn());
+  ASSERT_TRUE(m);
+  mw::testing::deferred inner;
+  auto h = (*m)(inner.handler());
+  auto req = request();
+  mw::testing::answers out;
+  h(req, out.respond());
+  ASSERT_EQ(inner.calls(), 1u);
+  EXPECT_EQ(req.deadline, req.received + 1000ms);
+  clock.advance(5000ms);
+  inner.answer(0, cleave::json_reply(200, "late"));
+  ASSERT_EQ(out.got().size(), 1u);
+  EXPECT_EQ(out.got()[0].status, 200);
+  EXPECT_EQ(out.got()[0].body, "late");
 }
 
 TEST(deadline, refuses_a_timeout_that_is_not_positive) {

@@ -5,6 +5,7 @@
 #include <stdexcept>
 
 #include "runtime/metrics/names.hpp"
+#include "tests/runtime/middleware/answer.hpp"
 #include "tests/runtime/middleware/fake_clock.hpp"
 
 namespace mw = cleave::middleware;
@@ -35,18 +36,18 @@ struct metrics_middleware : ::testing::Test {
   // Answers with req.body as the status, after 30 ms of fake time; the route is set as a router
   // would, inside the chain.
   cleave::http_handler handler(std::string route) {
-    return [this, route](cleave::http_request& req) {
+    return cleave::answer_now([this, route](cleave::http_request& req) {
       req.route = route;
       clock.advance(30ms);
       return cleave::json_reply(std::stoi(req.body), "{}");
-    };
+    });
   }
 
   cleave::http_response run(const cleave::http_handler& h, const std::string& method, int status) {
     cleave::http_request req;
     req.method = method;
     req.body = std::to_string(status);
-    return h(req);
+    return mw::testing::answer(h, req);
   }
 };
 
@@ -83,15 +84,74 @@ TEST_F(metrics_middleware, observes_the_duration) {
 }
 
 TEST_F(metrics_middleware, a_throwing_handler_counts_as_500) {
-  auto h = mw::metrics(reg, clock.fn())([](cleave::http_request& req) -> cleave::http_response {
+  auto h = mw::metrics(
+      reg, clock.fn())(cleave::answer_now([](cleave::http_request& req) -> cleave::http_response {
     req.route = "/boom";
     throw std::runtime_error("boom");
-  });
+  }));
   cleave::http_request req;
   req.method = "PUT";
-  EXPECT_THROW(h(req), std::runtime_error);
+  EXPECT_THROW(mw::testing::answer(h, req), std::runtime_error);
   EXPECT_EQ(requests("PUT", "/boom", "500"), 1u);
   EXPECT_EQ(durations("PUT", "/boom").count, 1u);
+}
+
+TEST_F(metrics_middleware, a_late_answer_is_counted_once_when_it_comes) {
+  mw::testing::deferred inner;
+  auto h = mw::metrics(reg, clock.fn())(inner.handler());
+  cleave::http_request req;
+  req.method = "GET";
+  req.route = "/slow";
+  mw::testing::answers out;
+  h(req, out.respond());
+  EXPECT_EQ(requests("GET", "/slow", "200"), 0u);
+  EXPECT_EQ(durations("GET", "/slow").count, 0u);
+  clock.advance(70ms);
+  inner.answer(0, cleave::json_reply(200, "{}"));
+  inner.answer(0, cleave::json_reply(503, "{}"));  // ignored: one answer per request
+  ASSERT_EQ(out.got().size(), 1u);
+  EXPECT_EQ(out.got()[0].status, 200);
+  EXPECT_EQ(requests("GET", "/slow", "200"), 1u);
+  EXPECT_EQ(requests("GET", "/slow", "503"), 0u);
+  auto s = durations("GET", "/slow");
+  EXPECT_EQ(s.count, 1u);
+  EXPECT_NEAR(s.sum, 0.07, 1e-12);  // until the answer, not until the call returned
+}
+
+TEST_F(metrics_middleware, a_handler_that_answers_then_throws_counts_its_answer_once) {
+  auto h = mw::metrics(
+      reg, clock.fn())([](cleave::http_request& req, const cleave::http_respond& respond) {
+    req.route = "/half";
+    respond(cleave::json_reply(201, "{}"));
+    throw std::runtime_error("after the answer");
+  });
+  cleave::http_request req;
+  req.method = "POST";
+  mw::testing::answers out;
+  EXPECT_THROW(h(req, out.respond()), std::runtime_error);
+  ASSERT_EQ(out.got().size(), 1u);
+  EXPECT_EQ(requests("POST", "/half", "201"), 1u);
+  EXPECT_EQ(requests("POST", "/half", "500"), 0u);
+  EXPECT_EQ(durations("POST", "/half").count, 1u);
+}
+
+TEST_F(metrics_middleware, an_answer_after_a_throw_is_not_counted_again) {
+  cleave::http_respond kept;
+  auto h = mw::metrics(
+      reg, clock.fn())([&kept](cleave::http_request& req, cleave::http_respond respond) {
+    req.route = "/thrown";
+    kept = std::move(respond);
+    throw std::runtime_error("before the answer");
+  });
+  cleave::http_request req;
+  req.method = "GET";
+  mw::testing::answers out;
+  EXPECT_THROW(h(req, out.respond()), std::runtime_error);
+  EXPECT_EQ(requests("GET", "/thrown", "500"), 1u);
+  kept(cleave::json_reply(200, "{}"));
+  EXPECT_TRUE(out.got().empty());  // the throw was the request's end
+  EXPECT_EQ(requests("GET", "/thrown", "200"), 0u);
+  EXPECT_EQ(durations("GET", "/thrown").count, 1u);
 }
 
 TEST_F(metrics_middleware, shows_in_the_prometheus_text) {

@@ -10,9 +10,11 @@
 #include <boost/json/parse.hpp>
 
 #include "runtime/core/error.hpp"
+#include "tests/runtime/middleware/answer.hpp"
 #include "tests/runtime/middleware/fake_clock.hpp"
 
 namespace mw = cleave::middleware;
+using mw::testing::answer;
 using namespace std::chrono_literals;
 
 namespace {
@@ -129,37 +131,57 @@ TEST(rate_limit, concurrent_takers_get_exactly_the_burst) {
 TEST(rate_limit, middleware_answers_429_with_retry_after) {
   mw::testing::fake_clock clock;
   int calls = 0;
-  cleave::http_handler inner = [&](cleave::http_request&) {
+  cleave::http_handler inner = cleave::answer_now([&](cleave::http_request&) {
     ++calls;
     return cleave::json_reply(200, "{}");
-  };
+  });
   auto h = mw::rate_limit(bucket(0.4, 1, clock))(inner);  // one token every 2.5 s
   cleave::http_request req;
-  EXPECT_EQ(h(req).status, 200);
-  auto res = h(req);
+  EXPECT_EQ(answer(h, req).status, 200);
+  auto res = answer(h, req);
   EXPECT_EQ(res.status, 429);
   EXPECT_EQ(calls, 1);
   EXPECT_EQ(res.content_type, "application/json");
   EXPECT_EQ(boost::json::parse(res.body), boost::json::parse(R"({"error":"rate limit exceeded"})"));
   EXPECT_EQ(header(res, "Retry-After"), "3");  // 2.5 s rounded up
   clock.advance(2s);
-  EXPECT_EQ(header(h(req), "Retry-After"), "1");  // 0.5 s rounded up
+  EXPECT_EQ(header(answer(h, req), "Retry-After"), "1");  // 0.5 s rounded up
   clock.advance(500ms);
-  EXPECT_EQ(h(req).status, 200);
+  EXPECT_EQ(answer(h, req).status, 200);
   EXPECT_EQ(calls, 2);
 }
 
 TEST(rate_limit, retry_after_is_at_least_one_second) {
   mw::testing::fake_clock clock;
   auto h = mw::rate_limit(bucket(1000, 1, clock))(
-      [](cleave::http_request&) { return cleave::json_reply(200, "{}"); });
+      cleave::answer_now([](cleave::http_request&) { return cleave::json_reply(200, "{}"); }));
   cleave::http_request req;
-  h(req);
-  EXPECT_EQ(header(h(req), "Retry-After"), "1");  // 1 ms away, but never "0"
+  answer(h, req);
+  EXPECT_EQ(header(answer(h, req), "Retry-After"), "1");  // 1 ms away, but never "0"
   EXPECT_EQ(mw::retry_after_seconds(0ns), 1);
   EXPECT_EQ(mw::retry_after_seconds(1s), 1);
   EXPECT_EQ(mw::retry_after_seconds(1s + 1ns), 2);
   EXPECT_EQ(mw::retry_after_seconds(59s), 59);
+}
+
+TEST(rate_limit, a_request_waiting_for_its_answer_keeps_its_token) {
+  mw::testing::fake_clock clock;
+  mw::testing::deferred inner;
+  auto h = mw::rate_limit(bucket(1, 1, clock))(inner.handler());
+  cleave::http_request req;
+  mw::testing::answers slow;
+  h(req, slow.respond());
+  ASSERT_EQ(inner.calls(), 1u);
+  // The 429 comes at once, while the first request still waits.
+  mw::testing::answers refused;
+  h(req, refused.respond());
+  ASSERT_EQ(refused.got().size(), 1u);
+  EXPECT_EQ(refused.got()[0].status, 429);
+  EXPECT_EQ(inner.calls(), 1u);
+  EXPECT_TRUE(slow.got().empty());
+  inner.answer(0, cleave::json_reply(202, "{}"));
+  ASSERT_EQ(slow.got().size(), 1u);
+  EXPECT_EQ(slow.got()[0].status, 202);
 }
 
 }  // namespace

@@ -1,0 +1,36 @@
+#include "runtime/gateway/detail/caller.hpp"
+
+#include <exception>
+#include <utility>
+
+#include <caf/send.hpp>
+
+#include "runtime/core/log.hpp"
+
+namespace cleave::detail {
+
+caf::actor spawn_caller(caf::actor_system& sys, const caf::actor& owner, std::string node,
+                        std::string gateway) {
+  auto caller = sys.spawn([node = std::move(node), gateway = std::move(gateway)](
+                              caf::event_based_actor* self) -> caf::behavior {
+    return {[self, node, gateway](caller_task& task) {
+      try {
+        task(self);
+      } catch (const std::exception& e) {
+        log("error", node, "gateway call failed to start",
+            {{"component", gateway}, {"error", e.what()}});
+      }
+    }};
+  });
+  // The owner's end (a normal stop included) ends the caller; tasks sent after that are dropped.
+  if (owner)
+    owner->attach_functor(
+        [caller] { caf::anon_send_exit(caller, caf::exit_reason::user_shutdown); });
+  return caller;
+}
+
+void run_in(const caf::actor& caller, caller_task task) {
+  caf::anon_send(caller, std::move(task));
+}
+
+}  // namespace cleave::detail
