@@ -29,6 +29,7 @@
 #include <caf/send.hpp>
 #include <caf/timespan.hpp>
 
+#include "runtime/component/detail/call_deadlines.hpp"
 #include "runtime/component/detail/call_metrics.hpp"
 #include "runtime/component/detail/directory.hpp"
 #include "runtime/component/detail/wire.hpp"
@@ -62,20 +63,27 @@ caf::message call_message(Req req) {
 /// `timeout`, cut to what is left of the request the thread works for.
 caf::timespan within_request(caf::timespan timeout);
 
+/// `start + timeout`, or time_point::max() where that would overflow.
+std::chrono::steady_clock::time_point deadline_after(std::chrono::steady_clock::time_point start,
+                                                     caf::timespan timeout);
+
 /// Sends request `req` to `dest`. A call to another node goes straight to the component while
 /// its forwarder is connected (the forwarder is told, to fail the call if the connection drops:
 /// a hop through it cost ~25 us of a ~105 us round trip); otherwise the forwarder gets it,
 /// wrapped with the absolute deadline.
+/// `wait` is CAF's timeout for the request: `timeout`, or caf::infinite when the caller fails
+/// the call at its deadline itself (call_deadlines).
 template <class Self, class Req>
-auto request_to(Self self, const call_target& dest, caf::timespan timeout, Req req) {
+auto request_to(Self self, const call_target& dest, caf::timespan timeout, Req req,
+                caf::duration wait) {
   if (dest.forwarder && !dest.direct)
     return self->request(
-        dest.handle, timeout,
+        dest.handle, wait,
         forward_request{std::chrono::steady_clock::now() + timeout, call_message(std::move(req))});
   const auto& to = dest.direct ? dest.direct : dest.handle;
   auto handle = current_request().active()
-                    ? self->request(to, timeout, std::move(req), outgoing_request_context())
-                    : self->request(to, timeout, std::move(req));
+                    ? self->request(to, wait, std::move(req), outgoing_request_context())
+                    : self->request(to, wait, std::move(req));
   if (dest.direct)
     caf::anon_send(dest.handle,
                    watch_call{caf::strong_actor_ptr{self->ctrl()}, handle.id().integer_value(),
@@ -129,8 +137,14 @@ class pending_call {
     bool remote = dest.remote;
     // The callbacks run later, outside the handler that made the call: they get its request back.
     const auto& request = current_request();  // copied into the callbacks
+    // The deadline is kept by call_deadlines, not CAF's clock (see there): the callbacks take
+    // it out again.
+    auto handle = detail::request_to(self_, dest, timeout_, std::move(req_), caf::infinite);
+    auto ticket = detail::call_deadlines::instance().add(self_->ctrl(), handle.id(),
+                                                         detail::deadline_after(start, timeout_));
     auto fail = [on_error = std::move(on_error), component = component_, timeout = timeout_,
-                 request, start, remote](caf::error err) mutable {
+                 request, start, remote, ticket](caf::error err) mutable {
+      detail::call_deadlines::instance().remove(ticket);
       request_scope scope{request};
       auto annotated =
           detail::annotate_call_error(std::move(err), component, message_name<Req>(), timeout);
@@ -138,16 +152,16 @@ class pending_call {
                           std::chrono::steady_clock::now() - start);
       on_error(std::move(annotated));
     };
-    auto reply = [on_reply = std::move(on_reply), component = component_, request, start,
-                  remote](auto&&... xs) mutable {
+    auto reply = [on_reply = std::move(on_reply), component = component_, request, start, remote,
+                  ticket](auto&&... xs) mutable {
+      detail::call_deadlines::instance().remove(ticket);
       request_scope scope{request};
       detail::record_call(component, message_name<Req>(), remote, caf::none,
                           std::chrono::steady_clock::now() - start);
       on_reply(std::forward<decltype(xs)>(xs)...);
     };
-    detail::request_to(self_, dest, timeout_, std::move(req_))
-        .then(detail::reply_adapter<response_t<Req>>(sys, std::move(reply), fail),
-              [fail](caf::error& err) mutable { fail(std::move(err)); });
+    std::move(handle).then(detail::reply_adapter<response_t<Req>>(sys, std::move(reply), fail),
+                           [fail](caf::error& err) mutable { fail(std::move(err)); });
   }
 
   /// Blocking: waits (at most until the deadline) and runs `on_reply` or `on_error`.
@@ -169,7 +183,7 @@ class pending_call {
                           std::chrono::steady_clock::now() - start);
       on_reply(std::forward<decltype(xs)>(xs)...);
     };
-    detail::request_to(self_, dest, timeout_, std::move(req_))
+    detail::request_to(self_, dest, timeout_, std::move(req_), caf::duration{timeout_})
         .receive(detail::reply_adapter<response_t<Req>>(sys, std::move(reply), fail),
                  [&](caf::error& err) { fail(std::move(err)); });
   }
