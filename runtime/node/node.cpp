@@ -37,15 +37,14 @@ std::string render_cleave_error(uint8_t code, caf::atom_value, const caf::messag
 /// (docs/performance.md): CAF's defaults (4 threads whatever the cores; idle threads sleep 50 us
 /// between polls, 100-350 us on a VM) cost ~250 us per remote round trip. One thread per core,
 /// yielding instead of sleeping while recently busy, halves that and still ends in CAF's 10 ms
-/// sleeps when idle. Threads outside CAF (the gateway's) cannot wake polling threads: on a node
-/// with an edge, "sharing" (blocked threads woken per message) serves ~20 % more HTTP requests.
-void configure_scheduler(caf::actor_system_config& cfg, const placement_defaults& defaults,
-                         bool hosts_edge) {
+/// sleeps when idle. With Poco's thread-per-connection gateway, "sharing" served ~20 % more HTTP
+/// requests on edge nodes; the async gateway (one I/O thread) serves ~30 % more with
+/// work-stealing, so "auto" is work-stealing everywhere.
+void configure_scheduler(caf::actor_system_config& cfg, const placement_defaults& defaults) {
   auto threads = defaults.scheduler_threads > 0 ? static_cast<size_t>(defaults.scheduler_threads)
                                                 : std::max(1u, std::thread::hardware_concurrency());
   cfg.set("scheduler.max-threads", threads);
-  bool sharing = defaults.scheduler == "sharing" || (defaults.scheduler == "auto" && hosts_edge);
-  if (sharing) {
+  if (defaults.scheduler == "sharing") {
     cfg.set("scheduler.policy", caf::atom("sharing"));
     return;
   }
@@ -73,7 +72,7 @@ caf::expected<std::unique_ptr<node>> node::start(const std::vector<component>& c
   cfg.serialize_local = plan.defaults.serialize_local;
   cfg.add_error_category(error_category, render_cleave_error);
   auto placed = placed_on(components, plan, node_name);
-  configure_scheduler(cfg, plan.defaults, hosts_edge(placed));
+  configure_scheduler(cfg, plan.defaults);
   bool networked = plan.nodes.size() > 1;
   if (networked) transport::configure(cfg, plan.defaults);
   // Every node knows every message type of the app, wherever the component runs.
@@ -106,10 +105,6 @@ std::vector<node::placed_component> node::placed_on(const std::vector<component>
   return out;
 }
 
-bool node::hosts_edge(const std::vector<placed_component>& placed) {
-  return std::any_of(placed.begin(), placed.end(),
-                     [](const auto& p) { return p.def != nullptr && p.def->is_edge(); });
-}
 
 caf::error node::start_local_components(std::vector<placed_component> placed,
                                         const placement& plan) {

@@ -69,9 +69,6 @@ class node {
                                                  const placement& plan,
                                                  const std::string& node_name);
 
-  /// True if one of `placed` is an edge.
-  static bool hosts_edge(const std::vector<placed_component>& placed);
-
   caf::error start_local_components(std::vector<placed_component> placed, const placement& plan);
 
   /// Puts a forwarder in front of every component placed on another node.

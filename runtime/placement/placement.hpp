@@ -72,9 +72,8 @@ struct placement_defaults {
   /// "run_timeout_ms": deadline for a driver's scenario.
   std::chrono::milliseconds run_timeout{300000};
   /// "scheduler": how a node's actors share its threads: "work-stealing" (idle threads poll
-  /// briefly, then sleep), "sharing" (one queue, idle threads block) or "auto" (default: sharing
-  /// on a node hosting an edge component, whose HTTP threads call into actors; else
-  /// work-stealing).
+  /// briefly, then sleep), "sharing" (one queue, idle threads block) or "auto" (default:
+  /// work-stealing, the faster on every node measured; docs/performance.md).
   std::string scheduler = "auto";
   /// "scheduler_threads": threads running actors; 0 (default) = one per core.
   int scheduler_threads = 0;

@@ -214,12 +214,12 @@ TEST(call_defaults, scheduler_comes_from_the_placement_defaults) {
     EXPECT_TRUE(node.call("echo", echo{"x"}));
   }
   {
-    // "auto" on a node with an edge (HTTP threads call in): sharing.
+    // "auto" on a node with an edge too: its gateway calls in from one I/O thread.
     auto edge = echo_component();
     edge.edge();
     cleave::test_node node{{edge}, plan_with("{}"), "main"};
     EXPECT_EQ(caf::get_or(node.system().config(), "scheduler.policy", caf::atom("none")),
-              caf::atom("sharing"));
+              caf::atom("stealing"));
   }
   {
     cleave::test_node node{{echo_component()}, plan_with(R"({"scheduler": "sharing"})"), "main"};
