@@ -68,11 +68,8 @@ log_sink default_log_sink() {
       return i != line.end() && i->value().is_string() ? std::string_view{i->value().get_string()}
                                                        : std::string_view{};
     };
-    boost::json::object fields;
-    for (const auto& kv : line)
-      if (kv.key() != "level" && kv.key() != "node" && kv.key() != "msg")
-        fields[kv.key()] = kv.value();
-    cleave::log(text("level"), text("node"), text("msg"), fields);
+    // The line's own "level", "node" and "msg" take their places at the front (cleave::log).
+    cleave::log(text("level"), text("node"), text("msg"), line);
   };
 }
 
