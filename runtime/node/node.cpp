@@ -105,7 +105,6 @@ std::vector<node::placed_component> node::placed_on(const std::vector<component>
   return out;
 }
 
-
 caf::error node::start_local_components(std::vector<placed_component> placed,
                                         const placement& plan) {
   auto& sys = *system_;
