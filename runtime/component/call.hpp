@@ -68,11 +68,11 @@ std::chrono::steady_clock::time_point deadline_after(std::chrono::steady_clock::
                                                      caf::timespan timeout);
 
 /// Sends request `req` to `dest`. A call to another node goes straight to the component while
-/// its forwarder is connected (the forwarder is told, to fail the call if the connection drops:
-/// a hop through it cost ~25 us of a ~105 us round trip); otherwise the forwarder gets it,
-/// wrapped with the absolute deadline.
-/// `wait` is CAF's timeout for the request: `timeout`, or caf::infinite when the caller fails
-/// the call at its deadline itself (call_deadlines).
+/// its forwarder is connected (a hop through it cost ~25 us of a ~105 us round trip); otherwise
+/// the forwarder gets it, wrapped with the absolute deadline.
+/// `wait` is CAF's timeout for the request: `timeout`, or caf::infinite when the caller keeps
+/// the call's deadline in call_deadlines. A direct call is registered there with its connection
+/// (`track`), to be failed at once if that connection is lost.
 template <class Self, class Req>
 auto request_to(Self self, const call_target& dest, caf::timespan timeout, Req req,
                 caf::duration wait) {
@@ -84,11 +84,16 @@ auto request_to(Self self, const call_target& dest, caf::timespan timeout, Req r
   auto handle = current_request().active()
                     ? self->request(to, wait, std::move(req), outgoing_request_context())
                     : self->request(to, wait, std::move(req));
-  if (dest.direct)
-    caf::anon_send(dest.handle,
-                   watch_call{caf::strong_actor_ptr{self->ctrl()}, handle.id().integer_value(),
-                              dest.direct, std::chrono::steady_clock::now() + timeout});
   return handle;
+}
+
+/// Registers the call `response_id` of `self` to `dest` in call_deadlines: failed at `due`, and
+/// at once if it went straight to another node whose connection is lost.
+inline call_deadlines::ticket track(caf::actor_control_block* self, const call_target& dest,
+                                    caf::message_id response_id,
+                                    std::chrono::steady_clock::time_point due) {
+  return call_deadlines::instance().add(self, response_id, due, dest.direct ? dest.link : nullptr,
+                                        dest.link_epoch);
 }
 
 /// Adapts `on_reply` to the reply of a `Resp` request: in "serialize_local" mode the reply is
@@ -140,8 +145,8 @@ class pending_call {
     // The deadline is kept by call_deadlines, not CAF's clock (see there): the callbacks take
     // it out again.
     auto handle = detail::request_to(self_, dest, timeout_, std::move(req_), caf::infinite);
-    auto ticket = detail::call_deadlines::instance().add(self_->ctrl(), handle.id(),
-                                                         detail::deadline_after(start, timeout_));
+    auto ticket =
+        detail::track(self_->ctrl(), dest, handle.id(), detail::deadline_after(start, timeout_));
     auto fail = [on_error = std::move(on_error), component = component_, timeout = timeout_,
                  request, start, remote, ticket](caf::error err) mutable {
       detail::call_deadlines::instance().remove(ticket);
@@ -183,9 +188,15 @@ class pending_call {
                           std::chrono::steady_clock::now() - start);
       on_reply(std::forward<decltype(xs)>(xs)...);
     };
-    detail::request_to(self_, dest, timeout_, std::move(req_), caf::duration{timeout_})
-        .receive(detail::reply_adapter<response_t<Req>>(sys, std::move(reply), fail),
-                 [&](caf::error& err) { fail(std::move(err)); });
+    // CAF's clock keeps the deadline of a blocking call (its receive waits on it); the table
+    // fails a direct one if its connection is lost.
+    auto handle =
+        detail::request_to(self_, dest, timeout_, std::move(req_), caf::duration{timeout_});
+    auto ticket =
+        detail::track(self_->ctrl(), dest, handle.id(), detail::deadline_after(start, timeout_));
+    std::move(handle).receive(detail::reply_adapter<response_t<Req>>(sys, std::move(reply), fail),
+                              [&](caf::error& err) { fail(std::move(err)); });
+    detail::call_deadlines::instance().remove(ticket);
   }
 
  private:

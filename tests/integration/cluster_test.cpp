@@ -24,6 +24,9 @@
 #include <string>
 #include <vector>
 
+#include <caf/event_based_actor.hpp>
+
+#include "runtime/component/call.hpp"
 #include "runtime/core/error.hpp"
 #include "runtime/core/request_context.hpp"
 #include "runtime/node/ask_node.hpp"
@@ -194,6 +197,28 @@ std::future<timed_call> call_silent_async(caf::actor_system& sys, caf::timespan 
   });
 }
 
+/// Calls "silent" from an event-based actor (whose calls keep their deadlines in call_deadlines,
+/// not CAF's clock), with deadline `timeout`.
+std::future<timed_call> call_silent_from_actor(caf::actor_system& sys, caf::timespan timeout) {
+  auto done = std::make_shared<std::promise<timed_call>>();
+  auto out = done->get_future();
+  sys.spawn([done, timeout](caf::event_based_actor* self) -> caf::behavior {
+    cleave::call(self, "silent", never_answer{}, timeout)
+        .then(
+            [self, done] {
+              done->set_value(timed_call{{}, clock_type::now()});
+              self->quit();
+            },
+            [self, done](caf::error err) {
+              done->set_value(timed_call{std::move(err), clock_type::now()});
+              self->quit();
+            });
+    return {[](const std::string&) {
+    }};  // lives until the call ends
+  });
+  return out;
+}
+
 TEST(cluster, call_to_a_node_that_is_down_fails_unavailable_naming_component_and_node) {
   std::map<std::string, std::string> elsewhere{{"echo", "far"}};
   temp_dir dir;
@@ -230,9 +255,16 @@ TEST(cluster, kill_9_fails_calls_in_flight_at_once_and_a_restarted_node_serves_t
   EXPECT_EQ(before->text, "before");
   EXPECT_EQ(before->by, "echo");
 
-  // (b) A call in flight when the node dies fails at once, not at its 10 s deadline.
+  // (b) Calls in flight when the node dies fail at once, not at their 10 s deadline: a blocking
+  // one and one from an actor. A first call, left to time out, connects silent's forwarder, so
+  // that these go straight to the far node (the forwarder only hears of the blocking one).
+  auto warm = caller.call("silent", never_answer{}, 200ms);
+  ASSERT_FALSE(warm);
+  EXPECT_TRUE(cleave::is(warm.error(), cleave::errc::deadline_exceeded))
+      << cleave::describe(warm.error());
   auto in_flight = call_silent_async(caller.system(), 10s);
-  ASSERT_TRUE(cleave_test::wait_for_calls(caller.system(), c.port("far"), "silent", 1,
+  auto from_actor = call_silent_from_actor(caller.system(), 10s);
+  ASSERT_TRUE(cleave_test::wait_for_calls(caller.system(), c.port("far"), "silent", 3,
                                           clock_type::now() + 5s))
       << "the call to silent did not reach node far\n"
       << c.report();
@@ -250,6 +282,15 @@ TEST(cluster, kill_9_fails_calls_in_flight_at_once_and_a_restarted_node_serves_t
   EXPECT_LT(outcome.done - killed, 1s)
       << "in-flight call failed " << in_ms(outcome.done - killed) << " ms after the kill";
   print_figure("kill -9 -> in-flight failure", outcome.done - killed);
+  ASSERT_EQ(from_actor.wait_for(5s), std::future_status::ready)
+      << "the actor's call in flight was still waiting 5 s after the kill";
+  auto actor_outcome = from_actor.get();
+  ASSERT_FALSE(actor_outcome.result) << "silent never answers, yet the actor's call succeeded";
+  EXPECT_TRUE(starts_with(cleave::what(actor_outcome.result.error()),
+                          "silent " + far_is + "connection lost"))
+      << cleave::describe(actor_outcome.result.error());
+  EXPECT_LT(actor_outcome.done - killed, 1s)
+      << "the actor's call failed " << in_ms(actor_outcome.done - killed) << " ms after the kill";
   EXPECT_EQ(exit_code(c.at("far")), 128 + SIGKILL) << c.report();
 
   // (c) While the node is down, calls fail with unavailable within their deadline.

@@ -25,18 +25,60 @@ call_deadlines::~call_deadlines() {
 }
 
 call_deadlines::ticket call_deadlines::add(caf::actor_control_block* caller,
-                                           caf::message_id response_id, time_point due) {
+                                           caf::message_id response_id, time_point due,
+                                           const void* tag, uint64_t epoch) {
   bool earlier = false;
   ticket t;
+  std::vector<std::pair<entry, caf::error>> gone;
   {
     std::lock_guard<std::mutex> guard{mutex_};
     t = ticket{due, next_seq_++};
-    pending_.emplace(std::make_pair(due, t.seq), entry{caf::weak_actor_ptr{caller}, response_id});
-    earlier = due < wake_at_;
-    if (earlier) wake_at_ = due;
+    if (tag != nullptr) {
+      auto i = tags_.find(tag);
+      if (i != tags_.end() && i->second.epoch != epoch)
+        // Its connection was lost after the call chose it: nobody will answer.
+        gone.emplace_back(entry{caf::weak_actor_ptr{caller}, response_id, tag},
+                          i->second.last_error);
+    }
+    if (gone.empty()) {
+      pending_.emplace(std::make_pair(due, t.seq),
+                       entry{caf::weak_actor_ptr{caller}, response_id, tag});
+      earlier = due < wake_at_;
+      if (earlier) wake_at_ = due;
+    }
   }
   if (earlier) changed_.notify_one();
+  fail(gone);
   return t;
+}
+
+void call_deadlines::fail_tagged(const void* tag, uint64_t epoch, const caf::error& err) {
+  std::vector<std::pair<entry, caf::error>> failed;
+  {
+    std::lock_guard<std::mutex> guard{mutex_};
+    tags_[tag] = tag_state{epoch, err};
+    for (auto i = pending_.begin(); i != pending_.end();) {
+      if (i->second.tag == tag) {
+        failed.emplace_back(std::move(i->second), err);
+        i = pending_.erase(i);
+      } else {
+        ++i;
+      }
+    }
+  }
+  fail(failed);
+}
+
+void call_deadlines::forget_tag(const void* tag) {
+  std::lock_guard<std::mutex> guard{mutex_};
+  tags_.erase(tag);
+}
+
+void call_deadlines::fail(std::vector<std::pair<entry, caf::error>>& failed) {
+  for (auto& [e, err] : failed)
+    if (auto caller = e.caller.lock())
+      caller->enqueue(nullptr, e.response_id, caf::make_message(err), nullptr);
+  failed.clear();
 }
 
 void call_deadlines::remove(const ticket& t) {

@@ -1,5 +1,7 @@
 #include "runtime/component/detail/directory.hpp"
 
+#include "runtime/component/detail/call_deadlines.hpp"
+
 #include <algorithm>
 #include <mutex>
 #include <typeinfo>
@@ -41,7 +43,23 @@ call_target directory::target(const std::string& name) const {
   auto i = entries_.find(name);
   if (i == entries_.end()) return {fallback_, false, false, {}};
   const auto& e = i->second;
-  return {e.handle, e.forwarder, e.forwarder && !e.local, e.link ? e.link->get() : caf::actor{}};
+  auto link = e.link ? e.link->get() : remote_link::view{};
+  const remote_link* tag = link.remote ? e.link.get() : nullptr;
+  return {e.handle, e.forwarder, e.forwarder && !e.local, std::move(link.remote), tag, link.epoch};
+}
+
+remote_link::~remote_link() {
+  call_deadlines::instance().forget_tag(this);
+}
+
+void remote_link::lose(const caf::error& err) {
+  uint64_t epoch = 0;
+  {
+    std::lock_guard<std::mutex> guard{mutex_};
+    remote_ = nullptr;
+    epoch = ++epoch_;
+  }
+  call_deadlines::instance().fail_tagged(this, epoch, err);
 }
 
 bool directory::contains(const std::string& name) const {

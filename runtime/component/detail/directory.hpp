@@ -40,21 +40,41 @@ void log_served_call(const component_stats& stats, const char* op, const caf::er
                      std::chrono::steady_clock::duration elapsed);
 
 /// The handle of a remote component while its forwarder is connected to it, shared by the
-/// forwarder (which sets and clears it) and the directory (calls read it to send directly).
+/// forwarder (which sets and loses it) and the directory (calls read it to send directly). Calls
+/// sent directly register in call_deadlines tagged with this link, to be failed when it is lost.
 class remote_link {
  public:
-  caf::actor get() const {
+  /// The remote component (null while not connected), and how many times the connection was
+  /// lost before (the epoch a direct call registers with).
+  struct view {
+    caf::actor remote;
+    uint64_t epoch = 0;
+  };
+
+  remote_link() = default;
+  /// Forgets the tag in call_deadlines.
+  ~remote_link();
+  remote_link(const remote_link&) = delete;
+  remote_link& operator=(const remote_link&) = delete;
+
+  view get() const {
     std::lock_guard<std::mutex> guard{mutex_};
-    return remote_;
+    return {remote_, epoch_};
   }
+
+  /// Connected to `remote`.
   void set(caf::actor remote) {
     std::lock_guard<std::mutex> guard{mutex_};
     remote_ = std::move(remote);
   }
 
+  /// The connection is gone: calls stop going direct, and those in flight fail with `err`.
+  void lose(const caf::error& err);
+
  private:
   mutable std::mutex mutex_;
   caf::actor remote_;
+  uint64_t epoch_ = 0;
 };
 
 /// What a name resolves to.
@@ -79,9 +99,12 @@ struct call_target {
   bool forwarder = false;
   /// The component runs on another node.
   bool remote = false;
-  /// The remote component itself while its forwarder is connected: calls go straight to it and
-  /// tell the forwarder (`watch_call`), which fails them if the connection drops.
+  /// The remote component itself while its forwarder is connected: calls go straight to it,
+  /// registered with `link` and `link_epoch` in call_deadlines, to be failed if the connection
+  /// drops.
   caf::actor direct;
+  const remote_link* link = nullptr;
+  uint64_t link_epoch = 0;
 };
 
 /// Name -> entry. Written while a node starts, read by every call.
@@ -133,16 +156,6 @@ class runtime_config : public caf::actor_system_config {
 struct forward_request {
   std::chrono::steady_clock::time_point deadline;
   caf::message content;
-};
-
-/// Tells a forwarder about a request sent straight to its remote component (`via`), so that the
-/// forwarder fails it at once if the connection drops before its deadline. Never leaves its
-/// process.
-struct watch_call {
-  caf::strong_actor_ptr caller;
-  uint64_t request_id = 0;
-  caf::actor via;
-  std::chrono::steady_clock::time_point deadline;
 };
 
 /// Asks a forwarder whether its component is reachable: it connects if it is not connected and
@@ -208,4 +221,3 @@ class init_stats_scope {
 
 // Stays in its process: never serialized, so CAF needs no inspect for it.
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(cleave::detail::forward_request)
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(cleave::detail::watch_call)

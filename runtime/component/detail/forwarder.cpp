@@ -184,17 +184,6 @@ class forwarder {
     }
   }
 
-  /// A call sent straight to the remote component: failed now if that connection is gone
-  /// already, else kept until its deadline to be failed if the connection drops.
-  void watch(watch_call& w) {
-    reply_target reply{std::move(w.caller), w.request_id, {}};
-    if (!st_.remote || w.via != st_.remote) {
-      reply.fail(st_.last_error ? st_.last_error : unavailable("connection lost"));
-      return;
-    }
-    keep_in_flight(std::move(reply), w.deadline);
-  }
-
   /// Forgets the calls whose deadline has passed (their callers have timed out by now). Calls
   /// sent with a longer deadline before them hold them back until they expire too.
   void sweep() {
@@ -282,8 +271,8 @@ class forwarder {
   void lost(const caf::down_msg& dm) {
     if (!st_.remote || dm.source != st_.remote.address()) return;
     st_.remote = nullptr;
-    if (st_.target.link) st_.target.link->set(nullptr);
     auto err = unavailable("connection lost (" + caf::to_string(dm.reason) + ")");
+    if (st_.target.link) st_.target.link->lose(err);
     for (auto& kv : st_.in_flight) kv.second.reply.fail(err);
     st_.in_flight.clear();
     st_.expiry.clear();
@@ -332,7 +321,6 @@ caf::behavior forwarder_impl(forwarder_actor* self, forwarder_target target) {
       [self](retry_connect) { forwarder{self}.connect(); },
       [self](expire_waiting msg) { forwarder{self}.expire(msg.id); },
       [self](sweep_in_flight) { forwarder{self}.sweep(); },
-      [self](watch_call& w) { forwarder{self}.watch(w); },
   };
 }
 

@@ -7,6 +7,7 @@
 #include <future>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <caf/actor_system.hpp>
@@ -27,17 +28,28 @@ struct failure {
   clock_type::time_point at;
 };
 
+/// Polls (at most 5 s) until `table` holds `n` deadlines.
+bool poll_size(call_deadlines& table, size_t n) {
+  auto deadline = clock_type::now() + 5s;
+  while (table.size() != n) {
+    if (clock_type::now() > deadline) return false;
+    std::this_thread::yield();
+  }
+  return true;
+}
+
 class call_deadlines_test : public ::testing::Test {
  protected:
   /// Makes a call to an actor that never answers, with no CAF timeout, its deadline in `table`
   /// at `due`; the future holds the call's failure.
-  std::future<failure> silent_call(call_deadlines& table, clock_type::time_point due) {
+  std::future<failure> silent_call(call_deadlines& table, clock_type::time_point due,
+                                   const void* tag = nullptr, uint64_t epoch = 0) {
     auto result = std::make_shared<std::promise<failure>>();
     auto out = result->get_future();
-    callers.push_back(
-        sys.spawn([&table, due, result, this](caf::event_based_actor* self) -> caf::behavior {
+    callers.push_back(sys.spawn(
+        [&table, due, tag, epoch, result, this](caf::event_based_actor* self) -> caf::behavior {
           auto handle = self->request(silent, caf::infinite, 1);
-          table.add(self->ctrl(), handle.id(), due);
+          table.add(self->ctrl(), handle.id(), due, tag, epoch);
           std::move(handle).then(
               [self, result](int) {
                 result->set_value({caf::error{}, clock_type::now()});
@@ -93,6 +105,28 @@ TEST_F(call_deadlines_test, an_earlier_deadline_wakes_the_table) {
   EXPECT_EQ(early.get().error, caf::sec::request_timeout);
   EXPECT_EQ(late.wait_for(0s), std::future_status::timeout) << "the later call failed early";
   EXPECT_EQ(table.size(), 1u);
+}
+
+TEST_F(call_deadlines_test, a_lost_connection_fails_its_calls_at_once_and_later_ones_too) {
+  call_deadlines table;
+  int link = 0;  // stands for a connection: only its address is used
+  int other = 0;
+  auto due = clock_type::now() + 60s;
+  auto on_link = silent_call(table, due, &link, 0);
+  auto elsewhere = silent_call(table, due, &other, 0);
+  ASSERT_TRUE(poll_size(table, 2u));
+  auto lost = caf::make_error(caf::sec::cannot_connect_to_node, "connection lost");
+  table.fail_tagged(&link, 1, lost);
+  ASSERT_EQ(on_link.wait_for(5s), std::future_status::ready) << "the call was not failed";
+  EXPECT_EQ(on_link.get().error, lost);
+  EXPECT_EQ(elsewhere.wait_for(0s), std::future_status::timeout)
+      << "a call on another connection failed";
+  // A call that chose the connection before it was lost (epoch 0) fails as it registers.
+  auto late = silent_call(table, due, &link, 0);
+  ASSERT_EQ(late.wait_for(5s), std::future_status::ready) << "the late call was not failed";
+  EXPECT_EQ(late.get().error, lost);
+  EXPECT_EQ(table.size(), 1u) << "only the call on the other connection is left";
+  table.forget_tag(&link);
 }
 
 TEST_F(call_deadlines_test, removed_deadlines_leave_nothing_behind) {
