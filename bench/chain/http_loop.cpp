@@ -4,12 +4,11 @@
 
 #include <Poco/Exception.h>
 #include <Poco/Net/HTTPClientSession.h>
-#include <Poco/Net/HTTPRequest.h>
 #include <Poco/Net/HTTPResponse.h>
-#include <Poco/StreamCopier.h>
 #include <boost/json.hpp>
 
 #include "bench/chain/chain_components.hpp"
+#include "bench/chain/json_post.hpp"
 
 namespace chain_bench {
 
@@ -24,18 +23,10 @@ constexpr int64_t hops = 4;
 /// One request: sends the body, reads and checks the answer.
 void post_once(Poco::Net::HTTPClientSession& session, const std::string& path) {
   const std::string body = json::serialize(json::object{{"payload", payload16}, {"counter", 0}});
-  Poco::Net::HTTPRequest req(Poco::Net::HTTPRequest::HTTP_POST, path,
-                             Poco::Net::HTTPMessage::HTTP_1_1);
-  req.setContentType("application/json");
-  req.setContentLength(static_cast<std::streamsize>(body.size()));
-  req.setKeepAlive(true);
-  session.sendRequest(req).write(body.data(), static_cast<std::streamsize>(body.size()));
-  Poco::Net::HTTPResponse resp;
-  std::string answer;
-  Poco::StreamCopier::copyToString(session.receiveResponse(resp), answer);
-  if (resp.getStatus() != Poco::Net::HTTPResponse::HTTP_OK)
-    throw std::runtime_error("POST " + path + " answered " + std::to_string(resp.getStatus()) +
-                             ": " + answer);
+  auto [status, answer] = post_json(session, path, body);
+  if (status != Poco::Net::HTTPResponse::HTTP_OK)
+    throw std::runtime_error("POST " + path + " answered " + std::to_string(status) + ": " +
+                             answer);
   boost::system::error_code ec;
   json::value v = json::parse(answer, ec);
   const json::object* o = ec ? nullptr : v.if_object();

@@ -36,6 +36,8 @@
 #include <Poco/ThreadPool.h>
 #include <boost/json.hpp>
 
+#include "bench/chain/json_post.hpp"
+
 namespace {
 
 namespace json = boost::json;
@@ -89,19 +91,9 @@ Poco::Net::HTTPClientSession& session_to(const address& next) {
 std::optional<step> call_next(const address& next, const step& s, std::string& why) {
   auto& session = session_to(next);
   try {
-    const std::string body = encode(s);
-    Poco::Net::HTTPRequest req(Poco::Net::HTTPRequest::HTTP_POST, "/step",
-                               Poco::Net::HTTPMessage::HTTP_1_1);
-    req.setHost(next.host, next.port);
-    req.setContentType("application/json");
-    req.setContentLength(static_cast<std::streamsize>(body.size()));
-    req.setKeepAlive(true);
-    session.sendRequest(req).write(body.data(), static_cast<std::streamsize>(body.size()));
-    Poco::Net::HTTPResponse resp;
-    std::string answer;
-    Poco::StreamCopier::copyToString(session.receiveResponse(resp), answer);
-    if (resp.getStatus() != HTTPResponse::HTTP_OK) {
-      why = "next service answered " + std::to_string(resp.getStatus()) + ": " + answer;
+    auto [status, answer] = chain_bench::post_json(session, "/step", encode(s));
+    if (status != HTTPResponse::HTTP_OK) {
+      why = "next service answered " + std::to_string(status) + ": " + answer;
       return std::nullopt;
     }
     auto decoded = decode(answer);

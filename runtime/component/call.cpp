@@ -13,13 +13,6 @@ caf::timespan within_request(caf::timespan timeout) {
   return std::max(std::min<caf::timespan>(timeout, left), caf::timespan{0});
 }
 
-std::chrono::steady_clock::time_point deadline_after(std::chrono::steady_clock::time_point start,
-                                                     caf::timespan timeout) {
-  auto room = std::chrono::steady_clock::time_point::max() - start;
-  if (timeout >= room) return std::chrono::steady_clock::time_point::max();
-  return start + std::chrono::duration_cast<std::chrono::steady_clock::duration>(timeout);
-}
-
 std::string unknown_component_message(const std::string& component, const char* op) {
   return component + "." + op + ": no component named \"" + component + "\" in this placement";
 }

@@ -63,10 +63,6 @@ caf::message call_message(Req req) {
 /// `timeout`, cut to what is left of the request the thread works for.
 caf::timespan within_request(caf::timespan timeout);
 
-/// `start + timeout`, or time_point::max() where that would overflow.
-std::chrono::steady_clock::time_point deadline_after(std::chrono::steady_clock::time_point start,
-                                                     caf::timespan timeout);
-
 /// Sends request `req` to `dest`. A call to another node goes straight to the component while
 /// its forwarder is connected (a hop through it cost ~25 us of a ~105 us round trip); otherwise
 /// the forwarder gets it, wrapped with the absolute deadline.
@@ -145,8 +141,7 @@ class pending_call {
     // The deadline is kept by call_deadlines, not CAF's clock (see there): the callbacks take
     // it out again.
     auto handle = detail::request_to(self_, dest, timeout_, std::move(req_), caf::infinite);
-    auto ticket =
-        detail::track(self_->ctrl(), dest, handle.id(), detail::deadline_after(start, timeout_));
+    auto ticket = detail::track(self_->ctrl(), dest, handle.id(), deadline_after(start, timeout_));
     auto fail = [on_error = std::move(on_error), component = component_, timeout = timeout_,
                  request, start, remote, ticket](caf::error err) mutable {
       detail::call_deadlines::instance().remove(ticket);
@@ -192,8 +187,7 @@ class pending_call {
     // fails a direct one if its connection is lost.
     auto handle =
         detail::request_to(self_, dest, timeout_, std::move(req_), caf::duration{timeout_});
-    auto ticket =
-        detail::track(self_->ctrl(), dest, handle.id(), detail::deadline_after(start, timeout_));
+    auto ticket = detail::track(self_->ctrl(), dest, handle.id(), deadline_after(start, timeout_));
     std::move(handle).receive(detail::reply_adapter<response_t<Req>>(sys, std::move(reply), fail),
                               [&](caf::error& err) { fail(std::move(err)); });
     detail::call_deadlines::instance().remove(ticket);

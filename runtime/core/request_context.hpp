@@ -38,6 +38,18 @@ struct current_request_info {
   }
 };
 
+/// `start + d`, or time_point::max() (no deadline) where that would overflow.
+template <class Rep, class Period>
+std::chrono::steady_clock::time_point deadline_after(std::chrono::steady_clock::time_point start,
+                                                     std::chrono::duration<Rep, Period> d) {
+  using time_point = std::chrono::steady_clock::time_point;
+  // Compared in d's unit, into which the room left converts without overflow.
+  auto room =
+      std::chrono::duration_cast<std::chrono::duration<Rep, Period>>(time_point::max() - start);
+  if (d >= room) return time_point::max();
+  return start + std::chrono::duration_cast<std::chrono::steady_clock::duration>(d);
+}
+
 /// The request the current thread works for (inactive if none).
 const current_request_info& current_request();
 

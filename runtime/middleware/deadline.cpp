@@ -4,21 +4,9 @@
 #include <string>
 
 #include "runtime/core/error.hpp"
+#include "runtime/core/request_context.hpp"
 
 namespace cleave::middleware {
-
-namespace {
-
-using time_point = std::chrono::steady_clock::time_point;
-
-// `t + d`, or time_point::max() where that would overflow (a timeout of "forever").
-time_point saturating_add(time_point t, std::chrono::milliseconds d) {
-  auto room = time_point::max() - t;
-  if (std::chrono::duration_cast<std::chrono::milliseconds>(room) <= d) return time_point::max();
-  return t + d;
-}
-
-}  // namespace
 
 caf::expected<http_middleware> deadline(std::chrono::milliseconds timeout, clock_fn now) {
   if (timeout <= std::chrono::milliseconds::zero())
@@ -26,7 +14,7 @@ caf::expected<http_middleware> deadline(std::chrono::milliseconds timeout, clock
                       "deadline.timeout: must be > 0 ms, found " + std::to_string(timeout.count()));
   return http_middleware{[timeout, now = std::move(now)](http_handler next) -> http_handler {
     return [timeout, now, next = std::move(next)](http_request& req, http_respond respond) {
-      req.deadline = std::min(req.deadline, saturating_add(req.received, timeout));
+      req.deadline = std::min(req.deadline, deadline_after(req.received, timeout));
       if (now() >= req.deadline) {
         respond(json_reply(504, R"({"error":"deadline exceeded"})"));
         return;

@@ -6,7 +6,6 @@
 #include <condition_variable>
 #include <exception>
 #include <future>
-#include <map>
 #include <mutex>
 #include <optional>
 #include <stdexcept>
@@ -215,8 +214,11 @@ class connection : public std::enable_shared_from_this<connection> {
     head_only_ = head.method() == bhttp::verb::head;
     keep_alive_ = head.keep_alive();
     version_ = head.version();
-    auto match = state_.table->routes.find(std::string{head.method_string()},
-                                           target_path(std::string_view{head.target()}));
+    // The request's method, path and query, found once: the router and the handler both need them.
+    request_ = http_request{};
+    request_.method = std::string{head.method_string()};
+    split_target(std::string_view{head.target()}, request_);
+    auto match = state_.table->routes.find(request_.method, request_.path);
     bool expects_continue = beast::iequals(head[bhttp::field::expect], "100-continue");
     bool has_body = parser_->chunked() || parser_->content_length().value_or(0) > 0;
     if (match.result != router::match::kind::found) {
@@ -232,8 +234,8 @@ class connection : public std::enable_shared_from_this<connection> {
       return read_body();
     }
     parser_->body_limit(state_.config.body_limit);
-    route_ = std::move(match.pattern);
-    params_ = std::move(match.params);
+    request_.route = std::move(match.pattern);
+    request_.params = std::move(match.params);
     target_ = match.target;
     if (parser_->content_length() && *parser_->content_length() > state_.config.body_limit) {
       // The client meant to send more than we take, and may go on sending: answer, then close.
@@ -279,13 +281,6 @@ class connection : public std::enable_shared_from_this<connection> {
       return serve(state_.unreadable);
     }
     serve(state_.table->handlers.at(target_), true);
-  }
-
-  /// The path of a target, for the router.
-  static std::string target_path(std::string_view target) {
-    http_request scratch;
-    split_target(target, scratch);
-    return std::move(scratch.path);
   }
 
   /// Runs `handler` on the request read; `with_body` moves the body in (the server's own answers
@@ -339,9 +334,8 @@ class connection : public std::enable_shared_from_this<connection> {
   std::optional<bhttp::response<bhttp::string_body>> response_;
   std::string scratch_;
   uint64_t lingered_ = 0;
-  // The request being read.
-  std::string route_;
-  std::map<std::string, std::string> params_;
+  // The request being read (its head so far) and its route's handler.
+  http_request request_;
   size_t target_ = 0;
   const http_handler* unwanted_ = nullptr;
   bool head_only_ = false;
@@ -404,17 +398,19 @@ void connection::serve(const http_handler& handler, bool with_body) {
   admitted_ = true;
   auto slot = std::make_shared<answer_slot>(state_.shared_from_this(), weak_from_this());
   auto& req = slot->request;
+  req = std::move(request_);
+  req.received = std::chrono::steady_clock::now();
   auto message = parser_->release();
-  req.method = std::string{message.method_string()};
-  split_target(std::string_view{message.target()}, req);
   for (const auto& field : message) {
     auto& value = req.headers[lower(field.name_string())];
     value = value.empty() ? std::string{field.value()} : value + ", " + std::string{field.value()};
   }
   if (with_body) {
     req.body = std::move(message.body());
-    req.route = std::move(route_);
-    req.params = std::move(params_);
+  } else {
+    // The server's own answers (413, 400) are not the route's.
+    req.route.clear();
+    req.params.clear();
   }
   http_respond respond = [slot](http_response res) {
     slot->answer(std::move(res));
