@@ -25,6 +25,8 @@ std::string to_string(errc x) {
       return "internal";
     case errc::invalid_placement:
       return "invalid_placement";
+    case errc::outcome_unknown:
+      return "outcome_unknown";
   }
   return "errc(" + std::to_string(static_cast<int>(x)) + ")";
 }

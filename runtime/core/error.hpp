@@ -38,6 +38,9 @@ enum class errc : uint8_t {
   internal,
   /// A placement file or command line was refused.
   invalid_placement,
+  /// The request may have reached the component (and been applied) but no reply came: the
+  /// connection was lost or the deadline passed after it was sent. Retrying may apply it twice.
+  outcome_unknown,
 };
 
 /// The CAF error category of `errc`.

@@ -67,6 +67,7 @@ int http_status(const caf::error& err) {
     case errc::already_exists:
       return 409;
     case errc::deadline_exceeded:
+    case errc::outcome_unknown:
       return 504;
     case errc::unavailable:
     case errc::unknown_component:
