@@ -9,6 +9,7 @@
 #include "runtime/core/error.hpp"
 #include "runtime/node/ask_node.hpp"
 #include "runtime/node/protocol.hpp"
+#include "runtime/transport/certs.hpp"
 #include "runtime/transport/transport.hpp"
 
 namespace cleave::tool {
@@ -18,7 +19,17 @@ int print_status(const placement& plan, std::chrono::milliseconds timeout) {
   transport::configure(cfg, plan.defaults);
   detail::type_registry types{cfg};
   types.add<protocol::get_node_status>();
+  // The tool has a certificate of its own (certs.hpp's tool_identity), which nodes accept.
+  auto settings = transport::settings_for(plan, transport::tool_identity);
+  if (!settings) {
+    std::cerr << "cleave: " << describe(settings.error()) << "\n";
+    return 2;
+  }
   caf::actor_system sys{cfg};
+  if (auto err = transport::start(sys, *settings)) {
+    std::cerr << "cleave: " << describe(err) << "\n";
+    return 2;
+  }
   int exit_code = 0;
   for (const auto& [name, node] : plan.nodes) {
     std::cout << "node " << name << " (" << node.host << ":" << node.port << "): ";
@@ -39,6 +50,7 @@ int print_status(const placement& plan, std::chrono::milliseconds timeout) {
     for (const auto& c : status->components)
       std::cout << "  " << c.name << ": " << c.calls << " calls served\n";
   }
+  transport::stop(sys);
   return exit_code;
 }
 

@@ -74,7 +74,13 @@ caf::expected<std::unique_ptr<node>> node::start(const std::vector<component>& c
   auto placed = placed_on(components, plan, node_name);
   configure_scheduler(cfg, plan.defaults);
   bool networked = plan.nodes.size() > 1;
-  if (networked) transport::configure(cfg, plan.defaults);
+  transport::network_settings network;
+  if (networked) {
+    transport::configure(cfg, plan.defaults);
+    auto settings = transport::settings_for(plan, node_name);
+    if (!settings) return std::move(settings.error());
+    network = std::move(*settings);
+  }
   // Every node knows every message type of the app, wherever the component runs.
   detail::type_registry types{cfg};
   types.add<protocol::lookup_component>();
@@ -83,6 +89,8 @@ caf::expected<std::unique_ptr<node>> node::start(const std::vector<component>& c
   for (const auto& c : components) c.register_types(types);
   if (types.error()) return types.error();
   self->system_ = std::make_unique<caf::actor_system>(cfg);
+  if (networked)
+    if (auto err = transport::start(*self->system_, network)) return err;
   // Forwarders first: an edge component takes requests as soon as it starts, and every name
   // must resolve by then.
   if (networked) self->start_forwarders(plan);
@@ -244,6 +252,7 @@ void node::stop() {
   if (config_) config_->components->clear();
   for (auto& a : actors_) caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
   actors_.clear();
+  if (system_) transport::stop(*system_);
 }
 
 node::~node() {

@@ -95,10 +95,11 @@ class validator {
       return wrong_type("", doc, "an object with \"app\", \"nodes\" and \"components\"");
     const auto& top = doc.get_object();
     for (const auto& kv : top)
-      if (!is_one_of(kv.key(), {"app", "defaults", "nodes", "components"}))
-        return unknown_key("", kv.key(), {"app", "defaults", "nodes", "components"});
+      if (!is_one_of(kv.key(), {"app", "defaults", "security", "nodes", "components"}))
+        return unknown_key("", kv.key(), {"app", "defaults", "security", "nodes", "components"});
     if (auto err = read_app(top)) return err;
     if (auto err = read_defaults(top)) return err;
+    if (auto err = read_security(top)) return err;
     if (auto err = read_nodes(top)) return err;
     if (auto err = read_components(top)) return err;
     if (auto err = check_known_components()) return err;
@@ -207,11 +208,26 @@ class validator {
         if (x.is_uint64() || x.get_int64() < 0 || x.get_int64() > 256)
           return wrong_value(path, x, expected);
         d.scheduler_threads = static_cast<int>(x.get_int64());
+      } else if (kv.key() == "max_frame_bytes") {
+        const char* expected = "a size in bytes from 65536 to 1073741824 (1 GiB)";
+        if (!x.is_int64() && !x.is_uint64()) return wrong_type(path, x, expected);
+        if (x.is_uint64() || x.get_int64() < 65536 || x.get_int64() > (int64_t{1} << 30))
+          return wrong_value(path, x, expected);
+        d.max_frame_bytes = static_cast<uint64_t>(x.get_int64());
+      } else if (kv.key() == "handshake_timeout_ms") {
+        err = read_millis(x, path, d.handshake_timeout);
+      } else if (kv.key() == "max_peer_connections") {
+        const char* expected = "a number of connections (1..65536)";
+        if (!x.is_int64() && !x.is_uint64()) return wrong_type(path, x, expected);
+        if (x.is_uint64() || x.get_int64() < 1 || x.get_int64() > 65536)
+          return wrong_value(path, x, expected);
+        d.max_peer_connections = static_cast<int>(x.get_int64());
       } else {
         return unknown_key(
             "defaults", kv.key(),
             {"timeout_ms", "serialize_local", "heartbeat_ms", "connection_timeout_ms",
-             "run_timeout_ms", "log_calls", "scheduler", "scheduler_threads"});
+             "run_timeout_ms", "log_calls", "scheduler", "scheduler_threads", "max_frame_bytes",
+             "handshake_timeout_ms", "max_peer_connections"});
       }
       if (err) return err;
     }
@@ -226,6 +242,39 @@ class validator {
                                                ", expected at most connection_timeout_ms (" +
                                                timeout + ", the default)");
     }
+    return {};
+  }
+
+  caf::error read_security(const json::object& top) {
+    const auto* v = top.if_contains("security");
+    if (!v) return {};
+    if (!v->is_object()) return wrong_type("security", *v, "an object");
+    auto& sec = result_.security;
+    for (const auto& kv : v->get_object()) {
+      auto path = path_key("security", kv.key());
+      const auto& x = kv.value();
+      if (kv.key() == "insecure") {
+        if (!x.is_bool()) return wrong_type(path, x, "true or false");
+        sec.insecure = x.get_bool();
+        continue;
+      }
+      std::string* out = kv.key() == "certs"                 ? &sec.certs
+                         : kv.key() == "key_passphrase_env"  ? &sec.key_passphrase_env
+                         : kv.key() == "key_passphrase_file" ? &sec.key_passphrase_file
+                                                             : nullptr;
+      if (out == nullptr)
+        return unknown_key("security", kv.key(),
+                           {"insecure", "certs", "key_passphrase_env", "key_passphrase_file"});
+      const char* expected = kv.key() == "key_passphrase_env"
+                                 ? "the name of an environment variable (a non-empty string)"
+                                 : "a path (a non-empty string)";
+      if (!x.is_string()) return wrong_type(path, x, expected);
+      if (x.get_string().empty()) return wrong_value(path, x, expected);
+      *out = x.get_string();
+    }
+    if (!sec.key_passphrase_env.empty() && !sec.key_passphrase_file.empty())
+      return fail("security.key_passphrase_file",
+                  "found both key_passphrase_env and key_passphrase_file, expected one of them");
     return {};
   }
 
@@ -416,6 +465,17 @@ std::vector<std::string> placement::components_on(const std::string& node) const
 
 std::string placement::only_node() const {
   return nodes.size() == 1 ? nodes.begin()->first : std::string{};
+}
+
+std::string placement::certs_dir() const {
+  auto slash = file.rfind('/');
+  std::string folder = slash == std::string::npos ? "." : file.substr(0, slash == 0 ? 1 : slash);
+  if (!security.certs.empty())
+    return security.certs.front() == '/' ? security.certs : folder + "/" + security.certs;
+  auto name = slash == std::string::npos ? file : file.substr(slash + 1);
+  if (name.size() > 5 && name.compare(name.size() - 5, 5, ".json") == 0)
+    name.resize(name.size() - 5);
+  return folder + "/.certs/" + name;
 }
 
 caf::expected<placement> load_placement(const std::string& path, const placement_options& opts) {

@@ -77,6 +77,35 @@ struct placement_defaults {
   std::string scheduler = "auto";
   /// "scheduler_threads": threads running actors; 0 (default) = one per core.
   int scheduler_threads = 0;
+  /// "max_frame_bytes": largest message a peer may send over a node port; a larger one closes
+  /// the connection before anything is allocated for it. Default 16 MiB.
+  uint64_t max_frame_bytes = uint64_t{16} << 20;
+  /// "handshake_timeout_ms": a peer connection that has not finished its TLS and node handshake
+  /// by then is closed. Default 3000.
+  std::chrono::milliseconds handshake_timeout{3000};
+  /// "max_peer_connections": most peer connections a node accepts at once; further ones are
+  /// closed at once. Default 256.
+  int max_peer_connections = 256;
+};
+
+/// How nodes authenticate each other ("security"). Nodes speak mutual TLS 1.3 with certificates
+/// of the cluster's CA unless "insecure" is set (docs/security.md).
+struct security_spec {
+  /// "insecure": plain, unauthenticated node connections (anyone who reaches a node port can call
+  /// its components). Default false; a node started so logs a warning.
+  bool insecure = false;
+  /// "certs": the folder with ca.pem and nodes/NAME.pem + nodes/NAME.key (made by `cleave
+  /// certs`); relative to the placement file's folder. "" (default): a folder beside the
+  /// placement file (.certs/<file name without .json>/) whose CA and certificates are made on
+  /// first use.
+  std::string certs;
+  /// "key_passphrase_env": the environment variable holding the passphrase of the node keys
+  /// ("" = keys are not encrypted, unless key_passphrase_file is set).
+  std::string key_passphrase_env;
+  /// "key_passphrase_file": a file (mode 0600 or stricter) holding that passphrase.
+  std::string key_passphrase_file;
+  /// True if "certs" was left out: certificates are made on first use.
+  bool made_on_first_use() const { return certs.empty(); }
 };
 
 /// A validated placement file.
@@ -87,6 +116,8 @@ struct placement {
   std::string app;
   /// "defaults".
   placement_defaults defaults;
+  /// "security".
+  security_spec security;
   /// "nodes", by name.
   std::map<std::string, node_spec> nodes;
   /// "components", by name.
@@ -96,6 +127,9 @@ struct placement {
   std::vector<std::string> components_on(const std::string& node) const;
   /// The single node's name if there is exactly one node, else "" (lets `--node` be left out).
   std::string only_node() const;
+  /// The folder of the cluster's certificates: "security.certs" resolved against the placement
+  /// file's folder, or the folder made on first use beside the file.
+  std::string certs_dir() const;
 };
 
 /// What to check and change while loading a placement.

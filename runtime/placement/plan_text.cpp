@@ -11,6 +11,13 @@ std::string plan_text(const placement& plan) {
       << "defaults: timeout " << d.timeout.count() << " ms, heartbeat " << d.heartbeat.count()
       << " ms, connection timeout " << d.connection_timeout.count() << " ms, serialize_local "
       << (d.serialize_local ? "true" : "false") << "\n";
+  if (plan.nodes.size() > 1) {
+    if (plan.security.insecure)
+      out << "security: INSECURE (plain connections between nodes, no authentication)\n";
+    else
+      out << "security: mutual TLS, certificates in " << plan.certs_dir()
+          << (plan.security.made_on_first_use() ? " (made on first use)" : "") << "\n";
+  }
   size_t width = 0;
   for (const auto& kv : plan.nodes) width = std::max(width, kv.first.size());
   for (const auto& [name, node] : plan.nodes) {

@@ -35,6 +35,7 @@ std::string error_of(std::string_view text, placement_options opts = no_env()) {
 struct doc {
   std::string app = R"("banano")";
   std::string defaults;  // "" = absent
+  std::string security;  // "" = absent
   std::string nodes = R"({"front": {"host": "127.0.0.1", "port": 7100},
                           "store": {"host": "127.0.0.1", "port": 7101}})";
   std::string components = R"({"thingey-repo": {"node": "front"},
@@ -43,6 +44,7 @@ struct doc {
   std::string text() const {
     std::string out = "{\"app\": " + app + ",\n";
     if (!defaults.empty()) out += "\"defaults\": " + defaults + ",\n";
+    if (!security.empty()) out += "\"security\": " + security + ",\n";
     return out + "\"nodes\": " + nodes + ",\n\"components\": " + components + "}";
   }
 };
@@ -115,7 +117,8 @@ TEST(validation, app_mismatch_is_refused) {
 TEST(validation, unknown_top_level_key) {
   auto text = R"({"app": "banano", "node": {}, "nodes": {}, "components": {}})";
   EXPECT_EQ(error_of(text), prefixed("node: unknown key, expected one of \"app\", \"defaults\", "
-                                     "\"nodes\", \"components\"; did you mean \"nodes\"?"));
+                                     "\"security\", \"nodes\", \"components\"; did you mean "
+                                     "\"nodes\"?"));
 }
 
 TEST(validation, unknown_defaults_key) {
@@ -124,7 +127,8 @@ TEST(validation, unknown_defaults_key) {
   EXPECT_EQ(error_of(d.text()),
             prefixed("defaults.timeot_ms: unknown key, expected one of \"timeout_ms\", "
                      "\"serialize_local\", \"heartbeat_ms\", \"connection_timeout_ms\", "
-                     "\"run_timeout_ms\", \"log_calls\", \"scheduler\", \"scheduler_threads\"; "
+                     "\"run_timeout_ms\", \"log_calls\", \"scheduler\", \"scheduler_threads\", "
+                     "\"max_frame_bytes\", \"handshake_timeout_ms\", \"max_peer_connections\"; "
                      "did you mean \"timeout_ms\"?"));
 }
 
@@ -143,6 +147,61 @@ TEST(validation, scheduler_is_one_of_two_policies_with_a_bounded_thread_count) {
   EXPECT_EQ(error_of(d.text()),
             prefixed("defaults.scheduler_threads: found \"2\" (string), expected a number of "
                      "threads (1..256), or 0 for one per core"));
+}
+
+TEST(validation, node_port_limits_are_bounded) {
+  doc d;
+  d.defaults =
+      R"({"max_frame_bytes": 65536, "handshake_timeout_ms": 50, "max_peer_connections": 1})";
+  EXPECT_EQ(error_of(d.text()), "<accepted>");
+  d.defaults = R"({"max_frame_bytes": 4294967295})";
+  EXPECT_EQ(error_of(d.text()), prefixed("defaults.max_frame_bytes: found 4294967295, expected a "
+                                         "size in bytes from 65536 to 1073741824 (1 GiB)"));
+  d.defaults = R"({"max_peer_connections": 0})";
+  EXPECT_EQ(error_of(d.text()), prefixed("defaults.max_peer_connections: found 0, expected a "
+                                         "number of connections (1..65536)"));
+  d.defaults = R"({"handshake_timeout_ms": 0})";
+  EXPECT_EQ(error_of(d.text()), prefixed("defaults.handshake_timeout_ms: found 0, expected a "
+                                         "positive integer (milliseconds)"));
+}
+
+TEST(validation, security_keys_are_checked) {
+  doc d;
+  d.security = R"({"insecure": true})";
+  EXPECT_EQ(error_of(d.text()), "<accepted>");
+  d.security = R"({"certs": "/etc/cleave", "key_passphrase_env": "KEY_PASS"})";
+  EXPECT_EQ(error_of(d.text()), "<accepted>");
+  d.security = R"({"insecure": "yes"})";
+  EXPECT_EQ(error_of(d.text()),
+            prefixed("security.insecure: found \"yes\" (string), expected true or false"));
+  d.security = R"({"cert": "x"})";
+  EXPECT_EQ(error_of(d.text()),
+            prefixed("security.cert: unknown key, expected one of \"insecure\", \"certs\", "
+                     "\"key_passphrase_env\", \"key_passphrase_file\"; did you mean \"certs\"?"));
+  d.security = R"({"certs": ""})";
+  EXPECT_EQ(error_of(d.text()),
+            prefixed("security.certs: found \"\", expected a path (a non-empty string)"));
+  d.security = R"({"key_passphrase_env": "A", "key_passphrase_file": "f"})";
+  EXPECT_EQ(error_of(d.text()),
+            prefixed("security.key_passphrase_file: found both key_passphrase_env and "
+                     "key_passphrase_file, expected one of them"));
+}
+
+TEST(validation, certificates_live_beside_the_placement_unless_named) {
+  auto p = cleave::parse_placement(doc{}.text(), "configs/banano/split.json", no_env());
+  ASSERT_TRUE(p) << cleave::describe(p.error());
+  EXPECT_EQ(p->certs_dir(), "configs/banano/.certs/split");
+  EXPECT_TRUE(p->security.made_on_first_use());
+  doc d;
+  d.security = R"({"certs": "pki"})";
+  p = cleave::parse_placement(d.text(), "configs/banano/split.json", no_env());
+  ASSERT_TRUE(p) << cleave::describe(p.error());
+  EXPECT_EQ(p->certs_dir(), "configs/banano/pki");
+  d.security = R"({"certs": "/etc/cleave/pki"})";
+  p = cleave::parse_placement(d.text(), "split.json", no_env());
+  ASSERT_TRUE(p) << cleave::describe(p.error());
+  EXPECT_EQ(p->certs_dir(), "/etc/cleave/pki");
+  EXPECT_FALSE(p->security.made_on_first_use());
 }
 
 TEST(validation, log_calls_must_be_a_boolean) {

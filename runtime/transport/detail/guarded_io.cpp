@@ -1,0 +1,510 @@
+#include "runtime/transport/detail/guarded_io.hpp"
+
+#include <netdb.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <openssl/err.h>
+
+#include <cerrno>
+#include <climits>
+#include <cstring>
+
+#include <caf/detail/socket_guard.hpp>
+#include <caf/io/basp_broker.hpp>
+#include <caf/io/middleman.hpp>
+#include <caf/io/middleman_actor_impl.hpp>
+#include <caf/io/network/default_multiplexer.hpp>
+#include <caf/io/network/doorman_impl.hpp>
+#include <caf/io/network/native_socket.hpp>
+#include <caf/io/network/stream_impl.hpp>
+#include <caf/io/scribe.hpp>
+#include <caf/policy/tcp.hpp>
+#include <caf/sec.hpp>
+
+#include "runtime/core/log.hpp"
+
+namespace cleave::transport::detail {
+
+namespace net = caf::io::network;
+using net::native_socket;
+using net::rw_state;
+using steady = std::chrono::steady_clock;
+
+// -- log lines ---------------------------------------------------------------------------------
+
+void network_config::log_refusal(const std::string& what, boost::json::object fields) {
+  constexpr int lines_per_second = 20;
+  uint64_t left_out = 0;
+  {
+    std::lock_guard<std::mutex> guard{log_mutex_};
+    auto now = steady::now();
+    if (now - window_start_ >= std::chrono::seconds(1)) {
+      window_start_ = now;
+      logged_in_window_ = 0;
+    }
+    if (logged_in_window_ >= lines_per_second) {
+      ++suppressed_;
+      return;
+    }
+    ++logged_in_window_;
+    left_out = suppressed_;
+    suppressed_ = 0;
+  }
+  if (left_out > 0) fields["refusals_not_logged_before"] = left_out;
+  log("warning", node, what, fields);
+}
+
+// -- one connection ----------------------------------------------------------------------------
+
+class guarded_scribe;
+
+/// The state of one peer connection, shared by its scribe, its stream's policy and the handshake
+/// watch. Touched on the multiplexer thread only, except `admitted`, `poisoned` and what `mutex`
+/// guards.
+struct connection {
+  connection(std::shared_ptr<network_config> cfg, native_socket socket, bool was_accepted,
+             std::string peer_address)
+      : config(std::move(cfg)), fd(socket), accepted(was_accepted), peer(std::move(peer_address)) {}
+
+  ~connection() { SSL_free(ssl); }
+
+  connection(const connection&) = delete;
+  connection& operator=(const connection&) = delete;
+
+  std::shared_ptr<network_config> config;
+  native_socket fd;
+  /// Accepted by this node (else dialled).
+  bool accepted;
+  /// "host:port" of the other end, for log lines.
+  std::string peer;
+  /// Null when insecure.
+  SSL* ssl = nullptr;
+  peer_check check;
+  bool tls_done = false;
+  /// BASP messages parts read (a header, a payload): the peer is admitted after its first message.
+  int parts_read = 0;
+  /// Set once the handshakes are done; the watch then leaves it alone.
+  std::atomic<bool> admitted{false};
+  /// Reads fail from now on (the connection is being closed).
+  std::atomic<bool> poisoned{false};
+  /// The scribe, while it exists (multiplexer thread).
+  guarded_scribe* owner = nullptr;
+
+  /// Guards `gone`: while the watch holds it, the socket is not closed.
+  std::mutex mutex;
+  bool gone = false;
+
+  /// Log fields that never change (any thread may read them).
+  boost::json::object basic_fields() const {
+    boost::json::object out{{"peer", peer}, {"direction", accepted ? "incoming" : "outgoing"}};
+    if (!check.expected.empty()) out["expected_node"] = check.expected;
+    return out;
+  }
+
+  /// Log fields, with the peer's verified identity (multiplexer thread).
+  boost::json::object fields() const {
+    auto out = basic_fields();
+    if (!check.identity.empty()) out["peer_node"] = check.identity;
+    return out;
+  }
+
+  /// Closes the connection from the multiplexer thread: the next read fails, and CAF tears it
+  /// down as if the peer had left.
+  void poison(const std::string& why, boost::json::object extra = {}) {
+    if (poisoned.exchange(true)) return;
+    auto f = fields();
+    for (auto& kv : extra) f[kv.key()] = kv.value();
+    config->log_refusal(why, std::move(f));
+    ::shutdown(fd, SHUT_RDWR);
+  }
+
+  /// Drives the TLS handshake; false if it failed (logged).
+  bool advance_handshake();
+};
+
+/// CAF's stream policy over a connection: TLS (or plain TCP when insecure), and failing reads
+/// once the connection is poisoned.
+struct guarded_policy {
+  explicit guarded_policy(std::shared_ptr<connection> conn) : c(std::move(conn)) {}
+
+  rw_state read_some(size_t& result, native_socket fd, void* buf, size_t len) {
+    result = 0;
+    if (c->poisoned) return rw_state::failure;
+    if (c->ssl == nullptr) return caf::policy::tcp::read_some(result, fd, buf, len);
+    if (!c->tls_done) {
+      if (!c->advance_handshake()) return rw_state::failure;
+      if (!c->tls_done) return rw_state::success;
+    }
+    if (len == 0) return rw_state::success;
+    int n = SSL_read(c->ssl, buf, static_cast<int>(std::min<size_t>(len, INT_MAX)));
+    if (n > 0) {
+      result = static_cast<size_t>(n);
+      return rw_state::success;
+    }
+    return retry_later(n) ? rw_state::success : rw_state::failure;
+  }
+
+  rw_state write_some(size_t& result, native_socket fd, const void* buf, size_t len) {
+    result = 0;
+    if (c->poisoned) return rw_state::failure;
+    if (c->ssl == nullptr) return caf::policy::tcp::write_some(result, fd, buf, len);
+    if (!c->tls_done) return c->advance_handshake() ? rw_state::success : rw_state::failure;
+    if (len == 0) return rw_state::success;
+    int n = SSL_write(c->ssl, buf, static_cast<int>(std::min<size_t>(len, INT_MAX)));
+    if (n > 0) {
+      result = static_cast<size_t>(n);
+      return rw_state::success;
+    }
+    return retry_later(n) ? rw_state::success : rw_state::failure;
+  }
+
+  static bool try_accept(native_socket&, native_socket) { return false; }
+
+  /// Decrypted bytes OpenSSL holds are not seen by epoll: read them before waiting again.
+  bool must_read_more(native_socket, size_t) const {
+    return c->ssl != nullptr && c->tls_done && SSL_pending(c->ssl) > 0;
+  }
+
+  bool retry_later(int ret) const {
+    auto code = SSL_get_error(c->ssl, ret);
+    if (code == SSL_ERROR_WANT_READ || code == SSL_ERROR_WANT_WRITE) return true;
+    ERR_clear_error();
+    return false;
+  }
+
+  std::shared_ptr<connection> c;
+};
+
+class guarded_scribe : public caf::io::scribe {
+ public:
+  guarded_scribe(net::default_multiplexer& mpx, native_socket fd, std::shared_ptr<connection> c)
+      : caf::io::scribe(net::conn_hdl_from_socket(fd)), conn_(c), stream_(mpx, fd, c) {
+    conn_->owner = this;
+    // Plain connections have no handshake of their own to wait for.
+    conn_->tls_done = conn_->ssl == nullptr;
+  }
+
+  ~guarded_scribe() override {
+    std::lock_guard<std::mutex> guard{conn_->mutex};
+    conn_->gone = true;
+    conn_->owner = nullptr;
+    if (conn_->accepted) --conn_->config->accepted;
+  }
+
+  guarded_scribe(const guarded_scribe&) = delete;
+  guarded_scribe& operator=(const guarded_scribe&) = delete;
+
+  void configure_read(caf::io::receive_policy::config config) override {
+    // BASP asks for exactly the payload size the peer's header announced: refuse before the
+    // stream resizes its buffer to it.
+    if (config.second > conn_->config->max_frame_bytes)
+      conn_->poison("peer connection closed: frame over the limit",
+                    {{"frame_bytes", static_cast<uint64_t>(config.second)},
+                     {"max_frame_bytes", conn_->config->max_frame_bytes}});
+    else
+      stream_.configure_read(config);
+    if (!launched_) launch();
+  }
+
+  void ack_writes(bool enable) override { stream_.ack_writes(enable); }
+  std::vector<char>& wr_buf() override { return stream_.wr_buf(); }
+  std::vector<char>& rd_buf() override { return stream_.rd_buf(); }
+
+  void graceful_shutdown() override {
+    stream_.graceful_shutdown();
+    detach(&stream_.backend(), false);
+  }
+
+  void flush() override {
+    // Nothing goes out before the peer is authenticated; the handshake's end flushes.
+    if (conn_->tls_done)
+      stream_.flush(this);
+    else
+      flush_pending_ = true;
+  }
+
+  std::string addr() const override {
+    auto x = net::remote_addr_of_fd(stream_.fd());
+    return x ? *x : std::string{};
+  }
+
+  uint16_t port() const override {
+    auto x = net::remote_port_of_fd(stream_.fd());
+    return x ? *x : 0;
+  }
+
+  void add_to_loop() override { stream_.activate(this); }
+  void remove_from_loop() override { stream_.passivate(); }
+
+  bool consume(caf::execution_unit* ctx, const void* buf, size_t size) override {
+    if (!conn_->admitted && ++conn_->parts_read >= 2) conn_->admitted = true;
+    return caf::io::scribe::consume(ctx, buf, size);
+  }
+
+  /// The TLS handshake is done: send what BASP queued meanwhile.
+  void tls_established() {
+    if (!flush_pending_) return;
+    flush_pending_ = false;
+    stream_.flush(this);
+  }
+
+  /// The TLS handshake must write before it can read on.
+  void want_write() { stream_.force_empty_write(this); }
+
+ private:
+  void launch() {
+    launched_ = true;
+    stream_.start(this);
+  }
+
+  std::shared_ptr<connection> conn_;
+  bool launched_ = false;
+  bool flush_pending_ = false;
+  net::stream_impl<guarded_policy> stream_;
+};
+
+bool connection::advance_handshake() {
+  int ret = SSL_do_handshake(ssl);
+  if (ret == 1) {
+    tls_done = true;
+    if (owner != nullptr) owner->tls_established();
+    return true;
+  }
+  auto code = SSL_get_error(ssl, ret);
+  if (code == SSL_ERROR_WANT_READ) return true;
+  if (code == SSL_ERROR_WANT_WRITE) {
+    if (owner != nullptr) owner->want_write();
+    return true;
+  }
+  auto detail = take_openssl_errors();
+  std::string reason = !check.refusal.empty() ? check.refusal
+                       : !detail.empty()      ? detail
+                                              : "the peer closed the connection";
+  poisoned = true;
+  config->log_refusal(
+      accepted ? "peer refused: TLS handshake failed" : "node refused us: TLS handshake failed",
+      [&] {
+        auto f = fields();
+        f["reason"] = reason;
+        return f;
+      }());
+  return false;
+}
+
+// -- the handshake watch -----------------------------------------------------------------------
+
+handshake_watch::handshake_watch() : thread_([this] { run(); }) {}
+
+handshake_watch::~handshake_watch() {
+  {
+    std::lock_guard<std::mutex> guard{mutex_};
+    stopping_ = true;
+  }
+  wake_.notify_one();
+  thread_.join();
+}
+
+void handshake_watch::add(const std::shared_ptr<connection>& c, steady::time_point deadline) {
+  std::lock_guard<std::mutex> guard{mutex_};
+  queue_.emplace_back(deadline, c);
+  if (queue_.size() == 1) wake_.notify_one();
+}
+
+void handshake_watch::run() {
+  std::unique_lock<std::mutex> guard{mutex_};
+  while (!stopping_) {
+    if (queue_.empty()) {
+      wake_.wait(guard);
+      continue;
+    }
+    auto due = queue_.front().first;
+    if (steady::now() < due) {
+      wake_.wait_until(guard, due);
+      continue;
+    }
+    auto weak = std::move(queue_.front().second);
+    queue_.pop_front();
+    guard.unlock();
+    if (auto c = weak.lock()) {
+      std::lock_guard<std::mutex> alive{c->mutex};
+      // While `mutex` is held the scribe cannot finish, so the socket is still this connection's.
+      if (!c->gone && !c->admitted && !c->poisoned.exchange(true)) {
+        auto f = c->basic_fields();
+        f["handshake_timeout_ms"] = static_cast<int64_t>(c->config->handshake_timeout.count());
+        c->config->log_refusal("peer connection closed: no handshake in time", std::move(f));
+        ::shutdown(c->fd, SHUT_RDWR);
+      }
+    }
+    guard.lock();
+  }
+}
+
+// -- accepting and dialling --------------------------------------------------------------------
+
+std::string address_of(native_socket fd) {
+  auto host = net::remote_addr_of_fd(fd);
+  auto port = net::remote_port_of_fd(fd);
+  return (host ? *host : std::string{"?"}) + ":" + (port ? std::to_string(*port) : "?");
+}
+
+/// A connection on `fd` (TLS unless insecure); null if OpenSSL cannot make a session.
+std::shared_ptr<connection> make_connection(const std::shared_ptr<network_config>& cfg,
+                                            native_socket fd, bool accepted, std::string peer,
+                                            std::string expected) {
+  auto c = std::make_shared<connection>(cfg, fd, accepted, std::move(peer));
+  c->check.expected = std::move(expected);
+  if (cfg->tls) {
+    c->ssl = cfg->tls->new_session(fd, accepted, c->check);
+    if (c->ssl == nullptr) return nullptr;
+  }
+  return c;
+}
+
+class guarded_doorman : public net::doorman_impl {
+ public:
+  guarded_doorman(net::default_multiplexer& mpx, native_socket fd,
+                  std::shared_ptr<network_config> config, std::shared_ptr<handshake_watch> watch)
+      : net::doorman_impl(mpx, fd), config_(std::move(config)), watch_(std::move(watch)) {}
+
+  bool new_connection() override {
+    if (detached()) return false;
+    auto& mpx = acceptor_.backend();
+    auto fd = acceptor_.accepted_socket();
+    caf::detail::socket_guard guard{fd};
+    auto peer = address_of(fd);
+    if (config_->accepted.load() >= config_->max_peer_connections) {
+      config_->log_refusal(
+          "peer refused: too many connections",
+          {{"peer", peer}, {"max_peer_connections", config_->max_peer_connections}});
+      return false;  // the guard closes the socket
+    }
+    net::nonblocking(fd, true);
+    net::tcp_nodelay(fd, true);
+    auto c = make_connection(config_, fd, true, peer, "");
+    if (!c) {
+      config_->log_refusal("peer refused: cannot make a TLS session",
+                           {{"peer", peer}, {"reason", take_openssl_errors()}});
+      return false;
+    }
+    ++config_->accepted;
+    auto scribe = caf::make_counted<guarded_scribe>(mpx, fd, c);
+    guard.release();
+    watch_->add(c, steady::now() + config_->handshake_timeout);
+    auto hdl = scribe->hdl();
+    parent()->add_scribe(std::move(scribe));
+    return doorman::new_connection(&mpx, hdl);
+  }
+
+ private:
+  std::shared_ptr<network_config> config_;
+  std::shared_ptr<handshake_watch> watch_;
+};
+
+/// A TCP connection to `host`:`port` within `timeout` (CAF's connect blocks until TCP gives up).
+caf::expected<native_socket> dial(const std::string& host, uint16_t port,
+                                  std::chrono::milliseconds timeout) {
+  auto deadline = steady::now() + timeout;
+  addrinfo hints{};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  addrinfo* found = nullptr;
+  auto where = host + ":" + std::to_string(port);
+  if (int rc = ::getaddrinfo(host.c_str(), std::to_string(port).c_str(), &hints, &found); rc != 0)
+    return caf::make_error(caf::sec::cannot_connect_to_node,
+                           "cannot resolve " + host + ": " + ::gai_strerror(rc));
+  std::string failure = "no address";
+  native_socket result = net::invalid_native_socket;
+  for (auto* ai = found; ai != nullptr && result == net::invalid_native_socket; ai = ai->ai_next) {
+    int fd = ::socket(ai->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0) {
+      failure = std::strerror(errno);
+      continue;
+    }
+    int rc = ::connect(fd, ai->ai_addr, ai->ai_addrlen);
+    if (rc != 0 && errno == EINPROGRESS) {
+      pollfd p{fd, POLLOUT, 0};
+      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - steady::now());
+      rc = ::poll(&p, 1, static_cast<int>(std::max<int64_t>(0, left.count())));
+      if (rc == 0) {
+        errno = ETIMEDOUT;
+        rc = -1;
+      } else if (rc > 0) {
+        int err = 0;
+        socklen_t len = sizeof err;
+        ::getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len);
+        errno = err;
+        rc = err == 0 ? 0 : -1;
+      }
+    }
+    if (rc == 0) {
+      result = fd;
+    } else {
+      failure = std::strerror(errno);
+      ::close(fd);
+    }
+  }
+  ::freeaddrinfo(found);
+  if (result == net::invalid_native_socket)
+    return caf::make_error(caf::sec::cannot_connect_to_node,
+                           "cannot connect to " + where + ": " + failure);
+  return result;
+}
+
+class network_actor : public caf::io::middleman_actor_impl {
+ public:
+  network_actor(caf::actor_config& cfg, caf::actor broker, std::shared_ptr<network_config> config,
+                std::shared_ptr<handshake_watch> watch)
+      : caf::io::middleman_actor_impl(cfg, std::move(broker)),
+        config_(std::move(config)),
+        watch_(std::move(watch)) {}
+
+  const char* name() const override { return "cleave.network"; }
+
+ protected:
+  caf::expected<caf::io::scribe_ptr> connect(const std::string& host, uint16_t port) override {
+    auto fd = dial(host, port, config_->handshake_timeout);
+    if (!fd) return std::move(fd.error());
+    caf::detail::socket_guard guard{*fd};
+    net::tcp_nodelay(*fd, true);
+    auto address = host + ":" + std::to_string(port);
+    auto i = config_->nodes_by_address.find(address);
+    auto expected = i != config_->nodes_by_address.end() ? i->second : std::string{};
+    auto c = make_connection(config_, *fd, false, address, expected);
+    if (!c)
+      return caf::make_error(caf::sec::cannot_connect_to_node,
+                             "cannot make a TLS session: " + take_openssl_errors());
+    auto scribe = caf::make_counted<guarded_scribe>(mpx(), *fd, c);
+    guard.release();
+    // The client speaks first; the socket is not in the event loop yet, so this thread may.
+    if (c->ssl != nullptr && !c->advance_handshake())
+      return caf::make_error(caf::sec::cannot_connect_to_node, "TLS handshake failed");
+    watch_->add(c, steady::now() + config_->handshake_timeout);
+    return scribe;
+  }
+
+  caf::expected<caf::io::doorman_ptr> open(uint16_t port, const char* addr, bool reuse) override {
+    auto fd = net::new_tcp_acceptor_impl(port, addr, reuse);
+    if (!fd) return std::move(fd.error());
+    return caf::make_counted<guarded_doorman>(mpx(), *fd, config_, watch_);
+  }
+
+ private:
+  net::default_multiplexer& mpx() {
+    return static_cast<net::default_multiplexer&>(system().middleman().backend());
+  }
+
+  std::shared_ptr<network_config> config_;
+  std::shared_ptr<handshake_watch> watch_;
+};
+
+caf::actor spawn_network_actor(caf::actor_system& sys, std::shared_ptr<network_config> config,
+                               std::shared_ptr<handshake_watch> watch) {
+  auto broker = sys.middleman().named_broker<caf::io::basp_broker>(caf::atom("BASP"));
+  return caf::actor_cast<caf::actor>(sys.spawn<network_actor, caf::detached + caf::hidden>(
+      std::move(broker), std::move(config), std::move(watch)));
+}
+
+}  // namespace cleave::transport::detail
