@@ -3,6 +3,8 @@
 //   cleave check FILE [--set PATH=VALUE]...
 //   cleave up FILE [--set PATH=VALUE]... [--bin PROGRAM]
 //   cleave status FILE [--set PATH=VALUE]... [--timeout-ms N]
+//   cleave certs FILE [--set PATH=VALUE]... [--out DIR] [--days N] [--passphrase-env VAR]
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -17,6 +19,7 @@
 #include "apps/cleave/supervisor.hpp"
 #include "runtime/core/error.hpp"
 #include "runtime/placement/placement.hpp"
+#include "runtime/transport/certs.hpp"
 
 namespace {
 
@@ -24,11 +27,18 @@ constexpr const char* usage =
     "usage: cleave check FILE [--set PATH=VALUE]...\n"
     "       cleave up FILE [--set PATH=VALUE]... [--bin PROGRAM]\n"
     "       cleave status FILE [--set PATH=VALUE]... [--timeout-ms N]\n"
+    "       cleave certs FILE [--set PATH=VALUE]... [--out DIR] [--days N] [--passphrase-env "
+    "VAR]\n"
     "  check   validate the placement and print the plan (against the app binary, when found)\n"
     "  up      run every node of the placement here, one process each; Ctrl-C stops them all\n"
     "  status  ask every node whether it is reachable, what it hosts and how many calls it "
     "served\n"
-    "  --bin PROGRAM   the app binary (default: <app> next to this cleave binary)\n";
+    "  certs   make the cluster's CA and a certificate for every node and for this tool, in\n"
+    "          DIR (default: the placement's security.certs, else the folder nodes would make\n"
+    "          on first use); what exists there is kept\n"
+    "  --bin PROGRAM   the app binary (default: <app> next to this cleave binary)\n"
+    "  --days N        validity of new certificates (default 825)\n"
+    "  --passphrase-env VAR   encrypt the new node keys with the passphrase in $VAR\n";
 
 struct tool_args {
   std::string command;
@@ -36,7 +46,19 @@ struct tool_args {
   std::vector<std::string> overrides;
   std::string bin;
   long timeout_ms = 1000;
+  std::string out;
+  long days = 825;
+  std::string passphrase_env;
 };
+
+bool number(const std::string& text, long& out) {
+  char* end = nullptr;
+  errno = 0;
+  long value = std::strtol(text.c_str(), &end, 10);
+  if (text.empty() || *end != '\0' || errno != 0 || value <= 0) return false;
+  out = value;
+  return true;
+}
 
 bool parse(int argc, char** argv, tool_args& out, std::string& error) {
   if (argc < 3) {
@@ -47,20 +69,29 @@ bool parse(int argc, char** argv, tool_args& out, std::string& error) {
   out.file = argv[2];
   for (int i = 3; i < argc; ++i) {
     std::string arg = argv[i];
-    if ((arg == "--set" || arg == "--bin" || arg == "--timeout-ms") && i + 1 < argc) {
+    bool takes_value = arg == "--set" || arg == "--bin" || arg == "--timeout-ms" ||
+                       arg == "--out" || arg == "--days" || arg == "--passphrase-env";
+    if (takes_value && i + 1 < argc) {
       std::string value = argv[++i];
       if (arg == "--set")
         out.overrides.push_back(value);
       else if (arg == "--bin")
         out.bin = value;
-      else
-        out.timeout_ms = std::stol(value);
+      else if (arg == "--out")
+        out.out = value;
+      else if (arg == "--passphrase-env")
+        out.passphrase_env = value;
+      else if (!number(value, arg == "--days" ? out.days : out.timeout_ms)) {
+        error = arg + " takes a positive whole number, found \"" + value + "\"";
+        return false;
+      }
     } else {
       error = "unknown or incomplete option \"" + arg + "\"";
       return false;
     }
   }
-  if (out.command != "check" && out.command != "up" && out.command != "status") {
+  if (out.command != "check" && out.command != "up" && out.command != "status" &&
+      out.command != "certs") {
     error = "unknown command \"" + out.command + "\"";
     return false;
   }
@@ -84,6 +115,55 @@ std::vector<std::string> with_overrides(std::vector<std::string> argv,
     argv.push_back(o);
   }
   return argv;
+}
+
+/// cleave certs: the CA (unless the folder has one) and what certificates are missing.
+int make_certs(const cleave::placement& plan, const tool_args& args) {
+  namespace transport = cleave::transport;
+  auto dir = args.out.empty() ? plan.certs_dir() : args.out;
+  transport::cert_options opts;
+  opts.not_after = std::chrono::hours(24 * args.days);
+  if (!args.passphrase_env.empty()) {
+    const char* pass = std::getenv(args.passphrase_env.c_str());
+    if (pass == nullptr || *pass == '\0') {
+      std::cerr << "cleave: --passphrase-env: " << args.passphrase_env << " is not set\n";
+      return 2;
+    }
+    opts.passphrase = pass;
+  }
+  struct stat st {};
+  if (::stat(transport::ca_cert_file(dir).c_str(), &st) != 0) {
+    // The CA's key signs every certificate: it stays where certificates are made, not on nodes.
+    transport::cert_options ca_opts;
+    ca_opts.not_after = opts.not_after;
+    if (auto err = transport::make_ca(dir, plan.app, ca_opts)) {
+      std::cerr << "cleave: " << cleave::describe(err) << "\n";
+      return 1;
+    }
+    std::cout << "made CA " << transport::ca_cert_file(dir) << " (key " << dir << "/ca.key)\n";
+  }
+  std::vector<std::string> identities{transport::tool_identity};
+  for (const auto& kv : plan.nodes) identities.push_back(kv.first);
+  for (const auto& id : identities) {
+    auto files = transport::files_of(dir, id);
+    if (::stat(files.cert.c_str(), &st) == 0) {
+      std::cout << "kept " << files.cert << "\n";
+      continue;
+    }
+    if (auto err = transport::make_identity(dir, id, opts)) {
+      std::cerr << "cleave: " << cleave::describe(err) << "\n";
+      return 1;
+    }
+    std::cout << "made " << files.cert << " and " << files.key << "\n";
+  }
+  std::cout << "each node needs ca.pem and its own nodes/NAME.pem and .key; keep ca.key off the "
+               "nodes.\nplacement: \"security\": {\"certs\": \""
+            << dir << "\""
+            << (args.passphrase_env.empty()
+                    ? ""
+                    : ", \"key_passphrase_env\": \"" + args.passphrase_env + "\"")
+            << "}\n";
+  return 0;
 }
 
 }  // namespace
@@ -126,6 +206,7 @@ int main(int argc, char** argv) {
   }
   if (args.command == "status")
     return cleave::tool::print_status(*plan, std::chrono::milliseconds(args.timeout_ms));
+  if (args.command == "certs") return make_certs(*plan, args);
   if (!have_bin) {
     std::cerr << "cleave: cannot run app \"" << plan->app << "\": " << bin
               << " not found or not executable (use --bin)" << std::endl;

@@ -47,8 +47,14 @@ int print_status(const placement& plan, std::chrono::milliseconds timeout) {
     std::cout << "reachable, pid " << status->pid << ", up " << status->uptime_ms << " ms\n";
     if (status->node != name)
       std::cout << "  warning: it says it is node \"" << status->node << "\"\n";
-    for (const auto& c : status->components)
-      std::cout << "  " << c.name << ": " << c.calls << " calls served\n";
+    for (const auto& c : status->components) {
+      std::cout << "  " << c.name << ": " << c.calls << " calls served";
+      if (!c.running) {
+        std::cout << ", NOT RUNNING (it ended; see the node's log)";
+        exit_code = 1;
+      }
+      std::cout << "\n";
+    }
   }
   transport::stop(sys);
   return exit_code;

@@ -37,6 +37,7 @@
 
 #include "runtime/component/context.hpp"
 #include "runtime/component/detail/directory.hpp"
+#include "runtime/component/detail/guarded_actor.hpp"
 #include "runtime/component/detail/type_registry.hpp"
 
 namespace cleave {
@@ -69,31 +70,34 @@ class component {
                       std::shared_ptr<detail::component_stats> stats) {
       auto done = std::make_shared<std::promise<caf::error>>();
       started_component out{{}, done->get_future()};
-      out.handle = sys.spawn([init, ctx, done, stats](self_pointer self) -> caf::behavior {
-        // CAF 0.17 terminates an actor that receives an error it did not ask for (e.g. a peer's
-        // answer to a one-way message); a component logs it and lives on.
-        self->set_error_handler([name = ctx.name(), node = ctx.node()](caf::error& err) {
-          detail::log_stray_error(node, name, err);
-        });
-        // A message no handler takes: the caller of a request learns it (unexpected_message);
-        // a one-way message is dropped; both are logged as JSON, not printed raw by CAF.
-        self->set_default_handler(
-            [name = ctx.name(), node = ctx.node()](
-                caf::scheduled_actor* actor, caf::message_view& msg) -> caf::result<caf::message> {
+      // Guarded: exit messages and link requests from peers do nothing (guarded_actor.hpp).
+      using actor_type = std::remove_pointer_t<self_pointer>;
+      out.handle = detail::spawn_guarded<actor_type>(
+          sys, [init, ctx, done, stats](self_pointer self) -> caf::behavior {
+            // CAF 0.17 terminates an actor that receives an error it did not ask for (e.g. a peer's
+            // answer to a one-way message); a component logs it and lives on.
+            self->set_error_handler([name = ctx.name(), node = ctx.node()](caf::error& err) {
+              detail::log_stray_error(node, name, err);
+            });
+            // A message no handler takes: the caller of a request learns it (unexpected_message);
+            // a one-way message is dropped; both are logged as JSON, not printed raw by CAF.
+            self->set_default_handler([name = ctx.name(), node = ctx.node()](
+                                          caf::scheduled_actor* actor,
+                                          caf::message_view& msg) -> caf::result<caf::message> {
               return detail::unhandled_message(actor, node, name, msg);
             });
-        try {
-          detail::init_stats_scope scope{stats};
-          auto behavior = init(self, ctx);
-          done->set_value(caf::none);
-          return behavior;
-        } catch (const std::exception& e) {
-          auto err = make_error(errc::internal, ctx.name() + " failed to start: " + e.what());
-          done->set_value(err);
-          self->quit(err);
-          return {};
-        }
-      });
+            try {
+              detail::init_stats_scope scope{stats};
+              auto behavior = init(self, ctx);
+              done->set_value(caf::none);
+              return behavior;
+            } catch (const std::exception& e) {
+              auto err = make_error(errc::internal, ctx.name() + " failed to start: " + e.what());
+              done->set_value(err);
+              self->quit(err);
+              return {};
+            }
+          });
       return out;
     };
     return c;

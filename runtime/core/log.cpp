@@ -119,4 +119,25 @@ void log(std::string_view level, std::string_view node, std::string_view msg,
   std::fflush(stderr);
 }
 
+bool log_limiter::admit(boost::json::object& fields) {
+  uint64_t left_out = 0;
+  {
+    std::lock_guard<std::mutex> guard{mutex_};
+    auto now = std::chrono::steady_clock::now();
+    if (now - window_start_ >= std::chrono::seconds(1)) {
+      window_start_ = now;
+      admitted_in_window_ = 0;
+    }
+    if (admitted_in_window_ >= per_second_) {
+      ++left_out_;
+      return false;
+    }
+    ++admitted_in_window_;
+    left_out = left_out_;
+    left_out_ = 0;
+  }
+  if (left_out > 0) fields["not_logged_before"] = left_out;
+  return true;
+}
+
 }  // namespace cleave

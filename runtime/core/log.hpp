@@ -5,6 +5,9 @@
 //   //  "address":"127.0.0.1:7101"}
 #pragma once
 
+#include <chrono>
+#include <cstdint>
+#include <mutex>
 #include <string>
 #include <string_view>
 
@@ -18,5 +21,23 @@ std::string utc_timestamp();
 /// Writes one log line (whole, never interleaved with another).
 void log(std::string_view level, std::string_view node, std::string_view msg,
          const boost::json::object& fields = {});
+
+/// Bounds lines a peer can cause (refused connections, dropped messages): at most `per_second`
+/// a second, the next admitted line saying how many were left out.
+class log_limiter {
+ public:
+  explicit log_limiter(int per_second) : per_second_(per_second) {}
+
+  /// True if a line may be written now; then `fields` gets "not_logged_before": N if lines
+  /// were left out since the last one.
+  bool admit(boost::json::object& fields);
+
+ private:
+  int per_second_;
+  std::mutex mutex_;
+  std::chrono::steady_clock::time_point window_start_;
+  int admitted_in_window_ = 0;
+  uint64_t left_out_ = 0;
+};
 
 }  // namespace cleave

@@ -13,6 +13,7 @@
 
 #include "runtime/component/client.hpp"
 #include "runtime/component/detail/forwarder.hpp"
+#include "runtime/component/detail/guarded_actor.hpp"
 #include "runtime/core/error.hpp"
 #include "runtime/core/log.hpp"
 #include "runtime/core/request_context.hpp"
@@ -142,6 +143,14 @@ caf::error node::start_local_components(std::vector<placed_component> placed,
     entry.stats->component = name;
     entry.stats->log_calls = plan.defaults.log_calls;
     auto instance = def->spawn(sys, ctx, entry.stats);
+    // An instance that ends while the node runs leaves its node not ready, and says why.
+    instance.handle->attach_functor(
+        [stats = entry.stats, stopping = stopping_](const caf::error& reason) {
+          if (stopping->load()) return;
+          stats->running = false;
+          log("error", stats->node, "component ended",
+              {{"component", stats->component}, {"reason", describe(reason)}});
+        });
     actors_.push_back(instance.handle);
     if (def->is_edge()) edges_.push_back(instance.handle);
     starting.emplace_back(name, std::move(instance.started));
@@ -230,13 +239,14 @@ caf::error node::run_drivers() {
 }
 
 void node::stop() {
+  stopping_->store(true);
   // Edges first, and wait for them: a request they accepted still needs the components behind
   // them (and their directory entries) until it is answered.
   if (!edges_.empty()) {
     caf::scoped_actor self{*system_};
     for (auto& edge : edges_) {
       self->monitor(edge);
-      caf::anon_send_exit(edge, caf::exit_reason::user_shutdown);
+      caf::anon_send(edge, detail::stop_actor{});
     }
     auto deadline = std::chrono::steady_clock::now() + edge_stop_deadline;
     for (size_t down = 0; down < edges_.size();) {
@@ -250,7 +260,7 @@ void node::stop() {
     log("info", config_->node_name, "edges stopped");
   }
   if (config_) config_->components->clear();
-  for (auto& a : actors_) caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
+  for (auto& a : actors_) caf::anon_send(a, detail::stop_actor{});
   actors_.clear();
   if (system_) transport::stop(*system_);
 }

@@ -10,6 +10,7 @@
 // line; the test kit (runtime/testkit) runs one in-process.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <memory>
 #include <string>
@@ -91,6 +92,8 @@ class node {
   /// The instances of edge components, stopped (and waited for) before the rest.
   std::vector<caf::actor> edges_;
   std::vector<driver_entry> drivers_;
+  /// Set once stop() begins: components ending after that are not failures.
+  std::shared_ptr<std::atomic<bool>> stopping_ = std::make_shared<std::atomic<bool>>(false);
 };
 
 }  // namespace cleave

@@ -23,8 +23,10 @@ struct component_status {
   std::string name;
   /// Calls its handlers have served since the node started.
   uint64_t calls = 0;
+  /// False if it has ended while the node runs (the node is then not ready).
+  bool running = true;
 };
-CLEAVE_MESSAGE(component_status, name, calls)
+CLEAVE_MESSAGE(component_status, name, calls, running)
 
 struct node_status {
   std::string app;

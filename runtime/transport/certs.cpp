@@ -204,7 +204,12 @@ caf::error make_ca(const std::string& dir, const std::string& app, const cert_op
   if (auto err = make_dirs(dir)) return err;
   auto key = new_key();
   if (!key) return std::move(key.error());
-  auto cert = new_cert("cleave CA " + app, key->get(), nullptr, key->get(), true, opts);
+  // A CA of each cluster is told apart by name too, not only by its key.
+  unsigned char id[4];
+  if (RAND_bytes(id, sizeof id) != 1) return failure("cannot draw a CA id");
+  char hex[9];
+  std::snprintf(hex, sizeof hex, "%02x%02x%02x%02x", id[0], id[1], id[2], id[3]);
+  auto cert = new_cert("cleave CA " + app + " " + hex, key->get(), nullptr, key->get(), true, opts);
   if (!cert) return std::move(cert.error());
   if (auto err = write_key(dir + "/ca.key", key->get(), opts.passphrase)) return err;
   return write_cert(ca_cert_file(dir), cert->get());

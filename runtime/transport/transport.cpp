@@ -3,6 +3,7 @@
 #include <sys/stat.h>
 
 #include <cerrno>
+#include <csignal>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
@@ -145,6 +146,9 @@ caf::error start(caf::actor_system& sys, const network_settings& settings) {
         "authenticated (security.insecure): anyone who can reach "
         "this node's port can call its components");
   } else {
+    // OpenSSL writes with write(2): a peer gone mid-write would end the process with SIGPIPE
+    // instead of failing that one connection.
+    std::signal(SIGPIPE, SIG_IGN);
     auto tls = detail::tls_context::load(
         {settings.ca_file, settings.cert_file, settings.key_file, settings.key_passphrase},
         settings.peers);

@@ -32,7 +32,7 @@
 namespace cleave::transport {
 
 /// The application identifier peers must share; bumped when the node protocol changes.
-constexpr const char* protocol_identifier = "cleave/1";
+constexpr const char* protocol_identifier = "cleave/2";
 
 /// Loads the network module into `cfg` and sets failure detection (heartbeat and connection
 /// timeout, identical on every node since every node reads the same placement) from `defaults`.

@@ -25,6 +25,9 @@
 #include <vector>
 
 #include <caf/event_based_actor.hpp>
+#include <caf/exit_reason.hpp>
+#include <caf/scoped_actor.hpp>
+#include <caf/send.hpp>
 
 #include "runtime/component/call.hpp"
 #include "runtime/core/error.hpp"
@@ -36,6 +39,7 @@
 #include "tests/integration/deployment.hpp"
 #include "tests/integration/process.hpp"
 #include "tests/runtime/component/test_components.hpp"
+#include "tests/runtime/gateway/http_client.hpp"
 
 namespace {
 
@@ -416,6 +420,60 @@ TEST(cluster, a_node_hands_out_only_the_components_placed_on_it) {
   ASSERT_FALSE(elsewhere_placed);
   EXPECT_EQ(cleave::describe(elsewhere_placed.error()),
             "unknown_component: node \"far\" does not host \"silent\"");
+}
+
+TEST(cluster, exit_messages_and_links_from_peers_do_nothing_to_components) {
+  std::map<std::string, std::string> elsewhere{{"echo", "far"}};
+  temp_dir dir;
+  auto file = dir.write("placement.json", test_app_placement(elsewhere));
+  cluster c{test_app_bin, file, nodes_of(elsewhere)};
+  c.start("far");
+  ASSERT_TRUE(c.wait_listening("far", child_deadline)) << c.report();
+  cleave::test_node caller{all_components(), c.plan(test_app_options()), "caller"};
+  auto& sys = caller.system();
+  auto handle = cleave::ask_node(sys, "127.0.0.1", c.port("far"),
+                                 cleave::protocol::lookup_component{"echo"}, child_deadline_ms);
+  ASSERT_TRUE(handle) << cleave::describe(handle.error());
+  // What a peer holding a cluster certificate could do to a component before: kill it (no exit
+  // handler traps `kill`), anonymously or as itself, or link to it and leave.
+  caf::anon_send_exit(*handle, caf::exit_reason::kill);
+  {
+    caf::scoped_actor self{sys};
+    self->send_exit(*handle, caf::exit_reason::user_shutdown);
+    self->link_to(*handle);
+  }
+  ASSERT_TRUE(c.at("far").wait_for_error_output("message from a peer dropped", child_deadline))
+      << c.report();
+  auto r = caller.call("echo", echo{"still here"}, 2s);
+  ASSERT_TRUE(r) << cleave::describe(r.error()) << c.report();
+  EXPECT_EQ(r->text, "still here");
+}
+
+TEST(cluster, a_component_that_ends_leaves_its_node_not_ready) {
+  std::map<std::string, std::string> elsewhere{{"failing", "far"}};
+  temp_dir dir;
+  auto file = dir.write("placement.json", test_app_placement(elsewhere));
+  auto admin = cleave_test::free_port();
+  cluster c{test_app_bin,
+            file,
+            nodes_of(elsewhere),
+            {"nodes.far.admin=127.0.0.1:" + std::to_string(admin)}};
+  c.start("far");
+  ASSERT_TRUE(c.wait_listening("far", child_deadline)) << c.report();
+  ASSERT_TRUE(gateway_test::poll_until(5s, [&] {
+    return gateway_test::get(admin, "/readyz").status == 200;
+  })) << c.report();
+  cleave::test_node caller{all_components(), c.plan(test_app_options()), "caller"};
+  EXPECT_FALSE(caller.call("failing", fail{"quit"}, 2s));
+  ASSERT_TRUE(c.at("far").wait_for_error_output("component ended", child_deadline)) << c.report();
+  auto ready = gateway_test::get(admin, "/readyz");
+  EXPECT_EQ(ready.status, 503) << ready.body;
+  auto status = cleave_test::node_status(caller.system(), c.port("far"), child_deadline_ms);
+  ASSERT_TRUE(status) << cleave::describe(status.error());
+  auto failing = std::find_if(status->components.begin(), status->components.end(),
+                              [](const auto& s) { return s.name == "failing"; });
+  ASSERT_NE(failing, status->components.end());
+  EXPECT_FALSE(failing->running);
 }
 
 TEST(cluster, message_type_unknown_on_the_receiving_node_is_a_clear_error_not_a_crash) {

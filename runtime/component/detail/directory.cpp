@@ -1,6 +1,7 @@
 #include "runtime/component/detail/directory.hpp"
 
 #include "runtime/component/detail/call_deadlines.hpp"
+#include "runtime/component/detail/guarded_actor.hpp"
 
 #include <algorithm>
 #include <mutex>
@@ -129,25 +130,38 @@ caf::timespan default_timeout(const caf::actor_system& sys) {
 }
 
 caf::actor spawn_unknown_component_responder(caf::actor_system& sys) {
-  return sys.spawn([](caf::event_based_actor* self) -> caf::behavior {
-    // The caller names the component in the error it reports; this actor cannot know the name.
-    // Answers requests only: an error sent back for a one-way message would reach the sender
-    // as an unexpected error message.
-    self->set_default_handler(
-        [self](caf::scheduled_actor*, caf::message_view&) -> caf::result<caf::message> {
-          if (!self->current_mailbox_element()->mid.is_request())
-            return caf::delegated<caf::message>{};
-          return make_error(errc::unknown_component, unknown_component_text);
-        });
-    return {[](caf::unit_t) {
-    }};
-  });
+  return spawn_guarded<caf::event_based_actor>(
+      sys, [](caf::event_based_actor* self) -> caf::behavior {
+        // The caller names the component in the error it reports; this actor cannot know the name.
+        // Answers requests only: an error sent back for a one-way message would reach the sender
+        // as an unexpected error message.
+        self->set_default_handler(
+            [self](caf::scheduled_actor*, caf::message_view&) -> caf::result<caf::message> {
+              if (!self->current_mailbox_element()->mid.is_request())
+                return caf::delegated<caf::message>{};
+              return make_error(errc::unknown_component, unknown_component_text);
+            });
+        return {[](caf::unit_t) {
+        }};
+      });
+}
+
+caf::error check_running(const caf::actor_system& sys) {
+  const auto* rt = runtime_of(sys);
+  if (rt == nullptr) return caf::none;
+  for (const auto& [name, stats] : rt->components->local_stats())
+    if (stats && !stats->running)
+      return make_error(errc::unavailable, name + " is not running on node \"" + rt->node_name +
+                                               "\" (it ended; see the node's log)");
+  return caf::none;
 }
 
 caf::error check_reachable(caf::actor_system& sys, const std::string& name, caf::timespan timeout) {
   auto entry = resolve(sys, name);
   if (!is_known(sys, name))
     return make_error(errc::unknown_component, "no component named \"" + name + "\"");
+  if (entry.stats && !entry.stats->running)
+    return make_error(errc::unavailable, name + " is not running (it ended)");
   if (!entry.forwarder || entry.local) return caf::none;
   caf::scoped_actor self{sys};
   caf::error out;

@@ -29,6 +29,9 @@ namespace cleave::detail {
 /// Counters and log settings of one component instance on this node.
 struct component_stats {
   std::atomic<uint64_t> calls{0};
+  /// False once the instance has ended while its node runs (a crash, or an exit from outside):
+  /// the node then reports not ready (check_running).
+  std::atomic<bool> running{true};
   std::string node;
   std::string component;
   /// "defaults.log_calls": log each call served for a request.
@@ -168,6 +171,10 @@ CLEAVE_MESSAGE(probe_reachable)
 /// None if component `name` can be reached from `sys` now (connecting if needed, at most for
 /// `timeout`), else the reason (unavailable, naming component and node; unknown_component).
 caf::error check_reachable(caf::actor_system& sys, const std::string& name, caf::timespan timeout);
+
+/// None if every component instance on `sys`'s node runs, else `unavailable` naming one that
+/// ended.
+caf::error check_running(const caf::actor_system& sys);
 
 /// The runtime config of `sys`, or null if `sys` was not started by a cleave node.
 const runtime_config* runtime_of(const caf::actor_system& sys);

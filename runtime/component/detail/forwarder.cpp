@@ -16,6 +16,7 @@
 #include <caf/system_messages.hpp>
 
 #include "runtime/component/detail/directory.hpp"
+#include "runtime/component/detail/guarded_actor.hpp"
 #include "runtime/component/detail/wire.hpp"
 #include "runtime/component/reply.hpp"
 #include "runtime/core/error.hpp"
@@ -327,7 +328,8 @@ caf::behavior forwarder_impl(forwarder_actor* self, forwarder_target target) {
 }  // namespace
 
 caf::actor spawn_forwarder(caf::actor_system& sys, forwarder_target target) {
-  return sys.spawn(forwarder_impl, std::move(target));
+  return spawn_guarded<forwarder_actor>(
+      sys, [target](forwarder_actor* self) { return forwarder_impl(self, target); });
 }
 
 }  // namespace cleave::detail

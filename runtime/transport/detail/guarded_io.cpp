@@ -36,25 +36,7 @@ using steady = std::chrono::steady_clock;
 // -- log lines ---------------------------------------------------------------------------------
 
 void network_config::log_refusal(const std::string& what, boost::json::object fields) {
-  constexpr int lines_per_second = 20;
-  uint64_t left_out = 0;
-  {
-    std::lock_guard<std::mutex> guard{log_mutex_};
-    auto now = steady::now();
-    if (now - window_start_ >= std::chrono::seconds(1)) {
-      window_start_ = now;
-      logged_in_window_ = 0;
-    }
-    if (logged_in_window_ >= lines_per_second) {
-      ++suppressed_;
-      return;
-    }
-    ++logged_in_window_;
-    left_out = suppressed_;
-    suppressed_ = 0;
-  }
-  if (left_out > 0) fields["refusals_not_logged_before"] = left_out;
-  log("warning", node, what, fields);
+  if (limiter_.admit(fields)) log("warning", node, what, fields);
 }
 
 // -- one connection ----------------------------------------------------------------------------

@@ -29,6 +29,7 @@
 #include <caf/actor.hpp>
 #include <caf/actor_system.hpp>
 
+#include "runtime/core/log.hpp"
 #include "runtime/transport/detail/tls.hpp"
 
 namespace cleave::transport::detail {
@@ -47,15 +48,11 @@ struct network_config {
   /// Accepted connections open now.
   std::atomic<int> accepted{0};
 
-  /// Logs a refused or closed peer connection (at most 20 lines a second; the next line allowed
-  /// says how many were left out).
+  /// Logs a refused or closed peer connection (at most 20 lines a second).
   void log_refusal(const std::string& what, boost::json::object fields);
 
  private:
-  std::mutex log_mutex_;
-  std::chrono::steady_clock::time_point window_start_;
-  int logged_in_window_ = 0;
-  uint64_t suppressed_ = 0;
+  log_limiter limiter_{20};
 };
 
 struct connection;

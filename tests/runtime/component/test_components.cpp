@@ -71,10 +71,15 @@ caf::behavior relay_impl(caf::event_based_actor* self, const cleave::component_c
   });
 }
 
-caf::behavior failing_impl(caf::event_based_actor*, const cleave::component_context&) {
-  return cleave::handlers([](const fail& req) -> caf::result<echoed> {
+caf::behavior failing_impl(caf::event_based_actor* self, const cleave::component_context&) {
+  return cleave::handlers([self](const fail& req) -> caf::result<echoed> {
     if (req.mode == "error") return cleave::make_error(cleave::errc::not_found, "nothing here");
     if (req.mode == "throw") throw std::runtime_error("boom");
+    if (req.mode == "quit") {
+      // A component that ends (a bug, a crash of its own): its node must stop saying ready.
+      self->quit(cleave::make_error(cleave::errc::internal, "asked to quit"));
+      return cleave::make_error(cleave::errc::internal, "quitting");
+    }
     return echoed{"ok", "failing"};
   });
 }

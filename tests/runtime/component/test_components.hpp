@@ -61,7 +61,8 @@ struct relay {
 };
 CLEAVE_MESSAGE(relay, target, text, timeout_ms)
 
-/// "failing" answers with an error ("error"), throws ("throw") or succeeds ("ok").
+/// "failing" answers with an error ("error"), throws ("throw"), ends ("quit") or succeeds
+/// ("ok").
 struct fail {
   std::string mode;
   using response = echoed;

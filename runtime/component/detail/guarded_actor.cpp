@@ -1,0 +1,43 @@
+#include "runtime/component/detail/guarded_actor.hpp"
+
+#include <caf/atom.hpp>
+#include <caf/exit_reason.hpp>
+#include <caf/message_id.hpp>
+#include <caf/node_id.hpp>
+#include <caf/system_messages.hpp>
+
+#include "runtime/component/detail/directory.hpp"
+#include "runtime/core/log.hpp"
+
+namespace cleave::detail {
+
+bool refused_from_peers(const caf::mailbox_element& element, const caf::node_id& here) {
+  if (element.sender && element.sender->node() == here) return false;
+  const auto& content = element.content();
+  if (content.match_elements<caf::exit_msg>()) return true;
+  if (content.size() == 0 || !content.match_element<caf::atom_value>(0)) return false;
+  auto atom = content.get_as<caf::atom_value>(0);
+  return atom == caf::link_atom::value || atom == caf::unlink_atom::value ||
+         atom == caf::sys_atom::value;
+}
+
+void log_refused_message(caf::actor_system& sys, const char* actor,
+                         const caf::mailbox_element& element) {
+  static log_limiter limiter{20};
+  boost::json::object fields{
+      {"actor", actor},
+      {"message", element.content().stringify()},
+      {"from_node", element.sender ? to_string(element.sender->node()) : std::string{"unknown"}}};
+  if (!limiter.admit(fields)) return;
+  const auto* rt = runtime_of(sys);
+  log("warning", rt != nullptr ? rt->node_name : std::string{}, "message from a peer dropped",
+      fields);
+}
+
+caf::mailbox_element_ptr stop_element() {
+  return caf::make_mailbox_element(
+      nullptr, caf::make_message_id(), {},
+      caf::exit_msg{caf::actor_addr{}, caf::exit_reason::user_shutdown});
+}
+
+}  // namespace cleave::detail

@@ -1,0 +1,225 @@
+// A node port under attack (docs/security.md): Banano's store node runs as a child process and a
+// hostile client (tests/integration/hostile_peer.hpp) tries what issue 10 found working before:
+// no certificate, a certificate of another CA, an expired one, one naming no node, a BASP header
+// announcing 4 GiB (before and after authenticating), silent sockets, more connections than the
+// cap, and a node answering at another node's address. Each refusal must close the connection,
+// be logged on the refusing node, and leave real peers served.
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "runtime/transport/certs.hpp"
+#include "tests/integration/cluster.hpp"
+#include "tests/integration/hostile_peer.hpp"
+#include "tests/integration/process.hpp"
+
+namespace {
+
+using namespace std::chrono_literals;
+using cleave_test::cluster;
+using cleave_test::hostile_peer;
+using cleave_test::temp_dir;
+using clock_type = std::chrono::steady_clock;
+namespace transport = cleave::transport;
+
+const std::string bin_dir = CLEAVE_BIN_DIR;
+const std::string banano_bin = bin_dir + "/banano";
+constexpr auto deadline = 10s;
+
+const char* const banano_lines =
+    "Starting..\nCreated d1\nGot d1\nListed 1 items\nDeleted d1\nListed 0 items\n";
+
+std::string banano_placement(const std::string& store_node = "store",
+                             const std::string& security = "") {
+  return R"({"app": "banano",)" + (security.empty() ? "" : "\"security\": " + security + ",") +
+         R"("nodes": {"front": {"host": "127.0.0.1", "port": 1},
+                       ")" +
+         store_node + R"(": {"host": "127.0.0.1", "port": 2}},
+             "components": {"banano-driver": {"node": "front"}, "thingey-repo": {"node": "front"},
+                            "thingey-audit": {"node": "front"},
+                            "thingey-store": {"node": ")" +
+         store_node + R"("}}})";
+}
+
+/// Banano's store node at a free port, its certificates made on first use in dir/.certs/banano.
+class store_node : public ::testing::Test {
+ protected:
+  void start(std::vector<std::string> sets = {}, const std::string& security = "") {
+    file_ = dir_.write("banano.json", banano_placement("store", security));
+    nodes_ = std::make_unique<cluster>(banano_bin, file_,
+                                       std::vector<std::string>{"front", "store"}, std::move(sets));
+    nodes_->start("store");
+    ASSERT_TRUE(nodes_->wait_listening("store", deadline)) << nodes_->report();
+  }
+
+  std::string certs() const { return dir_.path() + "/.certs/banano"; }
+  uint16_t port() const { return nodes_->port("store"); }
+  cleave_test::process& store() { return nodes_->at("store"); }
+
+  /// Waits for the store's log to contain `text`.
+  bool logged(const std::string& text) { return store().wait_for_error_output(text, deadline); }
+
+  /// Banano's driver, run as node "front", gets its six lines from the store.
+  void expect_front_served() {
+    auto& front = nodes_->start("front");
+    auto code = front.wait(deadline);
+    ASSERT_TRUE(code) << nodes_->report();
+    EXPECT_EQ(*code, 0) << nodes_->report();
+    EXPECT_EQ(front.output(), banano_lines) << nodes_->report();
+  }
+
+  /// A copy of the cluster's CA (certificate and key) in a folder of its own, to sign with.
+  std::string ca_copy() {
+    auto to = dir_.path() + "/ca-copy";
+    std::filesystem::create_directories(to);
+    for (const char* f : {"/ca.pem", "/ca.key"}) std::filesystem::copy_file(certs() + f, to + f);
+    return to;
+  }
+
+  temp_dir dir_;
+  std::string file_;
+  std::unique_ptr<cluster> nodes_;
+};
+
+TEST_F(store_node, refuses_a_peer_without_a_certificate) {
+  start();
+  hostile_peer p{port()};
+  p.start_tls("", "", "");
+  EXPECT_TRUE(p.closed_by_node(clock_type::now() + deadline));
+  EXPECT_TRUE(logged("peer did not return a certificate")) << store().report();
+  expect_front_served();
+}
+
+TEST_F(store_node, refuses_a_certificate_of_another_ca) {
+  start();
+  auto rogue = dir_.path() + "/rogue";
+  ASSERT_FALSE(transport::make_ca(rogue, "banano"));
+  ASSERT_FALSE(transport::make_identity(rogue, "front"));
+  auto files = transport::files_of(rogue, "front");
+  hostile_peer p{port()};
+  p.start_tls("", files.cert, files.key);
+  EXPECT_TRUE(p.closed_by_node(clock_type::now() + deadline));
+  EXPECT_TRUE(logged(R"(certificate of \"front\" refused: unable to get local issuer certificate)"))
+      << store().report();
+  expect_front_served();
+}
+
+TEST_F(store_node, refuses_an_expired_certificate) {
+  start();
+  auto ca = ca_copy();
+  transport::cert_options expired;
+  expired.not_before = -std::chrono::hours(48);
+  expired.not_after = -std::chrono::hours(24);
+  ASSERT_FALSE(transport::make_identity(ca, "front", expired));
+  auto files = transport::files_of(ca, "front");
+  hostile_peer p{port()};
+  p.start_tls("", files.cert, files.key);
+  EXPECT_TRUE(p.closed_by_node(clock_type::now() + deadline));
+  EXPECT_TRUE(logged(R"(certificate of \"front\" refused: certificate has expired)"))
+      << store().report();
+}
+
+TEST_F(store_node, refuses_a_certificate_that_names_no_node) {
+  start();
+  auto ca = ca_copy();
+  ASSERT_FALSE(transport::make_identity(ca, "mallory"));
+  auto files = transport::files_of(ca, "mallory");
+  hostile_peer p{port()};
+  p.start_tls("", files.cert, files.key);
+  EXPECT_TRUE(p.closed_by_node(clock_type::now() + deadline));
+  EXPECT_TRUE(logged(R"(certificate of \"mallory\", which names no node of this placement)"))
+      << store().report();
+}
+
+TEST_F(store_node, a_plain_header_announcing_4_gib_is_refused_without_allocating_it) {
+  start();
+  hostile_peer p{port()};
+  p.send(cleave_test::basp_header_claiming(0xFFFFFFFF));
+  EXPECT_TRUE(p.closed_by_node(clock_type::now() + deadline));
+  EXPECT_TRUE(logged("peer refused: TLS handshake failed")) << store().report();
+  EXPECT_LT(cleave_test::peak_rss_bytes(store().pid()), uint64_t{200} << 20);
+}
+
+TEST_F(store_node, an_authenticated_peer_announcing_4_gib_is_cut_off_without_allocating_it) {
+  start();
+  auto files = transport::files_of(certs(), "front");
+  hostile_peer p{port()};
+  ASSERT_EQ(p.start_tls(transport::ca_cert_file(certs()), files.cert, files.key), "");
+  ASSERT_TRUE(p.send(cleave_test::basp_header_claiming(0xFFFFFFFF)));
+  auto sent = clock_type::now();
+  EXPECT_TRUE(p.closed_by_node(sent + deadline));
+  std::cout
+      << "[figure] 4 GiB frame announced -> connection closed in "
+      << std::chrono::duration_cast<std::chrono::milliseconds>(clock_type::now() - sent).count()
+      << " ms, node peak RSS " << (cleave_test::peak_rss_bytes(store().pid()) >> 20) << " MiB\n";
+  EXPECT_TRUE(logged(R"("msg":"peer connection closed: frame over the limit")"))
+      << store().report();
+  EXPECT_TRUE(logged(R"("frame_bytes":4294967295)")) << store().report();
+  EXPECT_LT(cleave_test::peak_rss_bytes(store().pid()), uint64_t{200} << 20);
+  expect_front_served();
+}
+
+TEST_F(store_node, silent_connections_are_closed_after_the_handshake_timeout) {
+  start({"defaults.handshake_timeout_ms=300"});
+  std::vector<std::unique_ptr<hostile_peer>> silent;
+  for (int i = 0; i < 50; ++i) silent.push_back(std::make_unique<hostile_peer>(port()));
+  auto opened = clock_type::now();
+  // Real peers are served meanwhile.
+  expect_front_served();
+  for (auto& p : silent) EXPECT_TRUE(p->closed_by_node(opened + 5s));
+  auto all_closed = clock_type::now() - opened;
+  std::cout << "[figure] 50 silent connections, handshake_timeout_ms 300 -> all closed after "
+            << std::chrono::duration_cast<std::chrono::milliseconds>(all_closed).count() << " ms\n";
+  EXPECT_TRUE(logged("peer connection closed: no handshake in time")) << store().report();
+}
+
+TEST_F(store_node, connections_over_the_cap_are_refused_at_once) {
+  start({"defaults.max_peer_connections=4", "defaults.handshake_timeout_ms=60000"});
+  std::vector<std::unique_ptr<hostile_peer>> held;
+  for (int i = 0; i < 4; ++i) held.push_back(std::make_unique<hostile_peer>(port()));
+  // The fifth is accepted by the kernel and closed by the node at once.
+  hostile_peer over{port()};
+  EXPECT_TRUE(over.closed_by_node(clock_type::now() + 2s));
+  EXPECT_TRUE(logged("peer refused: too many connections")) << store().report();
+  // Once the held ones go, real peers are served again.
+  held.clear();
+  expect_front_served();
+}
+
+TEST_F(store_node, an_insecure_placement_says_so_and_works) {
+  start({}, R"({"insecure": true})");
+  EXPECT_TRUE(logged("INSECURE")) << store().report();
+  EXPECT_FALSE(std::filesystem::exists(certs()));
+  expect_front_served();
+}
+
+TEST(node_identity, a_node_answering_at_another_nodes_address_is_refused) {
+  temp_dir dir;
+  // One CA for both placements, so that the impostor's certificate is a valid one.
+  auto pki = dir.path() + "/pki";
+  ASSERT_FALSE(transport::ensure_certs(pki, "banano", {"front", "store", "impostor"}));
+  auto real = dir.write("real.json", banano_placement("store", R"({"certs": "pki"})"));
+  auto fake = dir.write("fake.json", banano_placement("impostor", R"({"certs": "pki"})"));
+  cluster front{banano_bin, real, {"front", "store"}};
+  // The impostor listens where "front" expects "store".
+  cluster impostor{banano_bin,
+                   fake,
+                   {"front", "impostor"},
+                   {"nodes.impostor.port=" + std::to_string(front.port("store"))}};
+  impostor.start("impostor");
+  ASSERT_TRUE(impostor.wait_listening("impostor", deadline)) << impostor.report();
+  auto& driver = front.start("front");
+  auto code = driver.wait(deadline);
+  ASSERT_TRUE(code) << front.report();
+  EXPECT_NE(*code, 0) << front.report();
+  EXPECT_NE(
+      driver.errors().find(R"(certificate of \"impostor\" where node \"store\" was expected)"),
+      std::string::npos)
+      << front.report();
+}
+
+}  // namespace
