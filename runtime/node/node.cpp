@@ -180,14 +180,17 @@ caf::error node::start_local_components(std::vector<placed_component> placed,
 
 void node::start_forwarders(const placement& plan) {
   auto& dir = *config_->components;
+  auto started = std::chrono::steady_clock::now();
   auto local = plan.components_on(config_->node_name);
   for (const auto& [name, spec] : plan.components) {
     if (spec.nodes.empty() || std::find(local.begin(), local.end(), name) != local.end()) continue;
     // Replicas elsewhere: the first one listed (balancing over replicas is not built yet).
     const auto& home = plan.nodes.at(spec.nodes.front());
     auto link = std::make_shared<detail::remote_link>();
-    detail::forwarder_target target{
-        name, home.name, home.host, home.port, nullptr, plan.defaults.timeout, link};
+    detail::forwarder_target target{name,      home.name,
+                                    home.host, home.port,
+                                    nullptr,   plan.defaults.timeout,
+                                    link,      started + plan.defaults.startup_grace};
     detail::directory_entry entry;
     entry.link = std::move(link);
     entry.handle = detail::spawn_forwarder(*system_, std::move(target));

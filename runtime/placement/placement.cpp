@@ -216,6 +216,12 @@ class validator {
         d.max_frame_bytes = static_cast<uint64_t>(x.get_int64());
       } else if (kv.key() == "handshake_timeout_ms") {
         err = read_millis(x, path, d.handshake_timeout);
+      } else if (kv.key() == "startup_grace_ms") {
+        // 0 is allowed here: no grace at all.
+        if (x.is_int64() && x.get_int64() == 0)
+          d.startup_grace = std::chrono::milliseconds{0};
+        else
+          err = read_millis(x, path, d.startup_grace);
       } else if (kv.key() == "max_peer_connections") {
         const char* expected = "a number of connections (1..65536)";
         if (!x.is_int64() && !x.is_uint64()) return wrong_type(path, x, expected);

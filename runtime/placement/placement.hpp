@@ -86,6 +86,11 @@ struct placement_defaults {
   /// "max_peer_connections": most peer connections a node accepts at once; further ones are
   /// closed at once. Default 256.
   int max_peer_connections = 256;
+  /// "startup_grace_ms": for this long after a node starts, a call to a node it has never
+  /// reached waits for that node (up to the call's deadline), so that nodes may start in any
+  /// order; afterwards a call to a node that refuses connections fails at once. Default 5000;
+  /// 0 = no grace.
+  std::chrono::milliseconds startup_grace{5000};
 };
 
 /// How nodes authenticate each other ("security"). Nodes speak mutual TLS 1.3 with certificates

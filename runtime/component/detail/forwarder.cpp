@@ -34,9 +34,11 @@ constexpr auto connect_timeout = std::chrono::seconds(1);
 /// How long a readiness probe waits for a connection.
 constexpr auto probe_deadline = std::chrono::milliseconds(500);
 constexpr auto first_backoff = std::chrono::milliseconds(10);
-// Retries run only while calls wait, and a refused connect on a LAN costs well under a millisecond:
-// a short ceiling lets a restarted node serve callers again soon.
-constexpr auto max_backoff = std::chrono::milliseconds(200);
+// While a node is down its forwarders retry in the background; a call in between starts an attempt
+// of its own at once, so the ceiling only bounds how stale readiness and the connection are.
+constexpr auto max_backoff = std::chrono::milliseconds(500);
+/// How long a call to a node known to be down waits for an attempt to connect.
+constexpr auto known_down_wait = std::chrono::milliseconds(25);
 
 /// How often the calls in flight past their deadline are forgotten. One timer for all of them,
 /// not one per call: a timer costs the caller's path a lock and a wake-up of CAF's clock thread.
@@ -88,6 +90,13 @@ struct forwarder_state {
   forwarder_target target;
   caf::actor remote;
   bool connecting = false;
+  /// The last attempt to connect failed, or the connection was lost and is not back yet: calls
+  /// fail at once (with last_error) while an attempt is under way, not at their deadline.
+  bool known_down = false;
+  /// A retry_connect is on its way.
+  bool retry_scheduled = false;
+  /// Connected at least once.
+  bool ever_connected = false;
   caf::timespan backoff = first_backoff;
   caf::error last_error;
   std::deque<waiting_call> waiting;
@@ -139,9 +148,13 @@ class forwarder {
     }
     auto id = call.id;
     auto wait = deadline - clock::now();
+    auto limit = std::max<caf::timespan>(wait - expiry_margin(wait), {});
+    // To a node known to be down a call waits only briefly for the attempt to connect: a refused
+    // attempt fails it in a millisecond, a node that is back takes it, a node cut off (no answer
+    // at all) must not cost it its deadline.
+    if (st_.known_down) limit = std::min<caf::timespan>(limit, known_down_wait);
     st_.waiting.push_back(std::move(call));
-    self_->delayed_send(self_, std::max<caf::timespan>(wait - expiry_margin(wait), {}),
-                        expire_waiting{id});
+    self_->delayed_send(self_, limit, expire_waiting{id});
     connect();
   }
 
@@ -197,8 +210,19 @@ class forwarder {
     if (st_.sweeping) self_->delayed_send(self_, sweep_interval, sweep_in_flight{});
   }
 
+  /// Connects if a call waits and no attempt is under way.
   void connect() {
     if (st_.connecting || st_.remote || st_.waiting.empty()) return;
+    start_connect();
+  }
+
+  void start_connect() {
+    // Serializing mode: the component runs here; once it has ended there is nothing to dial.
+    if (st_.target.local) {
+      st_.known_down = true;
+      st_.last_error = unavailable("the component is not running");
+      return;
+    }
     st_.connecting = true;
     auto* self = self_;
     transport::connect(self_, st_.target.host, st_.target.port, connect_timeout)
@@ -234,6 +258,8 @@ class forwarder {
 
   void connected(caf::actor handle) {
     st_.connecting = false;
+    st_.known_down = false;
+    st_.ever_connected = true;
     st_.backoff = first_backoff;
     st_.last_error = caf::none;
     st_.remote = std::move(handle);
@@ -251,12 +277,35 @@ class forwarder {
     }
   }
 
+  /// The attempt failed: the calls waiting for it fail now (they were not sent, so `unavailable`
+  /// is certain), and the next attempt is made in the background after a backoff.
   void connect_failed(std::string why) {
     st_.connecting = false;
     st_.last_error = unavailable(std::move(why));
-    if (st_.waiting.empty()) return;
+    // Not reached yet while nodes start: the calls wait for it, up to their deadlines.
+    if (!st_.ever_connected && clock::now() < st_.target.patient_until) {
+      schedule_retry();
+      return;
+    }
+    st_.known_down = true;
+    auto waiting = std::move(st_.waiting);
+    st_.waiting.clear();
+    for (auto& call : waiting)
+      if (call.is_request) call.reply.fail(st_.last_error);
+    schedule_retry();
+  }
+
+  void schedule_retry() {
+    if (st_.retry_scheduled) return;
+    st_.retry_scheduled = true;
     self_->delayed_send(self_, st_.backoff, retry_connect{});
     st_.backoff = std::min<caf::timespan>(st_.backoff * 2, max_backoff);
+  }
+
+  void retry() {
+    st_.retry_scheduled = false;
+    if (st_.remote || st_.connecting) return;
+    if (st_.known_down || !st_.waiting.empty()) start_connect();
   }
 
   void expire(uint64_t id) {
@@ -272,13 +321,19 @@ class forwarder {
   void lost(const caf::down_msg& dm) {
     if (!st_.remote || dm.source != st_.remote.address()) return;
     st_.remote = nullptr;
-    auto err = unavailable("connection lost (" + caf::to_string(dm.reason) + ")");
-    if (st_.target.link) st_.target.link->lose(err);
-    for (auto& kv : st_.in_flight) kv.second.reply.fail(err);
+    // Calls in flight were sent: the component may have applied them before the connection went.
+    auto reason = caf::to_string(dm.reason);
+    auto in_flight_error =
+        make_error(errc::outcome_unknown, where(st_.target) +
+                                              ": connection lost after the request was sent (" +
+                                              reason + "); it may have been applied");
+    if (st_.target.link) st_.target.link->lose(in_flight_error);
+    for (auto& kv : st_.in_flight) kv.second.reply.fail(in_flight_error);
     st_.in_flight.clear();
     st_.expiry.clear();
-    st_.last_error = err;
-    connect();
+    st_.known_down = true;
+    st_.last_error = unavailable("connection lost (" + reason + ")");
+    start_connect();
   }
 
   caf::error unavailable(std::string why) const {
@@ -319,7 +374,7 @@ caf::behavior forwarder_impl(forwarder_actor* self, forwarder_target target) {
         forwarder{self}.submit(true, caf::make_message(), clock::now() + probe_deadline, true);
         return {};
       },
-      [self](retry_connect) { forwarder{self}.connect(); },
+      [self](retry_connect) { forwarder{self}.retry(); },
       [self](expire_waiting msg) { forwarder{self}.expire(msg.id); },
       [self](sweep_in_flight) { forwarder{self}.sweep(); },
   };

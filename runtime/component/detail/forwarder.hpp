@@ -1,12 +1,16 @@
 // Forwarders: the local stand-in for a component that callers must not reach directly.
 //
-// Remote mode: the component runs on another node. The forwarder connects to that node (bounded,
-// with backoff, only while calls wait), looks the component up at the node's gatekeeper, monitors
-// it and forwards calls. Calls wait for a connection until their deadline and then fail with
-// `unavailable` naming component and node. When the connection is lost every call in flight fails
-// at once with `unavailable` (CAF 0.17 would let them run into their timeouts), and the next call
-// connects and looks the component up again: a restarted node is a new CAF node, so old handles
-// would stay dead for ever.
+// Remote mode: the component runs on another node. The forwarder connects to that node (bounded),
+// looks the component up at the node's gatekeeper, monitors it and forwards calls. A call waits for
+// a connection until its deadline, or at most 25 ms once the node is known to be down (it refused
+// a connection, or its connection was lost; a node never reached yet is not known down during
+// "defaults.startup_grace_ms", so that nodes may start in any order); an attempt
+// that fails fails the calls waiting for it at once with `unavailable` (they were never sent), and
+// while the node stays down the forwarder retries in the background (backoff 10 ms to 500 ms), so
+// a node that comes back is used again without a restart of its callers. When the connection is
+// lost every call in flight fails at once with `outcome_unknown` (it was sent and may have been
+// applied; CAF 0.17 would let it run into its timeout); the next connection looks the component up
+// again: a restarted node is a new CAF node, so old handles would stay dead for ever.
 //
 // The component answers the caller directly (like CAF's delegate): replies never pass through the
 // forwarder, which keeps each reply handle only until the call's deadline, to fail the call if the
@@ -43,6 +47,9 @@ struct forwarder_target {
   caf::timespan default_timeout{std::chrono::seconds(2)};
   /// Where the forwarder publishes the remote handle while connected (remote mode; may be null).
   std::shared_ptr<remote_link> link;
+  /// Until then, while the node has never been reached, calls wait for it up to their deadline
+  /// ("defaults.startup_grace_ms" after this node started): nodes may start in any order.
+  std::chrono::steady_clock::time_point patient_until{};
 };
 
 caf::actor spawn_forwarder(caf::actor_system& sys, forwarder_target target);

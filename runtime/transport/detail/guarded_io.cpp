@@ -266,13 +266,13 @@ bool connection::advance_handshake() {
                        : !detail.empty()      ? detail
                                               : "the peer closed the connection";
   poisoned = true;
-  config->log_refusal(
-      accepted ? "peer refused: TLS handshake failed" : "node refused us: TLS handshake failed",
-      [&] {
-        auto f = fields();
-        f["reason"] = reason;
-        return f;
-      }());
+  config->log_refusal(accepted ? "peer refused: TLS handshake failed"
+                               : "connection to a node failed: TLS handshake",
+                      [&] {
+                        auto f = fields();
+                        f["reason"] = reason;
+                        return f;
+                      }());
   return false;
 }
 

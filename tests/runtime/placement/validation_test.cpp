@@ -128,8 +128,8 @@ TEST(validation, unknown_defaults_key) {
             prefixed("defaults.timeot_ms: unknown key, expected one of \"timeout_ms\", "
                      "\"serialize_local\", \"heartbeat_ms\", \"connection_timeout_ms\", "
                      "\"run_timeout_ms\", \"log_calls\", \"scheduler\", \"scheduler_threads\", "
-                     "\"max_frame_bytes\", \"handshake_timeout_ms\", \"max_peer_connections\"; "
-                     "did you mean \"timeout_ms\"?"));
+                     "\"max_frame_bytes\", \"handshake_timeout_ms\", \"max_peer_connections\", "
+                     "\"startup_grace_ms\"; did you mean \"timeout_ms\"?"));
 }
 
 TEST(validation, scheduler_is_one_of_two_policies_with_a_bounded_thread_count) {
@@ -152,8 +152,12 @@ TEST(validation, scheduler_is_one_of_two_policies_with_a_bounded_thread_count) {
 TEST(validation, node_port_limits_are_bounded) {
   doc d;
   d.defaults =
-      R"({"max_frame_bytes": 65536, "handshake_timeout_ms": 50, "max_peer_connections": 1})";
+      R"({"max_frame_bytes": 65536, "handshake_timeout_ms": 50, "max_peer_connections": 1,
+          "startup_grace_ms": 0})";
   EXPECT_EQ(error_of(d.text()), "<accepted>");
+  d.defaults = R"({"startup_grace_ms": -1})";
+  EXPECT_EQ(error_of(d.text()), prefixed("defaults.startup_grace_ms: found -1, expected a "
+                                         "positive integer (milliseconds)"));
   d.defaults = R"({"max_frame_bytes": 4294967295})";
   EXPECT_EQ(error_of(d.text()), prefixed("defaults.max_frame_bytes: found 4294967295, expected a "
                                          "size in bytes from 65536 to 1073741824 (1 GiB)"));
