@@ -233,7 +233,7 @@ class validator {
             "defaults", kv.key(),
             {"timeout_ms", "serialize_local", "heartbeat_ms", "connection_timeout_ms",
              "run_timeout_ms", "log_calls", "scheduler", "scheduler_threads", "max_frame_bytes",
-             "handshake_timeout_ms", "max_peer_connections"});
+             "handshake_timeout_ms", "max_peer_connections", "startup_grace_ms"});
       }
       if (err) return err;
     }
