@@ -4,6 +4,10 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <sys/stat.h>
+
+#include <fstream>
+#include <map>
 #include <regex>
 #include <string>
 #include <vector>
@@ -157,6 +161,94 @@ TEST(cleave_status, reports_unreachable_nodes_and_exits_non_zero) {
   EXPECT_EQ(r.code, 1);
   EXPECT_TRUE(contains(r.out, "node front (127.0.0.1:")) << r.out;
   EXPECT_TRUE(contains(r.out, "unreachable: ")) << r.out;
+}
+
+// -- certificates ------------------------------------------------------------------------------
+
+/// Banano split on free ports, its certificates in `certs` with a passphrase from `passphrase`.
+std::string split_with_certs(const cleave_test::temp_dir& dir, const std::string& security) {
+  return dir.write("split.json", R"({"app": "banano", "security": )" + security + R"(,
+    "nodes": {"front": {"port": )" + std::to_string(cleave_test::free_port()) +
+                                     R"(},
+              "store": {"port": )" + std::to_string(cleave_test::free_port()) +
+                                     R"(}},
+    "components": {"banano-driver": {"node": "front"}, "thingey-repo": {"node": "front"},
+                   "thingey-audit": {"node": "front"}, "thingey-store": {"node": "store"}}})");
+}
+
+std::string first_line(const std::string& path) {
+  std::ifstream in{path};
+  std::string line;
+  std::getline(in, line);
+  return line;
+}
+
+TEST(cleave_certs, makes_a_deployments_certificates_that_nodes_use_with_an_encrypted_key) {
+  cleave_test::temp_dir dir;
+  auto file = split_with_certs(dir, R"({"certs": "pki", "key_passphrase_env": "TEST_KEY_PASS"})");
+  std::map<std::string, std::string> env{{"TEST_KEY_PASS", "s3cret"}};
+  process made{{bin_dir + "/cleave", "certs", file, "--out", dir.path() + "/pki",
+                "--passphrase-env", "TEST_KEY_PASS"},
+               env};
+  ASSERT_EQ(made.wait(20s), 0) << made.report();
+  auto key = dir.path() + "/pki/nodes/store.key";
+  EXPECT_TRUE(contains(made.output(), "made " + dir.path() + "/pki/nodes/store.pem"))
+      << made.report();
+  EXPECT_TRUE(contains(made.output(), R"("key_passphrase_env": "TEST_KEY_PASS")")) << made.report();
+  EXPECT_EQ(first_line(key), "-----BEGIN ENCRYPTED PRIVATE KEY-----");
+  struct stat st {};
+  ASSERT_EQ(::stat(key.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+
+  // The nodes read the key with the passphrase, and the split works.
+  process store{{bin_dir + "/banano", "--placement", file, "--node", "store"}, env};
+  ASSERT_TRUE(store.wait_for_error_output(R"("msg":"listening")", 20s)) << store.report();
+  process front{{bin_dir + "/banano", "--placement", file, "--node", "front"}, env};
+  ASSERT_EQ(front.wait(20s), 0) << front.report() << store.report();
+  EXPECT_EQ(front.output(),
+            "Starting..\nCreated d1\nGot d1\nListed 1 items\nDeleted d1\nListed 0 items\n");
+
+  // Without the passphrase, or with a wrong one, a node refuses to start and says why.
+  process no_pass{{bin_dir + "/banano", "--placement", file, "--node", "front"}};
+  EXPECT_EQ(no_pass.wait(20s), 2) << no_pass.report();
+  EXPECT_TRUE(contains(no_pass.errors(),
+                       "security.key_passphrase_env: environment variable "
+                       "TEST_KEY_PASS is not set"))
+      << no_pass.report();
+  process wrong{{bin_dir + "/banano", "--placement", file, "--node", "front"},
+                {{"TEST_KEY_PASS", "wrong"}}};
+  EXPECT_EQ(wrong.wait(20s), 1) << wrong.report();
+  EXPECT_TRUE(contains(wrong.errors(), "cannot load key " + dir.path() + "/pki/nodes/front.key"))
+      << wrong.report();
+
+  // Made again, nothing that exists is replaced.
+  process again{{bin_dir + "/cleave", "certs", file, "--out", dir.path() + "/pki"}};
+  ASSERT_EQ(again.wait(20s), 0) << again.report();
+  EXPECT_TRUE(contains(again.output(), "kept " + dir.path() + "/pki/nodes/store.pem"))
+      << again.report();
+  EXPECT_EQ(first_line(key), "-----BEGIN ENCRYPTED PRIVATE KEY-----");
+}
+
+TEST(cleave_certs, a_passphrase_file_others_can_read_is_refused) {
+  cleave_test::temp_dir dir;
+  auto file = split_with_certs(dir, R"({"key_passphrase_file": "pass.txt"})");
+  auto pass = dir.write("pass.txt", "s3cret\n");
+  ::chmod(pass.c_str(), 0644);
+  process node{{bin_dir + "/banano", "--placement", file, "--node", "store"}};
+  EXPECT_EQ(node.wait(20s), 2) << node.report();
+  EXPECT_TRUE(contains(node.errors(), "security.key_passphrase_file: " + pass +
+                                          " has mode 0644, expected 0600 or stricter"))
+      << node.report();
+}
+
+TEST(cleave_status, uses_a_certificate_of_its_own) {
+  cleave_test::temp_dir dir;
+  auto file = split_with_certs(dir, "{}");
+  process store{{bin_dir + "/banano", "--placement", file, "--node", "store"}};
+  ASSERT_TRUE(store.wait_for_error_output(R"("msg":"listening")", 20s)) << store.report();
+  auto status = cleave({"status", file, "--timeout-ms", "2000"});
+  EXPECT_TRUE(contains(status.out, "thingey-store: 0 calls served")) << status.out << status.err;
+  EXPECT_TRUE(std::ifstream{dir.path() + "/.certs/split/tool.pem"}.good());
 }
 
 }  // namespace
