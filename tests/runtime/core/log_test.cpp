@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include <thread>
+
 #include <chrono>
 #include <regex>
 #include <string>
@@ -75,6 +77,29 @@ TEST(log, lines_written_for_a_request_name_it_after_the_message) {
   auto outside = lines_of([] { cleave::log("info", "a", "m"); });
   ASSERT_EQ(outside.size(), 1u);
   EXPECT_EQ(keys_of(outside[0]), (std::vector<std::string>{"time", "level", "node", "msg"}));
+}
+
+TEST(log_limiter, admits_a_burst_up_to_its_rate_then_says_how_many_it_left_out) {
+  cleave::log_limiter limiter{20};
+  int admitted = 0;
+  for (int i = 0; i < 25; ++i) {
+    boost::json::object fields;
+    if (limiter.admit(fields)) ++admitted;
+  }
+  // The 25 tries take far less than the one-second window.
+  EXPECT_EQ(admitted, 20);
+  // The next window admits again, and the first line of it counts what was left out.
+  boost::json::object next;
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(3);
+  bool again = false;
+  while (!again && std::chrono::steady_clock::now() < deadline) {
+    next = {};
+    again = limiter.admit(next);
+    if (!again) std::this_thread::sleep_for(std::chrono::milliseconds(10));  // poll interval
+  }
+  ASSERT_TRUE(again);
+  ASSERT_TRUE(next.contains("not_logged_before"));
+  EXPECT_GE(next.at("not_logged_before").to_number<int64_t>(), 5);
 }
 
 }  // namespace
