@@ -6,6 +6,8 @@
 //   http_chain        the 4 steps as 4 Poco HTTP/JSON services, a keep-alive Poco client
 //   monolith_gateway  the cleave monolith as a process, the same client through its gateway
 //   split             each cleave component in its own process, an actor on the caller node
+//                     (mutual TLS between the nodes, the default)
+//   split_plain       the same with plain connections ("security": {"insecure": true})
 //
 //   cleave_bench_chain [--quick] [--bin DIR] [--peers DIR] [--variant NAME]...
 //
@@ -38,6 +40,7 @@ const variant all_variants[] = {
     {"http_chain", chain_bench::run_http_chain},
     {"monolith_gateway", chain_bench::run_monolith_gateway},
     {"split", chain_bench::run_split},
+    {"split_plain", chain_bench::run_split_plain},
 };
 
 std::string own_directory(const char* argv0) {
@@ -51,7 +54,7 @@ int usage(const std::string& why) {
   std::fprintf(stderr,
                "cleave_bench_chain: %s\n"
                "usage: cleave_bench_chain [--quick] [--bin DIR] [--peers DIR] [--variant NAME]...\n"
-               "variants: monolith, http_chain, monolith_gateway, split\n",
+               "variants: monolith, http_chain, monolith_gateway, split, split_plain\n",
                why.c_str());
   return 2;
 }

@@ -41,7 +41,7 @@ std::string monolith_placement(uint16_t http_port) {
   return placement_text({{"main", json::object{{"host", "127.0.0.1"}}}}, std::move(components));
 }
 
-std::string split_placement(const std::map<std::string, uint16_t>& ports) {
+std::string split_placement(const std::map<std::string, uint16_t>& ports, bool insecure) {
   json::object nodes;
   for (const auto& [node, port] : ports)
     nodes[node] = json::object{{"host", "127.0.0.1"}, {"port", port}};
@@ -50,7 +50,11 @@ std::string split_placement(const std::map<std::string, uint16_t>& ports) {
   for (std::size_t i = 0; i < chain_names().size(); ++i)
     components[chain_names()[i]] = json::object{{"node", homes[i]}};
   components["gateway"] = json::object{{"node", "a"}, {"config", gateway_config(0)}};
-  return placement_text(std::move(nodes), std::move(components));
+  auto text = placement_text(std::move(nodes), std::move(components));
+  if (!insecure) return text;
+  auto doc = json::parse(text).as_object();
+  doc["security"] = json::object{{"insecure", true}};
+  return json::serialize(doc);
 }
 
 caf::expected<cleave::placement> parse(const std::string& text, const std::string& origin,

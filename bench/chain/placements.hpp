@@ -21,8 +21,9 @@ std::string monolith_placement(uint16_t http_port);
 
 /// Node "caller" (the driver, hosting nothing) and nodes "a".."d", one chain component each, at
 /// the ports in `ports` (by node name); the unused gateway sits on "a" at a port of its own
-/// choosing: the "split" variant.
-std::string split_placement(const std::map<std::string, uint16_t>& ports);
+/// choosing: the "split" variant (mutual TLS between the nodes), or with `insecure` the
+/// "split_plain" variant (plain connections), to measure what TLS costs.
+std::string split_placement(const std::map<std::string, uint16_t>& ports, bool insecure = false);
 
 /// Parses `text` as the app does: app name and component names checked. `with_gateway` false
 /// for chain_only_placement.

@@ -78,13 +78,15 @@ variant_result run_monolith_gateway(const run_context& ctx) {
   return {summarize(std::move(samples)), node.stop(stop_deadline)};
 }
 
-variant_result run_split(const run_context& ctx) {
+namespace {
+
+variant_result run_split_nodes(const run_context& ctx, bool insecure) {
   temp_dir dir;
   std::map<std::string, uint16_t> ports;
   auto picked = cleave_test::free_ports(5);
   size_t next = 0;
   for (const char* n : {"caller", "a", "b", "c", "d"}) ports[n] = picked[next++];
-  auto text = split_placement(ports);
+  auto text = split_placement(ports, insecure);
   auto file = dir.write("split.json", text);
   children nodes;
   for (const char* n : {"a", "b", "c", "d"})
@@ -97,6 +99,16 @@ variant_result run_split(const run_context& ctx) {
     samples = actor_loop_or_throw(caller.system(), ctx.plan);
   }
   return {summarize(std::move(samples)), nodes.stop(stop_deadline)};
+}
+
+}  // namespace
+
+variant_result run_split(const run_context& ctx) {
+  return run_split_nodes(ctx, false);
+}
+
+variant_result run_split_plain(const run_context& ctx) {
+  return run_split_nodes(ctx, true);
 }
 
 }  // namespace chain_bench

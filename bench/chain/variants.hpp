@@ -33,4 +33,7 @@ variant_result run_monolith_gateway(const run_context& ctx);
 /// this process.
 variant_result run_split(const run_context& ctx);
 
+/// The split with plain connections between the nodes ("security.insecure"): what TLS costs.
+variant_result run_split_plain(const run_context& ctx);
+
 }  // namespace chain_bench

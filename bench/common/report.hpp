@@ -13,10 +13,18 @@
 
 namespace cleave_bench {
 
+/// Appended to every variant a program reports (its `--variant-suffix`): the same program run
+/// again under other settings (plain connections between nodes, "_plain") reports beside the
+/// first run instead of mixing with it.
+inline std::string& variant_suffix() {
+  static std::string suffix;
+  return suffix;
+}
+
 inline void report(const std::string& bench, const std::string& metric, const std::string& variant,
                    double value) {
-  std::printf("{\"bench\":\"%s\",\"metric\":\"%s\",\"variant\":\"%s\",\"value\":%.6g}\n",
-              bench.c_str(), metric.c_str(), variant.c_str(), value);
+  std::printf("{\"bench\":\"%s\",\"metric\":\"%s\",\"variant\":\"%s%s\",\"value\":%.6g}\n",
+              bench.c_str(), metric.c_str(), variant.c_str(), variant_suffix().c_str(), value);
   std::fflush(stdout);
 }
 

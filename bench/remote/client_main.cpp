@@ -1,6 +1,7 @@
 // cleave_bench_remote: remote calls side by side, in one run (B3, B4, B9, remote part of B8).
 //
 //   cleave_bench_remote [--quick] [--peers DIR] [--server PATH] [--set PATH=VALUE]...
+//                       [--variant-suffix S]
 //
 // Writes a two-node placement of the bench_remote app (node "server": components echo and raw;
 // node "client": none) at free ports, starts cleave_bench_remote_server (next to this program,
@@ -33,6 +34,7 @@
 #include <caf/io/middleman.hpp>
 #include <caf/scoped_actor.hpp>
 
+#include "bench/common/report.hpp"
 #include "bench/remote/bench_components.hpp"
 #include "bench/remote/child_guard.hpp"
 #include "bench/remote/suite.hpp"
@@ -74,6 +76,8 @@ options parse(int argc, char** argv) {
       o.server = value();
     else if (a == "--set")
       o.sets.push_back(value());
+    else if (a == "--variant-suffix")
+      cleave_bench::variant_suffix() = value();
     else
       throw std::invalid_argument("unknown argument " + a);
   }

@@ -123,7 +123,8 @@ bool parse_args(int argc, char** argv, options& o) {
 }
 
 /// Runs `program` (in the bench's bin/) `reps` times and adds what it reports.
-void run_program(environment& env, results& r, const std::string& program) {
+void run_program(environment& env, results& r, const std::string& program,
+                 const std::vector<std::string>& extra = {}) {
   auto deadline = env.quick ? 60s : 180s;
   for (int rep = 0; rep < env.repetitions; ++rep) {
     std::cerr << program << " (" << rep + 1 << "/" << env.repetitions << ")" << std::endl;
@@ -133,6 +134,7 @@ void run_program(environment& env, results& r, const std::string& program) {
       argv.push_back(env.peers_dir);
     }
     if (env.quick) argv.push_back("--quick");
+    argv.insert(argv.end(), extra.begin(), extra.end());
     try {
       cleave_test::process p{argv};
       auto code = p.wait(deadline);
@@ -255,7 +257,12 @@ int main(int argc, char** argv) {
   auto t0 = std::chrono::steady_clock::now();
   results r;
   if (o.wants("inprocess")) run_program(o.env, r, "cleave_bench_inprocess");
-  if (o.wants("remote")) run_program(o.env, r, "cleave_bench_remote");
+  if (o.wants("remote")) {
+    run_program(o.env, r, "cleave_bench_remote");
+    // The same with plain connections between the nodes, beside it: what mutual TLS costs.
+    run_program(o.env, r, "cleave_bench_remote",
+                {"--set", "security.insecure=true", "--variant-suffix", "_plain"});
+  }
   if (o.wants("chain")) run_program(o.env, r, "cleave_bench_chain");
   if (o.wants("http")) run_http_throughput(o.env, r);
   if (o.wants("coldstart") && !o.no_peers) run_cold_start(o.env, r);

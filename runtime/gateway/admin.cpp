@@ -39,8 +39,11 @@ caf::error add_admin_port(placement& plan, const std::string& node_name,
   component_spec spec;
   spec.name = admin_component_name;
   spec.nodes = {node_name};
+  // An operator's port, at an address the operator chose: its /readyz names what cannot be
+  // reached (a gateway's public /readyz does not, unless configured to).
   spec.config = {{"listen", node->second.admin},
                  {"max_connections", admin_connections},
+                 {"readyz_detail", true},
                  {"request_log", {{"enabled", false}}},
                  {"metrics", {{"enabled", false}}}};
   plan.components[spec.name] = std::move(spec);

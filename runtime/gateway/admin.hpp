@@ -6,8 +6,10 @@
 // The admin port is an HTTP gateway component (named "cleave-admin") with only those routes, no
 // request log and no request metrics (scrapes do not count as traffic). Its /readyz answers 200
 // only while every component that the node's components declare with component::calls (a
-// gateway declares those its routes call) can be reached. cleave::app adds it; nothing else needs
-// to.
+// gateway declares those its routes call) can be reached; a 503 names what cannot be reached and
+// where ("readyz_detail": the admin port is an operator's, on an address the operator chose,
+// unlike a gateway's public port, whose /readyz names nothing). cleave::app adds it; nothing else
+// needs to.
 #pragma once
 
 #include <string>

@@ -4,6 +4,7 @@
 #include <boost/json/serialize.hpp>
 
 #include "runtime/core/error.hpp"
+#include "runtime/core/log.hpp"
 
 namespace cleave {
 
@@ -77,14 +78,44 @@ int http_status(const caf::error& err) {
   }
 }
 
-http_response error_reply(int status, std::string message) {
+bool client_caused(int status) {
+  return status == 400 || status == 404 || status == 409;
+}
+
+std::string public_message(const caf::error& err) {
+  if (is(err, errc::outcome_unknown)) return "outcome unknown; the request may have been applied";
+  switch (http_status(err)) {
+    case 503:
+      return "service unavailable; the request was not applied, it may be retried";
+    case 504:
+      return "deadline exceeded; the request may have been applied";
+    default:
+      return "internal error";
+  }
+}
+
+http_response error_reply(int status, std::string message, std::string_view request_id) {
   boost::json::object body;
   body["error"] = valid_utf8(std::move(message));
+  body["request_id"] = valid_utf8(std::string{request_id});
   return json_reply(status, boost::json::serialize(body));
 }
 
-http_response error_reply(const caf::error& err) {
-  return error_reply(http_status(err), describe(err));
+http_response error_reply(const caf::error& err, std::string_view request_id,
+                          const error_reporting& how) {
+  auto status = http_status(err);
+  if (client_caused(status)) return error_reply(status, describe(err), request_id);
+  auto detail = describe(err);
+  try {
+    log(status == 500 ? "error" : "warning", how.node, "request failed",
+        {{"component", how.component},
+         {"request_id", request_id},
+         {"status", status},
+         {"error", detail}});
+  } catch (...) {
+    // Logging must not keep the client from its answer.
+  }
+  return error_reply(status, how.expose ? std::move(detail) : public_message(err), request_id);
 }
 
 }  // namespace cleave

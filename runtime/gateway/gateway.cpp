@@ -34,10 +34,16 @@ struct gateway_config {
   std::optional<int64_t> timeout_ms;
   std::optional<int64_t> max_connections;
   std::optional<int64_t> drain_timeout_ms;
-  std::optional<int64_t> read_timeout_ms;
+  std::optional<int64_t> header_timeout_ms;
+  std::optional<int64_t> body_timeout_ms;
+  std::optional<int64_t> idle_timeout_ms;
+  std::optional<int64_t> write_timeout_ms;
+  std::optional<bool> expose_errors;
+  std::optional<bool> readyz_detail;
 };
 CLEAVE_MESSAGE(gateway_config, listen, body_limit_bytes, timeout_ms, max_connections,
-               drain_timeout_ms, read_timeout_ms)
+               drain_timeout_ms, header_timeout_ms, body_timeout_ms, idle_timeout_ms,
+               write_timeout_ms, expose_errors, readyz_detail)
 
 /// The most connections a config may ask for (each holds a descriptor and its buffers).
 constexpr int64_t most_connections = 1000000;
@@ -80,53 +86,57 @@ caf::error check_range(const std::string& name, const char* key, const std::opti
                           std::to_string(*v));
 }
 
-/// The 500 for a route handler that threw `what` (logged).
-http_response thrown_reply(const http_request& req, const std::string& node,
-                           const std::string& name, const std::string& what) {
-  log("error", node, "route handler threw",
-      {{"component", name}, {"method", req.method}, {"route", req.route}, {"error", what}});
-  return error_reply(500, "internal: the handler threw: " + what);
+using shared_reporting = std::shared_ptr<const error_reporting>;
+
+/// The 500 for a route handler of `req` that threw `what` (logged, with the request's method and
+/// route).
+http_response thrown_reply(const http_request& req, const error_reporting& errors,
+                           const std::string& what) {
+  return error_reply(
+      make_error(errc::internal, req.method + " " + req.route + ": the handler threw: " + what),
+      req.request_id, errors);
 }
 
 /// Runs `f(req)`, inside the request's context (its id and deadline go with every call `f`
 /// makes); what it throws becomes a 500 answered through `respond`, which the middleware see.
 template <class F>
-void run_guarded(F& f, http_request& req, const http_respond& respond, const std::string& node,
-                 const std::string& name) {
+void run_guarded(F& f, http_request& req, const http_respond& respond,
+                 const error_reporting& errors) {
   request_scope scope{req.request_id, req.deadline};
   try {
     f(req);
     return;
   } catch (const std::exception& e) {
-    respond(thrown_reply(req, node, name, e.what()));
+    respond(thrown_reply(req, errors, e.what()));
   } catch (...) {
-    respond(thrown_reply(req, node, name, "non-standard exception"));
+    respond(thrown_reply(req, errors, "non-standard exception"));
   }
 }
 
 /// A typed route's handler, guarded (run_guarded).
-http_handler guard_route(http_handler inner, std::string node, std::string name) {
-  return [inner = std::move(inner), node = std::move(node), name = std::move(name)](
-             http_request& req, const http_respond& respond) {
+http_handler guard_route(http_handler inner, shared_reporting errors) {
+  return [inner = std::move(inner), errors = std::move(errors)](http_request& req,
+                                                                const http_respond& respond) {
     auto call = [&](http_request& r) {
       inner(r, respond);
     };
-    run_guarded(call, req, respond, node, name);
+    run_guarded(call, req, respond, *errors);
   };
 }
 
 /// Runs a raw route's handler on `pool`, inside the request's context, and answers with what it
 /// returns.
 http_handler offload_raw(http_sync_handler f, std::shared_ptr<boost::asio::thread_pool> pool,
-                         std::string node, std::string name) {
-  return [f = std::move(f), pool = std::move(pool), node = std::move(node), name = std::move(name)](
+                         shared_reporting errors) {
+  auto shared_f = std::make_shared<const http_sync_handler>(std::move(f));
+  return [f = std::move(shared_f), pool = std::move(pool), errors = std::move(errors)](
              http_request& req, http_respond respond) {
     // `req` lives until the answer (http_handler's promise).
-    boost::asio::post(*pool, [&req, f, node, name, respond = std::move(respond)] {
+    boost::asio::post(*pool, [&req, f, errors, respond = std::move(respond)] {
       auto answer = [&](http_request& r) {
-        respond(f(r));
+        respond((*f)(r));
       };
-      run_guarded(answer, req, respond, node, name);
+      run_guarded(answer, req, respond, *errors);
     });
   };
 }
@@ -136,17 +146,17 @@ std::shared_ptr<const detail::dispatch_table> build_table(
     const std::shared_ptr<boost::asio::thread_pool>& raw_pool) {
   auto table = std::make_shared<detail::dispatch_table>();
   table->wrap = chain(r.middleware(settings));
+  auto errors = std::make_shared<const error_reporting>(
+      error_reporting{settings.node, settings.name, settings.expose_errors});
   auto add = [&](const std::string& method, const std::string& pattern, http_handler h) {
     table->routes.add(method, pattern, table->handlers.size());
     table->handlers.push_back(table->wrap(std::move(h)));
   };
   for (const auto& route : r.all()) {
     if (route.raw)
-      add(route.method, route.pattern,
-          offload_raw(route.raw, raw_pool, settings.node, settings.name));
+      add(route.method, route.pattern, offload_raw(route.raw, raw_pool, errors));
     else
-      add(route.method, route.pattern,
-          guard_route(route.make(settings), settings.node, settings.name));
+      add(route.method, route.pattern, guard_route(route.make(settings), errors));
   }
   // Answered on the I/O thread: the probe must not wait behind a blocked raw route.
   if (!r.contains("GET", "/healthz"))
@@ -172,7 +182,11 @@ caf::behavior gateway_impl(caf::event_based_actor* self, const component_context
   cfg.port = settings->port;
   cfg.max_connections = settings->max_connections;
   cfg.body_limit = settings->body_limit_bytes;
-  cfg.read_timeout = settings->read_timeout;
+  cfg.header_timeout = settings->header_timeout;
+  cfg.body_timeout = settings->body_timeout;
+  cfg.idle_timeout = settings->idle_timeout;
+  cfg.write_timeout = settings->write_timeout;
+  cfg.expose_errors = settings->expose_errors;
   cfg.drain_timeout = settings->drain_timeout;
   auto longest_call = settings->timeout;
   for (const auto& route : r->all())
@@ -257,14 +271,24 @@ caf::expected<gateway_settings> decode_gateway_settings(const std::string& name,
   if (auto err =
           check_range(name, "drain_timeout_ms", cfg->drain_timeout_ms, 0, int64_t{3600} * 1000))
     return err;
-  if (auto err =
-          check_range(name, "read_timeout_ms", cfg->read_timeout_ms, 1, int64_t{3600} * 1000))
-    return err;
+  for (const auto& [key, value] : {std::pair{"header_timeout_ms", &cfg->header_timeout_ms},
+                                   std::pair{"body_timeout_ms", &cfg->body_timeout_ms},
+                                   std::pair{"idle_timeout_ms", &cfg->idle_timeout_ms},
+                                   std::pair{"write_timeout_ms", &cfg->write_timeout_ms}})
+    if (auto err = check_range(name, key, *value, 1, int64_t{3600} * 1000)) return err;
   if (cfg->body_limit_bytes) out.body_limit_bytes = static_cast<uint64_t>(*cfg->body_limit_bytes);
   out.timeout = cfg->timeout_ms ? std::chrono::milliseconds(*cfg->timeout_ms) : default_timeout;
   if (cfg->max_connections) out.max_connections = static_cast<int>(*cfg->max_connections);
   if (cfg->drain_timeout_ms) out.drain_timeout = std::chrono::milliseconds(*cfg->drain_timeout_ms);
-  if (cfg->read_timeout_ms) out.read_timeout = std::chrono::milliseconds(*cfg->read_timeout_ms);
+  auto ms = [](const std::optional<int64_t>& v, std::chrono::milliseconds fallback) {
+    return v ? std::chrono::milliseconds(*v) : fallback;
+  };
+  out.header_timeout = ms(cfg->header_timeout_ms, out.header_timeout);
+  out.body_timeout = ms(cfg->body_timeout_ms, out.body_timeout);
+  out.idle_timeout = ms(cfg->idle_timeout_ms, out.idle_timeout);
+  out.write_timeout = ms(cfg->write_timeout_ms, out.write_timeout);
+  out.expose_errors = cfg->expose_errors.value_or(false);
+  out.readyz_detail = cfg->readyz_detail.value_or(false);
   return out;
 }
 

@@ -16,22 +16,33 @@
 //   body_limit_bytes  largest request body; larger ones get 413. Default 1048576 (1 MiB).
 //   timeout_ms        deadline of a typed route's call unless the route sets one. Default: the
 //                     placement's "defaults.timeout_ms".
-//   max_connections   most connections open at once; more clients wait in the listen backlog
-//                     (1024) until one closes. Default 1024.
+//   max_connections   most connections open at once. At the cap, a new connection closes the
+//                     one that has waited longest for its next request (none in flight); while
+//                     every connection has a request in flight, new clients wait in the listen
+//                     backlog (1024). Default 1024.
 //   drain_timeout_ms  how long a stopping gateway waits for requests in flight. Default 5000.
-//   read_timeout_ms   how long a request's head may take to arrive (and a kept-alive connection
-//                     may wait for its next request), and the limit of each read of a body - per
-//                     read, not per body, so it bounds a stalled client, not a slow one. Default
-//                     10000.
+//   header_timeout_ms the whole request head must arrive within this, from its first byte, or the
+//                     client gets 408 and the connection closes. Default 10000.
+//   body_timeout_ms   likewise the whole body, from the end of the head (408; 413 comes first if
+//                     the body is over the limit). Default 30000.
+//   idle_timeout_ms   how long a connection may wait for a request's first byte (new, or kept
+//                     alive after an answer) before it is closed. Default 10000.
+//   write_timeout_ms  how long writing an answer may take before the connection is closed.
+//                     Default 10000.
+//   expose_errors     true: the body of every error gives its full text (development only).
+//                     Default false: errors the client did not cause (503, 504, 500) give a
+//                     fixed message, their text goes to the log (runtime/gateway/errors.hpp).
+//   readyz_detail     true: a failing /readyz names what cannot be reached. Default false.
 //   rate_limit, request_log, metrics
 //                     objects handed untouched to the middleware factories (routes.hpp).
 //   keys claimed with routes::config_key: likewise, in gateway_settings::extensions.
 //
-// Every request: route lookup (404; 405 with Allow) -> body read with the limit (413) -> the
-// middleware -> the route's handler, run inside the request's context (request id and deadline,
-// carried into every call it makes). Whatever a handler or middleware throws becomes a 500 with
-// a JSON body; every error body is `{"error": "..."}`. GET /healthz answers 200
-// `{"status":"ok"}` unless the app declares GET /healthz itself.
+// Every request: head within header_timeout_ms (408; 400 for HTTP/1.1 without Host) -> route
+// lookup (404; 405 with Allow) -> body read with the limit (413) within body_timeout_ms (408) ->
+// the middleware -> the route's handler, run inside the request's context (request id and
+// deadline, carried into every call it makes). Whatever a handler or middleware throws becomes a
+// 500 with a JSON body; every error body is `{"error": "...", "request_id": "..."}`. GET /healthz
+// answers 200 `{"status":"ok"}` unless the app declares GET /healthz itself.
 //
 // Threads: one I/O thread (Boost.Beast on Asio) reads requests and runs the middleware and typed
 // routes, which hand their calls to the gateway's caller actor without waiting; the answer is

@@ -16,8 +16,10 @@ namespace {
 
 /// Keys of the gateway's own config (see gateway.hpp); middleware may not claim them.
 constexpr const char* reserved_config_keys[] = {
-    "listen",          "body_limit_bytes", "timeout_ms",  "threads", "drain_timeout_ms",
-    "read_timeout_ms", "rate_limit",       "request_log", "metrics",
+    "listen",          "body_limit_bytes", "timeout_ms",        "threads",
+    "max_connections", "drain_timeout_ms", "header_timeout_ms", "body_timeout_ms",
+    "idle_timeout_ms", "write_timeout_ms", "expose_errors",     "readyz_detail",
+    "rate_limit",      "request_log",      "metrics",
 };
 
 std::string_view trim(std::string_view s) {
@@ -153,8 +155,8 @@ void check_route_params(const std::string& pattern, const typed_route& route) {
   }
 }
 
-http_response decode_failure(const caf::error& err) {
-  return error_reply(400, describe(err));
+http_response decode_failure(const caf::error& err, std::string_view request_id) {
+  return error_reply(400, describe(err), request_id);
 }
 
 http_handler make_typed_handler(std::shared_ptr<const typed_route> route,
@@ -163,29 +165,34 @@ http_handler make_typed_handler(std::shared_ptr<const typed_route> route,
     throw std::invalid_argument("typed route to " + route->component + ": no caller actor");
   auto timeout = route->timeout.value_or(settings.timeout);
   auto caller = settings.caller;
-  return [route = std::move(route), timeout, caller](http_request& req, http_respond respond) {
+  auto errors = std::make_shared<const error_reporting>(
+      error_reporting{settings.node, settings.name, settings.expose_errors});
+  return [route = std::move(route), timeout, caller, errors](http_request& req,
+                                                             http_respond respond) {
+    const auto& id = req.request_id;
     if (!accepts_json(req.header("accept")))
       return respond(error_reply(406,
                                  "this route answers application/json only, which the Accept "
                                  "header \"" +
-                                     req.header("accept") + "\" excludes"));
+                                     req.header("accept") + "\" excludes",
+                                 id));
     auto body = trim(req.body);
     auto content_type = req.header("content-type");
     if (!body.empty() && !content_type.empty() && !is_json_media_type(content_type))
       return respond(error_reply(
-          415, "unsupported Content-Type \"" + content_type + "\": send application/json"));
+          415, "unsupported Content-Type \"" + content_type + "\": send application/json", id));
     boost::json::object input;
     if (!body.empty()) {
       auto parsed = parse_json(body);
-      if (!parsed) return respond(decode_failure(parsed.error()));
+      if (!parsed) return respond(decode_failure(parsed.error(), id));
       if (!parsed->is_object())
         return respond(
-            decode_failure(json_type_error({}, "a JSON object as the request body", *parsed)));
+            decode_failure(json_type_error({}, "a JSON object as the request body", *parsed), id));
       input = std::move(parsed->get_object());
     }
     for (const auto& [name, text] : req.params) {
       auto value = param_value(name, text, route->fields.at(name));
-      if (!value) return respond(decode_failure(value.error()));
+      if (!value) return respond(decode_failure(value.error(), id));
       input[name] = std::move(*value);
     }
     caf::timespan budget = timeout;
@@ -195,11 +202,12 @@ http_handler make_typed_handler(std::shared_ptr<const typed_route> route,
         return respond(error_reply(
             make_error(errc::deadline_exceeded, route->component + "." + route->operation +
                                                     ": the request's deadline passed before the "
-                                                    "call")));
+                                                    "call"),
+            id, *errors));
       budget = std::min<caf::timespan>(budget, left);
     }
     route->invoke(boost::json::value(std::move(input)),
-                  call_site{caller, route->component, budget, req.request_id, req.deadline},
+                  call_site{caller, route->component, budget, req.request_id, req.deadline, errors},
                   std::move(respond));
   };
 }

@@ -29,7 +29,8 @@
 //   request's context (id, deadline; runtime/core/request_context.hpp);
 // - the reply is 200 with to_json_text(response); a request whose response is void answers 200
 //   `{}` (not 204, so that every answer of a typed route is a JSON document and the connection is
-//   kept alive); an error is cleave::error_reply(err) (runtime/gateway/errors.hpp).
+//   kept alive); an error is cleave::error_reply(err, request id) (runtime/gateway/errors.hpp:
+//   errors the client caused show their text, the others a fixed message, their text logged).
 //
 // Middleware and typed routes run on the gateway's I/O thread and must not block; a typed route
 // hands its call to the gateway's caller actor and the answer comes from there; raw routes run on
@@ -58,6 +59,7 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <type_traits>
 #include <utility>
 #include <vector>
@@ -69,6 +71,7 @@
 #include <caf/timespan.hpp>
 
 #include "runtime/component/call.hpp"
+#include "runtime/core/error.hpp"
 #include "runtime/core/json.hpp"
 #include "runtime/core/message.hpp"
 #include "runtime/core/request_context.hpp"
@@ -94,13 +97,29 @@ struct gateway_settings {
   /// "timeout_ms": deadline of a typed route's call unless the route sets one (default: the
   /// placement's "defaults.timeout_ms").
   std::chrono::milliseconds timeout{2000};
-  /// "max_connections": most connections open at once; more wait in the backlog (default 1024).
+  /// "max_connections": most connections open at once; at the cap a new connection closes the
+  /// longest idle one, or waits in the backlog while every one has a request (default 1024).
   int max_connections = 1024;
   /// "drain_timeout_ms": how long a stopping gateway waits for requests in flight (default 5000).
   std::chrono::milliseconds drain_timeout{5000};
-  /// "read_timeout_ms": how long a request's head may take, and the limit of each read of a
-  /// body - per read, not per body (default 10000).
-  std::chrono::milliseconds read_timeout{10000};
+  /// "header_timeout_ms": how long a request's whole head may take, from its first byte
+  /// (default 10000); later: 408 and close.
+  std::chrono::milliseconds header_timeout{10000};
+  /// "body_timeout_ms": how long a request's whole body may take, from the end of its head
+  /// (default 30000); later: 408 and close.
+  std::chrono::milliseconds body_timeout{30000};
+  /// "idle_timeout_ms": how long a connection may wait for the first byte of a request (a new
+  /// one, or one kept alive after an answer) before it is closed (default 10000).
+  std::chrono::milliseconds idle_timeout{10000};
+  /// "write_timeout_ms": how long writing an answer may take before the connection is closed
+  /// (default 10000).
+  std::chrono::milliseconds write_timeout{10000};
+  /// "expose_errors": show every error's full text to clients, not only the errors they caused
+  /// (runtime/gateway/errors.hpp). For development; default false.
+  bool expose_errors = false;
+  /// "readyz_detail": a failing /readyz names what cannot be reached; default false (the body
+  /// says only "not ready", the log line has the detail).
+  bool readyz_detail = false;
   /// "rate_limit", "request_log", "metrics": the config objects of the middleware in
   /// runtime/middleware/, untouched (absent if the key is absent).
   std::optional<boost::json::object> rate_limit;
@@ -161,17 +180,21 @@ struct call_site {
   /// The HTTP request's context, carried into the call.
   std::string request_id;
   std::chrono::steady_clock::time_point deadline;
+  /// How the call's errors are answered (one per gateway, shared by its routes).
+  std::shared_ptr<const error_reporting> errors;
 };
 
 /// Answers with `render()`, or with a 500 if rendering throws (a reply handler must not throw
-/// inside the caller actor).
+/// inside the caller actor). Runs inside the request's context (current_request()).
 template <class Render>
-void answer_with(const http_respond& respond, Render render) {
+void answer_with(const http_respond& respond, const error_reporting& errors, Render render) {
   http_response res;
   try {
     res = render();
   } catch (const std::exception& e) {
-    res = error_reply(500, std::string{"internal: "} + e.what());
+    res = error_reply(
+        make_error(errc::internal, std::string{"rendering the answer threw: "} + e.what()),
+        current_request().request_id, errors);
   }
   respond(std::move(res));
 }
@@ -196,8 +219,8 @@ void check_route_params(const std::string& pattern, const typed_route& route);
 http_handler make_typed_handler(std::shared_ptr<const typed_route> route,
                                 const gateway_settings& settings);
 
-/// The 400 for a request that does not decode.
-http_response decode_failure(const caf::error& err);
+/// The 400 for request `request_id`, which does not decode.
+http_response decode_failure(const caf::error& err, std::string_view request_id);
 
 }  // namespace detail
 
@@ -296,13 +319,17 @@ class routes {
   static void invoke(const boost::json::value& input, detail::call_site call,
                      http_respond respond) {
     auto req = from_json<Req>(input);
-    if (!req) return respond(detail::decode_failure(req.error()));
+    if (!req) return respond(detail::decode_failure(req.error(), call.request_id));
     auto caller = call.caller;
     detail::run_in(caller, [call = std::move(call), req = std::move(*req),
                             respond = std::move(respond)](caf::event_based_actor* self) mutable {
       request_scope scope{call.request_id, call.deadline};
-      auto fail = [respond](caf::error err) {
-        detail::answer_with(respond, [&] { return error_reply(err); });
+      // The callbacks run in the request's context again (cleave::call), so its id is
+      // current_request()'s there.
+      auto fail = [respond, errors = call.errors](caf::error err) {
+        detail::answer_with(respond, *errors, [&] {
+          return error_reply(err, current_request().request_id, *errors);
+        });
       };
       if constexpr (std::is_void_v<response_t<Req>>) {
         cleave::call(self, call.component, std::move(req), call.timeout)
@@ -310,8 +337,9 @@ class routes {
       } else {
         cleave::call(self, call.component, std::move(req), call.timeout)
             .then(
-                [respond](response_t<Req>& x) {
-                  detail::answer_with(respond, [&] { return json_reply(200, to_json_text(x)); });
+                [respond, errors = std::move(call.errors)](response_t<Req>& x) {
+                  detail::answer_with(respond, *errors,
+                                      [&] { return json_reply(200, to_json_text(x)); });
                 },
                 std::move(fail));
       }

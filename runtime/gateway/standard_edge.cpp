@@ -7,9 +7,12 @@
 #include <boost/json/serialize.hpp>
 
 #include "runtime/component/detail/directory.hpp"
+#include "runtime/core/error.hpp"
 #include "runtime/core/json.hpp"
+#include "runtime/core/log.hpp"
 #include "runtime/core/message.hpp"
 #include "runtime/metrics/registry.hpp"
+#include "runtime/middleware/deadline.hpp"
 #include "runtime/middleware/metrics.hpp"
 #include "runtime/middleware/rate_limit.hpp"
 #include "runtime/middleware/request_id.hpp"
@@ -69,6 +72,9 @@ std::vector<http_middleware> standard_middleware(const gateway_settings& s) {
   auto m = decode<metrics_settings>(s.metrics, "metrics");
   if (!m || m->enabled.value_or(true))
     out.push_back(middleware::metrics(metrics::default_registry()));
+  // A client's own budget bounds the calls the request causes, on every node (one hour at most:
+  // no call needs more, and clock arithmetic stays far from overflow).
+  out.push_back(middleware::client_deadline(std::chrono::hours(1)));
   if (auto limit = decode<rate_limit_settings>(s.rate_limit, "rate_limit")) {
     auto bucket = middleware::token_bucket::make({limit->rate, limit->burst});
     if (!bucket) throw std::invalid_argument("config." + what(bucket.error()));
@@ -107,18 +113,37 @@ std::string debug_vars() {
   return boost::json::serialize(vars);
 }
 
-}  // namespace
+/// What /readyz needs from the gateway's settings, known when the gateway starts.
+struct readiness_settings {
+  caf::actor_system* system = nullptr;
+  /// "readyz_detail": name what cannot be reached in the body.
+  bool detail = false;
+  std::string node;
+  std::string gateway;
+};
 
-/// 200 while every component a route calls can be reached, else 503 naming what cannot.
-http_response readiness(const std::vector<std::string>& components, caf::actor_system* sys) {
-  if (sys == nullptr) return error_reply(503, "not ready: the gateway has not started");
+/// 200 while every component a route calls can be reached, else 503: `{"error":"not ready"}`,
+/// the detail (what cannot be reached, and where) logged; in the body too if `s.detail`.
+http_response readiness(const http_request& req, const std::vector<std::string>& components,
+                        const readiness_settings& s) {
   std::string missing;
-  for (const auto& name : components)
-    if (auto err = detail::check_reachable(*sys, name, std::chrono::seconds(1)))
-      missing += (missing.empty() ? "" : "; ") + describe(err);
-  if (!missing.empty()) return error_reply(503, "not ready: " + missing);
-  return json_reply(200, R"({"status":"ready"})");
+  if (s.system == nullptr) {
+    missing = "the gateway has not started";
+  } else {
+    // A component of this node that has ended leaves the node not ready, called or not.
+    if (auto err = detail::check_running(*s.system)) missing = describe(err);
+    for (const auto& name : components)
+      if (auto err = detail::check_reachable(*s.system, name, std::chrono::seconds(1)))
+        missing += (missing.empty() ? "" : "; ") + describe(err);
+  }
+  if (missing.empty()) return json_reply(200, R"({"status":"ready"})");
+  if (s.detail) return error_reply(503, "not ready: " + missing, req.request_id);
+  log("warning", s.node, "not ready",
+      {{"component", s.gateway}, {"request_id", req.request_id}, {"error", missing}});
+  return error_reply(503, "not ready", req.request_id);
 }
+
+}  // namespace
 
 void add_standard_edge(routes& r) {
   r.middleware_factory_first(standard_middleware);
@@ -129,14 +154,14 @@ void add_standard_edge(routes& r) {
     });
   if (!r.contains("GET", "/readyz")) {
     auto called = r.called();
-    // A factory, not a plain route: the check needs the gateway's actor system.
-    auto system = std::make_shared<caf::actor_system*>(nullptr);
-    r.middleware_factory_first([system](const gateway_settings& s) {
-      *system = s.system;
+    // A factory, not a plain route: the check needs the gateway's actor system and settings.
+    auto settings = std::make_shared<readiness_settings>();
+    r.middleware_factory_first([settings](const gateway_settings& s) {
+      *settings = readiness_settings{s.system, s.readyz_detail, s.node, s.name};
       return std::vector<http_middleware>{};
     });
     r.add_raw("GET", "/readyz",
-              [called, system](http_request&) { return readiness(called, *system); });
+              [called, settings](http_request& req) { return readiness(req, called, *settings); });
   }
   if (!r.contains("GET", "/debug/vars"))
     r.add_raw("GET", "/debug/vars", [](http_request&) { return json_reply(200, debug_vars()); });

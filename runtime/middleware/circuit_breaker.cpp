@@ -4,6 +4,7 @@
 #include <string>
 
 #include "runtime/core/error.hpp"
+#include "runtime/gateway/errors.hpp"
 
 namespace cleave::middleware {
 
@@ -97,7 +98,7 @@ http_middleware circuit_breaker(std::shared_ptr<breaker> b) {
     return [b, next = std::move(next)](http_request& req, http_respond respond) {
       auto t = b->acquire();
       if (!t.allowed) {
-        auto res = json_reply(503, R"({"error":"circuit open"})");
+        auto res = error_reply(503, "circuit open", req.request_id);
         res.headers.emplace_back("Retry-After", std::to_string(retry_after_seconds(t.retry_after)));
         respond(std::move(res));
         return;

@@ -3,7 +3,8 @@
 // A failure is a 5xx answer, however late it comes, or a handler that throws before answering (a
 // handler that never answers reports nothing: as a probe it is taken as lost). The breaker is
 //   closed     requests pass; after `failure_threshold` consecutive failures it opens;
-//   open       requests are answered at once with 503 `{"error":"circuit open"}` and a
+//   open       requests are answered at once with 503 `{"error":"circuit open","request_id":
+//              "..."}` (runtime/gateway/errors.hpp) and a
 //              Retry-After (seconds left of the cool-down, rounded up); after `cool_down` the
 //              next request moves it to half-open;
 //   half_open  that one request (the probe) passes, others get 503 while it runs; the probe's

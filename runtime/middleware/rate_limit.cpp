@@ -7,6 +7,7 @@
 #include <string>
 
 #include "runtime/core/error.hpp"
+#include "runtime/gateway/errors.hpp"
 
 namespace cleave::middleware {
 
@@ -89,7 +90,7 @@ http_middleware rate_limit(std::shared_ptr<token_bucket> bucket) {
         next(req, std::move(respond));
         return;
       }
-      auto res = json_reply(429, R"({"error":"rate limit exceeded"})");
+      auto res = error_reply(429, "rate limit exceeded", req.request_id);
       res.headers.emplace_back("Retry-After",
                                std::to_string(retry_after_seconds(decision.retry_after)));
       respond(std::move(res));

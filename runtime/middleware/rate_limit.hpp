@@ -2,9 +2,9 @@
 //
 // The bucket holds up to `burst` tokens and gains `rate` tokens per second; each request takes
 // one. A request that finds no token is refused at once with 429, `{"error":"rate limit
-// exceeded"}` and a Retry-After header saying in whole seconds (rounded up, at least 1) when a
-// token will be there. One bucket limits everything it wraps: share one across routes for a
-// global limit, or make one per route.
+// exceeded","request_id":"..."}` (runtime/gateway/errors.hpp) and a Retry-After header saying
+// in whole seconds (rounded up, at least 1) when a token will be there. One bucket limits
+// everything it wraps: share one across routes for a global limit, or make one per route.
 //
 //   auto bucket = cleave::middleware::token_bucket::make({/*rate=*/50, /*burst=*/100});
 //   if (!bucket) return bucket.error();          // invalid_argument naming the field

@@ -122,7 +122,13 @@ caf::error node::start_local_components(std::vector<placed_component> placed,
   auto fallback = detail::spawn_unknown_component_responder(sys);
   dir.set_fallback(fallback);
   actors_.push_back(fallback);
-  std::vector<std::pair<std::string, std::future<caf::error>>> starting;
+  struct starting_component {
+    std::string name;
+    std::future<caf::error> started;
+    caf::actor handle;
+    std::shared_ptr<detail::component_stats> stats;
+  };
+  std::vector<starting_component> starting;
   // Edges last: they take requests from outside as soon as they start, so everything they call
   // must be there first.
   std::stable_partition(placed.begin(), placed.end(), [](const placed_component& p) {
@@ -143,17 +149,9 @@ caf::error node::start_local_components(std::vector<placed_component> placed,
     entry.stats->component = name;
     entry.stats->log_calls = plan.defaults.log_calls;
     auto instance = def->spawn(sys, ctx, entry.stats);
-    // An instance that ends while the node runs leaves its node not ready, and says why.
-    instance.handle->attach_functor(
-        [stats = entry.stats, stopping = stopping_](const caf::error& reason) {
-          if (stopping->load()) return;
-          stats->running = false;
-          log("error", stats->node, "component ended",
-              {{"component", stats->component}, {"reason", describe(reason)}});
-        });
     actors_.push_back(instance.handle);
     if (def->is_edge()) edges_.push_back(instance.handle);
-    starting.emplace_back(name, std::move(instance.started));
+    starting.push_back({name, std::move(instance.started), instance.handle, entry.stats});
     entry.local = instance.handle;
     entry.handle = instance.handle;
     if (plan.defaults.serialize_local) {
@@ -169,12 +167,21 @@ caf::error node::start_local_components(std::vector<placed_component> placed,
     }
     dir.add(name, std::move(entry));
   }
-  for (auto& [name, started] : starting) {
-    if (started.wait_for(start_deadline) != std::future_status::ready)
-      return make_error(errc::internal, name + " did not finish starting within " +
+  for (auto& s : starting) {
+    if (s.started.wait_for(start_deadline) != std::future_status::ready)
+      return make_error(errc::internal, s.name + " did not finish starting within " +
                                             std::to_string(start_deadline.count()) + " s");
-    if (auto err = started.get()) return err;
+    if (auto err = s.started.get()) return err;
   }
+  // Started: an instance that ends from now on, while the node runs, leaves the node not ready
+  // and says why (one whose init failed has failed the start instead).
+  for (auto& s : starting)
+    s.handle->attach_functor([stats = s.stats, stopping = stopping_](const caf::error& reason) {
+      if (stopping->load()) return;
+      stats->running = false;
+      log("error", stats->node, "component ended",
+          {{"component", stats->component}, {"reason", describe(reason)}});
+    });
   return caf::none;
 }
 

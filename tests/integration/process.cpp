@@ -127,6 +127,11 @@ process::process(std::vector<std::string> argv, std::map<std::string, std::strin
   }
   ::fcntl(out_.fd, F_SETFL, ::fcntl(out_.fd, F_GETFL) | O_NONBLOCK);
   ::fcntl(err_.fd, F_SETFL, ::fcntl(err_.fd, F_GETFL) | O_NONBLOCK);
+  // The pipes are read only while the test waits: a node that logs a line per request while the
+  // test sends requests would block in its next line once 64 KiB were waiting. Best effort
+  // (root may raise the size past /proc/sys/fs/pipe-max-size, others up to it).
+  for (int fd : {out_.fd, err_.fd})
+    if (::fcntl(fd, F_SETPIPE_SZ, 16 << 20) < 0) ::fcntl(fd, F_SETPIPE_SZ, 1 << 20);
 }
 
 process::~process() {

@@ -9,6 +9,12 @@
 // wake-up each; under 64 connections 46 % of a node's time went to context switches (measured in
 // docs/performance.md).
 //
+// Hostile clients (docs/http-edge.md): each connection has one timer, re-armed only when a
+// deadline comes earlier than the one it waits for, bounding whatever the connection waits for:
+// a request's first byte (idle_timeout: then closed), the whole head from its first byte
+// (header_timeout: 408), the whole body (body_timeout: 408), the writing of an answer
+// (write_timeout). At max_connections, the connection idle longest makes room for a new one.
+//
 //   detail::http_server srv{config};          // binds host:port (throws std::runtime_error)
 //   srv.start(table);                          // serves
 //   srv.stop();                                // stop accepting, drain, close (also the dtor)
@@ -32,13 +38,28 @@ struct server_config {
   std::string host;
   /// 0 = any free port (see http_server::port()).
   uint16_t port = 0;
-  /// Most connections open at once; further clients wait in the listen backlog until one closes.
+  /// Most connections open at once. A connection accepted at the cap closes the connection that
+  /// has waited longest for its next request (none in flight), so idle clients never keep active
+  /// ones out; while every connection has a request in flight, new clients wait (in the listen
+  /// backlog) until one ends or goes idle.
   int max_connections = 1024;
   /// Larger bodies get 413 (checked against Content-Length before reading, capped while reading).
   uint64_t body_limit = uint64_t{1} << 20;
-  /// Limit of each read from a client socket: per read, not per request, so it bounds a stalled
-  /// client, not a slow one. Also how long a kept-alive connection may wait for its next request.
-  std::chrono::milliseconds read_timeout{10000};
+  /// The whole request head must arrive within this, counted from its first byte: else 408 and
+  /// the connection is closed. A deadline for the head, not a limit per read, so that a client
+  /// trickling bytes is cut as surely as a silent one.
+  std::chrono::milliseconds header_timeout{10000};
+  /// The whole body must arrive within this, counted from the end of the head (or from the 100
+  /// Continue): else 408 and close.
+  std::chrono::milliseconds body_timeout{30000};
+  /// How long a connection may wait for the first byte of a request (a new connection, or one
+  /// kept alive after an answer) before it is closed, silently.
+  std::chrono::milliseconds idle_timeout{10000};
+  /// How long writing an answer may take (a client that does not read) before the connection is
+  /// closed.
+  std::chrono::milliseconds write_timeout{10000};
+  /// Show the full text of every error to clients, not only of those they caused (errors.hpp).
+  bool expose_errors = false;
   /// How long stop() waits for requests in flight before cutting connections.
   std::chrono::milliseconds drain_timeout{5000};
   /// How long stop() then waits for answers still to come (they wait for calls, which have
@@ -51,8 +72,10 @@ struct dispatch_table {
   router routes;
   /// By router target: the route's handler, inside the middleware.
   std::vector<http_handler> handlers;
-  /// The middleware, around the answers the server gives itself (404, 405, 413, 400 on an
-  /// unreadable body).
+  /// The middleware, around the answers the server gives itself to requests whose head it read
+  /// (404, 405, 413, 408 on a late body, 400 on an unreadable body or a missing Host). Answers
+  /// to requests whose head could not be read (400, 431, 408) and to those read after a stop's
+  /// drain (503) bypass it: they get an id of their own (X-Request-Id) and a log line.
   http_middleware wrap;
 };
 

@@ -145,9 +145,10 @@ struct guarded_policy {
 
   static bool try_accept(native_socket&, native_socket) { return false; }
 
-  /// Decrypted bytes OpenSSL holds are not seen by epoll: read them before waiting again.
+  /// Bytes OpenSSL has read ahead (decrypted or not) are not seen by epoll: read them before
+  /// waiting again.
   bool must_read_more(native_socket, size_t) const {
-    return c->ssl != nullptr && c->tls_done && SSL_pending(c->ssl) > 0;
+    return c->ssl != nullptr && c->tls_done && SSL_has_pending(c->ssl) == 1;
   }
 
   bool retry_later(int ret) const {

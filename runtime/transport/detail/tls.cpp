@@ -4,7 +4,7 @@
 #include <openssl/x509.h>
 #include <openssl/x509_vfy.h>
 
-#include <cstring>
+#include <algorithm>
 
 #include "runtime/core/error.hpp"
 
@@ -55,7 +55,8 @@ int passphrase_callback(char* buf, int size, int, void* user) {
   const auto* passphrase = static_cast<const std::string*>(user);
   if (passphrase == nullptr || size <= 0) return 0;
   auto n = std::min<size_t>(passphrase->size(), static_cast<size_t>(size));
-  std::memcpy(buf, passphrase->data(), n);
+  // OpenSSL takes the length returned, not a terminating NUL.
+  std::copy_n(passphrase->data(), n, buf);
   return static_cast<int>(n);
 }
 
@@ -87,6 +88,8 @@ caf::expected<std::shared_ptr<tls_context>> tls_context::load(const tls_files& f
   // The stream retries a partial write with a buffer that may have moved.
   SSL_CTX_set_mode(ctx, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
   SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
+  // One read(2) takes whatever has arrived, not a record header and then its body.
+  SSL_CTX_set_read_ahead(ctx, 1);
   SSL_CTX_set_num_tickets(ctx, 0);
   SSL_CTX_set_default_passwd_cb(ctx, passphrase_callback);
   SSL_CTX_set_default_passwd_cb_userdata(ctx, const_cast<std::string*>(&files.passphrase));

@@ -1,12 +1,17 @@
 // The gateway over real HTTP on 127.0.0.1: every status of the edge contract, middleware, config,
-// and a graceful stop.
+// error bodies and what they name, hostile clients (slow heads and bodies, idle connections at the
+// connection cap, no Host), and a graceful stop.
 #include "runtime/gateway/gateway.hpp"
 
+#include <cctype>
 #include <future>
 #include <memory>
+#include <sstream>
 #include <stdexcept>
 #include <string>
 #include <thread>
+#include <utility>
+#include <vector>
 
 #include <gtest/gtest.h>
 
@@ -73,6 +78,7 @@ cleave::routes test_routes() {
   r.add<gw_fail>("POST", "/fail", "gwtest");
   r.add<gw_hang>("GET", "/hang", "gwtest", {100ms});
   r.add<gw_hang>("GET", "/hang-long", "gwtest", {3000ms});
+  r.add<gw_hang>("GET", "/hang-1s", "gwtest", {1000ms});
   r.add<gw_touch>("POST", "/touch", "gwtest");
   r.add<gw_block>("GET", "/block", "gwtest");
   r.add<gw_echo>("POST", "/nobody", "no-such-component");
@@ -126,18 +132,64 @@ std::unique_ptr<cleave::test_node> start(uint16_t port, boost::json::object extr
       gateway_options(port, std::move(extra)));
 }
 
-/// Asserts an error answer: the status, a JSON body {"error": "..."} containing `text`.
+/// Asserts an error answer: the status, a JSON body {"error": "...", "request_id": "..."} whose
+/// error contains `text`.
 void expect_error(const http_reply& res, int status, const std::string& text) {
   EXPECT_EQ(res.status, status) << res.body;
   EXPECT_EQ(res.header("content-type"), "application/json");
   boost::system::error_code ec;
   auto v = boost::json::parse(res.body, ec);
   ASSERT_FALSE(ec) << "error body is not JSON: " << res.body;
-  ASSERT_TRUE(v.is_object() && v.as_object().contains("error") &&
-              v.as_object().at("error").is_string())
+  ASSERT_TRUE(v.is_object() && v.as_object().size() == 2 && v.as_object().contains("error") &&
+              v.as_object().at("error").is_string() && v.as_object().contains("request_id") &&
+              v.as_object().at("request_id").is_string())
       << res.body;
   auto error = std::string{v.as_object().at("error").as_string()};
   EXPECT_NE(error.find(text), std::string::npos) << "error: " << error;
+}
+
+/// Asserts an error answer with exactly `message` and the request id `id` (body and header).
+void expect_error_body(const http_reply& res, int status, const std::string& message,
+                       const std::string& id) {
+  EXPECT_EQ(res.status, status) << res.body;
+  boost::system::error_code ec;
+  auto v = boost::json::parse(res.body, ec);
+  ASSERT_FALSE(ec) << "error body is not JSON: " << res.body;
+  EXPECT_EQ(v, (boost::json::object{{"error", message}, {"request_id", id}})) << res.body;
+  EXPECT_EQ(res.header("x-request-id"), id);
+}
+
+/// The request id of an error body ("" if none).
+std::string request_id_of(const http_reply& res) {
+  boost::system::error_code ec;
+  auto v = boost::json::parse(res.body, ec);
+  if (ec || !v.is_object() || !v.as_object().contains("request_id")) return {};
+  return std::string{v.as_object().at("request_id").as_string()};
+}
+
+/// The log lines (JSON objects, from stderr as captured) with "request_id" `id` that report an
+/// error (the request log's line has no "error").
+std::vector<boost::json::object> log_lines_of(const std::string& log, const std::string& id) {
+  std::vector<boost::json::object> out;
+  std::istringstream in{log};
+  for (std::string line; std::getline(in, line);) {
+    boost::system::error_code ec;
+    auto v = boost::json::parse(line, ec);
+    if (!ec && v.is_object() && v.as_object().contains("request_id") &&
+        v.as_object().at("request_id") == id.c_str() && v.as_object().contains("error"))
+      out.push_back(v.as_object());
+  }
+  return out;
+}
+
+/// A request on a raw connection: `GET target` with Host and the given id.
+std::string raw_get(const std::string& target, const std::string& id = "raw") {
+  return "GET " + target + " HTTP/1.1\r\nHost: gw.test\r\nX-Request-Id: " + id + "\r\n\r\n";
+}
+
+std::string lower(std::string s) {
+  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
 }
 
 class gateway : public ::testing::Test {
@@ -350,21 +402,27 @@ TEST_F(gateway, component_errors_map_to_their_status) {
   expect_error(post(port, "/fail", R"({"mode":"not_found"})"), 404, "not_found: nothing here");
   expect_error(post(port, "/fail", R"({"mode":"invalid_argument"})"), 400, "bad \"thing\"");
   expect_error(post(port, "/fail", R"({"mode":"already_exists"})"), 409, "there already");
-  expect_error(post(port, "/fail", R"({"mode":"unavailable"})"), 503, "gone");
-  expect_error(post(port, "/fail", R"({"mode":"deadline_exceeded"})"), 504, "too slow");
+  expect_error(post(port, "/fail", R"({"mode":"unavailable"})"), 503,
+               "service unavailable; the request was not applied, it may be retried");
+  expect_error(post(port, "/fail", R"({"mode":"deadline_exceeded"})"), 504,
+               "deadline exceeded; the request may have been applied");
+  expect_error(post(port, "/fail", R"({"mode":"outcome_unknown"})"), 504,
+               "outcome unknown; the request may have been applied");
 }
 
 // -- 5xx ------------------------------------------------------------------------------------------
 
 TEST_F(gateway, component_not_in_the_placement_is_503) {
-  expect_error(post(port, "/nobody", R"({"text":"a"})"), 503, "no-such-component");
+  auto res = post(port, "/nobody", R"({"text":"a"})");
+  expect_error(res, 503, "service unavailable");
+  EXPECT_EQ(res.body.find("no-such-component"), std::string::npos) << res.body;
 }
 
 TEST_F(gateway, component_that_never_answers_is_504_at_the_route_timeout) {
   auto t0 = std::chrono::steady_clock::now();
   auto res = get(port, "/hang");
   auto took = std::chrono::steady_clock::now() - t0;
-  expect_error(res, 504, "gwtest.gw_hang");
+  expect_error(res, 504, "deadline exceeded");
   EXPECT_GE(took, 100ms);
   EXPECT_LT(took, 2s);
 }
@@ -375,13 +433,13 @@ TEST_F(gateway, request_deadline_cuts_the_route_timeout) {
   c.headers = {{"X-Deadline-Ms", "150"}};
   auto t0 = std::chrono::steady_clock::now();
   auto res = http(port, c);
-  expect_error(res, 504, "gwtest.gw_hang");
+  expect_error(res, 504, "deadline exceeded");
   EXPECT_LT(std::chrono::steady_clock::now() - t0, 2s) << "the route's timeout is 3 s";
 }
 
 TEST_F(gateway, handler_that_throws_is_500) {
-  expect_error(post(port, "/fail", R"({"mode":"throw"})"), 500, "boom");
-  expect_error(get(port, "/raw/throw"), 500, "oops");
+  expect_error(post(port, "/fail", R"({"mode":"throw"})"), 500, "internal error");
+  expect_error(get(port, "/raw/throw"), 500, "internal error");
   EXPECT_EQ(get(port, "/healthz").status, 200) << "the gateway lives on";
 }
 
@@ -389,7 +447,7 @@ TEST_F(gateway, request_nobody_answers_is_500_not_a_hang) {
   http_call c;
   c.target = "/healthz";
   c.headers = {{"X-Drop", "1"}};
-  expect_error(http(port, c), 500, "dropped the request without answering");
+  expect_error(http(port, c), 500, "internal error");
   EXPECT_EQ(get(port, "/healthz").status, 200) << "the gateway lives on";
 }
 
@@ -419,25 +477,281 @@ TEST_F(gateway, a_blocked_raw_route_holds_up_no_other_request) {
   EXPECT_EQ(res.body, R"({"raw":"unblocked"})");
 }
 
-TEST(gateway_connections, beyond_max_connections_clients_wait_their_turn) {
+// -- the connection cap and timeouts: hostile clients
+// ----------------------------------------------
+
+TEST(gateway_connections, at_the_cap_the_longest_idle_connection_makes_room_for_a_new_one) {
   auto port = free_port();
-  auto node = start(port, {{"max_connections", 1}});
-  // The one connection allowed, kept alive.
-  auto first = std::make_unique<Poco::Net::HTTPClientSession>("127.0.0.1", port);
-  first->setTimeout(Poco::Timespan(10, 0));
-  first->setKeepAlive(true);
-  Poco::Net::HTTPRequest ping{"GET", "/healthz", Poco::Net::HTTPMessage::HTTP_1_1};
-  first->sendRequest(ping);
-  Poco::Net::HTTPResponse pong;
-  auto& is = first->receiveResponse(pong);
-  std::string ignored{std::istreambuf_iterator<char>(is), {}};
-  ASSERT_EQ(pong.getStatus(), Poco::Net::HTTPResponse::HTTP_OK);
-  auto second = std::async(std::launch::async, [port] { return get(port, "/healthz"); });
-  EXPECT_EQ(second.wait_for(300ms), std::future_status::timeout)
-      << "a second connection was served while the first held the only place";
-  first.reset();  // closes the first connection
-  ASSERT_EQ(second.wait_for(5s), std::future_status::ready) << "the waiting client was not served";
-  EXPECT_EQ(second.get().status, 200);
+  // Idle connections are not closed by their timeout during the test.
+  auto node = start(port, {{"max_connections", 4}, {"idle_timeout_ms", 60000}});
+  std::vector<std::unique_ptr<raw_client>> kept;
+  for (int i = 0; i < 4; ++i) {
+    kept.push_back(std::make_unique<raw_client>(port));
+    ASSERT_TRUE(kept.back()->send(raw_get("/healthz")));
+    ASSERT_EQ(kept.back()->read_reply(5s).status, 200) << i;
+  }
+  // Four kept-alive connections wait for their next request: the cap is reached.
+  raw_client late{port};
+  auto t0 = std::chrono::steady_clock::now();
+  ASSERT_TRUE(late.send(raw_get("/healthz")));
+  auto res = late.read_reply(5s);
+  EXPECT_EQ(res.status, 200) << "a new client waited behind idle connections";
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, 2s);
+  EXPECT_TRUE(kept[0]->closed_within(5s)) << "the longest idle connection was not the one closed";
+  for (int i = 1; i < 4; ++i) {
+    ASSERT_TRUE(kept[i]->send(raw_get("/healthz"))) << i;
+    EXPECT_EQ(kept[i]->read_reply(5s).status, 200) << "connection " << i << " was closed too";
+  }
+}
+
+TEST(gateway_connections, at_the_cap_connections_with_a_request_in_flight_keep_their_places) {
+  auto port = free_port();
+  auto node = start(port, {{"max_connections", 4}, {"idle_timeout_ms", 60000}});
+  int before = hung_requests();
+  std::vector<std::unique_ptr<raw_client>> busy;
+  for (int i = 0; i < 4; ++i) {
+    busy.push_back(std::make_unique<raw_client>(port));
+    ASSERT_TRUE(busy.back()->send(raw_get("/hang-1s", "busy-" + std::to_string(i))));
+  }
+  // Each of the four places has a request in flight (answered 504 after 1 s).
+  ASSERT_TRUE(poll_until(5s, [&] { return hung_requests() >= before + 4; }));
+  raw_client late{port};
+  ASSERT_TRUE(late.send(raw_get("/healthz", "late")));
+  EXPECT_FALSE(late.readable_within(300ms))
+      << "a fifth connection was served while four requests were in flight";
+  for (int i = 0; i < 4; ++i) {
+    auto res = busy[i]->read_reply(5s);
+    expect_error_body(res, 504, "deadline exceeded; the request may have been applied",
+                      "busy-" + std::to_string(i));
+  }
+  // Answered, the four wait for their next requests: one of them makes room.
+  auto res = late.read_reply(5s);
+  EXPECT_EQ(res.status, 200) << "the waiting client was not served once a place was free";
+}
+
+TEST(gateway_connections, a_connection_waiting_for_a_request_is_closed_at_the_idle_timeout) {
+  auto port = free_port();
+  auto node = start(port, {{"idle_timeout_ms", 300}});
+  raw_client kept{port};
+  ASSERT_TRUE(kept.send(raw_get("/healthz")));
+  ASSERT_EQ(kept.read_reply(5s).status, 200);
+  auto t0 = std::chrono::steady_clock::now();
+  EXPECT_TRUE(kept.closed_within(5s)) << "a kept-alive connection outlived the idle timeout";
+  EXPECT_GE(std::chrono::steady_clock::now() - t0, 250ms);
+  raw_client silent{port};
+  auto t1 = std::chrono::steady_clock::now();
+  EXPECT_TRUE(silent.closed_within(5s)) << "a connection that sent nothing outlived the timeout";
+  EXPECT_GE(std::chrono::steady_clock::now() - t1, 250ms);
+}
+
+TEST(gateway_timeouts, a_head_trickled_byte_by_byte_gets_408_at_the_header_timeout) {
+  auto port = free_port();
+  auto node = start(port, {{"header_timeout_ms", 300}});
+  raw_client c{port};
+  // Each byte comes well within any per-read timeout; the whole head would take ~2 s.
+  std::string head =
+      "GET /healthz HTTP/1.1\r\nHost: gw.test\r\nX-Slow: " + std::string(80, 'a') + "\r\n\r\n";
+  auto t0 = std::chrono::steady_clock::now();
+  EXPECT_FALSE(c.trickle(head, 20ms)) << "the whole head was taken";
+  auto res = c.read_reply(5s);
+  auto took = std::chrono::steady_clock::now() - t0;
+  expect_error(res, 408, "the request head did not arrive within 300 ms");
+  EXPECT_EQ(lower(res.header("connection")), "close");
+  auto id = request_id_of(res);
+  EXPECT_EQ(id.size(), 16u) << res.body;
+  EXPECT_EQ(res.header("x-request-id"), id);
+  EXPECT_GE(took, 300ms);
+  EXPECT_LT(took, 300ms + 1500ms);
+  EXPECT_TRUE(c.closed_within(5s));
+}
+
+TEST(gateway_timeouts, the_header_timeout_counts_from_the_first_byte_not_from_idle_time) {
+  auto port = free_port();
+  auto node = start(port, {{"header_timeout_ms", 300}, {"idle_timeout_ms", 10000}});
+  raw_client c{port};
+  // Idle longer than the header timeout: the connection is kept...
+  EXPECT_FALSE(c.readable_within(500ms)) << "an idle connection was answered or closed";
+  // ...and a request that then comes at once is served.
+  ASSERT_TRUE(c.send(raw_get("/healthz")));
+  EXPECT_EQ(c.read_reply(5s).status, 200);
+}
+
+TEST(gateway_timeouts, a_chunked_body_trickled_byte_by_byte_gets_408_at_the_body_timeout) {
+  auto port = free_port();
+  auto node = start(port, {{"body_timeout_ms", 300}});
+  raw_client c{port};
+  ASSERT_TRUE(
+      c.send("POST /echo HTTP/1.1\r\nHost: gw.test\r\nContent-Type: application/json\r\n"
+             "Transfer-Encoding: chunked\r\nX-Request-Id: slow-body\r\n\r\n"));
+  auto t0 = std::chrono::steady_clock::now();
+  // One byte per chunk, one byte every 20 ms: ~2 s for the body, each read well within 300 ms.
+  std::string chunks;
+  for (char ch : std::string{R"({"text":"slow"})"}) chunks += std::string{"1\r\n"} + ch + "\r\n";
+  chunks += "0\r\n\r\n";
+  EXPECT_FALSE(c.trickle(chunks, 20ms)) << "the whole body was taken";
+  auto res = c.read_reply(5s);
+  auto took = std::chrono::steady_clock::now() - t0;
+  expect_error_body(res, 408, "the request body did not arrive within 300 ms", "slow-body");
+  EXPECT_EQ(lower(res.header("connection")), "close");
+  EXPECT_GE(took, 300ms);
+  EXPECT_LT(took, 300ms + 1500ms);
+  EXPECT_TRUE(c.closed_within(5s));
+}
+
+TEST(gateway_timeouts, a_body_that_comes_in_time_is_served) {
+  auto port = free_port();
+  auto node = start(port, {{"body_timeout_ms", 2000}, {"header_timeout_ms", 2000}});
+  raw_client c{port};
+  std::string body = R"({"text":"in time"})";
+  ASSERT_TRUE(
+      c.send("POST /echo HTTP/1.1\r\nHost: gw.test\r\nContent-Type: application/json\r\n"
+             "Content-Length: " +
+             std::to_string(body.size()) + "\r\n\r\n"));
+  EXPECT_TRUE(c.trickle(body, 10ms));
+  auto res = c.read_reply(5s);
+  EXPECT_EQ(res.status, 200) << res.body;
+  EXPECT_EQ(res.body, R"({"text":"in time","by":"gwtest","request_id":""})");
+}
+
+TEST_F(gateway, pipelined_requests_are_answered_in_order) {
+  // Both heads come in one segment: the second is parsed from what was read with the first.
+  raw_client c{port};
+  std::string body = R"({"text":"second"})";
+  ASSERT_TRUE(c.send(raw_get("/items/first") +
+                     "POST /echo HTTP/1.1\r\nHost: gw.test\r\nContent-Type: application/json\r\n"
+                     "Content-Length: " +
+                     std::to_string(body.size()) + "\r\n\r\n" + body));
+  auto first = c.read_reply(5s);
+  EXPECT_EQ(first.status, 200) << first.body;
+  EXPECT_EQ(first.body, R"({"text":"item first","by":"gwtest","request_id":"raw"})");
+  auto second = c.read_reply(5s);
+  EXPECT_EQ(second.status, 200) << second.body;
+  EXPECT_EQ(second.body, R"({"text":"second","by":"gwtest","request_id":""})");
+}
+
+// -- Host -----------------------------------------------------------------------------------------
+
+TEST_F(gateway, http11_request_without_host_is_400_and_closes) {
+  raw_client c{port};
+  ASSERT_TRUE(c.send("GET /healthz HTTP/1.1\r\nX-Request-Id: no-host\r\n\r\n"));
+  auto res = c.read_reply(5s);
+  expect_error_body(res, 400, "an HTTP/1.1 request needs a Host header", "no-host");
+  EXPECT_EQ(lower(res.header("connection")), "close");
+  EXPECT_TRUE(c.closed_within(5s));
+  raw_client twice{port};
+  ASSERT_TRUE(twice.send("GET /healthz HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n"));
+  expect_error(twice.read_reply(5s), 400, "one Host header");
+}
+
+TEST_F(gateway, http10_request_without_host_is_served) {
+  raw_client c{port};
+  ASSERT_TRUE(c.send("GET /healthz HTTP/1.0\r\n\r\n"));
+  auto res = c.read_reply(5s);
+  EXPECT_EQ(res.status, 200) << res.body;
+  EXPECT_EQ(res.body, R"({"status":"ok"})");
+}
+
+// -- what error bodies name -----------------------------------------------------------------------
+
+TEST_F(gateway, runtime_errors_name_nothing_internal_and_log_the_detail_with_the_request_id) {
+  struct failure {
+    std::string method, target, body;
+    std::vector<std::pair<std::string, std::string>> headers;
+    int status;
+    std::string message;
+    /// In the log line's "error".
+    std::string detail;
+  };
+  const std::string unavailable =
+      "service unavailable; the request was not applied, it may be retried";
+  std::vector<failure> failures{
+      {"POST", "/fail", R"({"mode":"unavailable_remote"})", {}, 503, unavailable, remote_failure},
+      {"POST", "/nobody", R"({"text":"a"})", {}, 503, unavailable, "no-such-component"},
+      {"GET",
+       "/hang",
+       "",
+       {},
+       504,
+       "deadline exceeded; the request may have been applied",
+       "gwtest.gw_hang"},
+      {"POST",
+       "/fail",
+       R"({"mode":"outcome_unknown"})",
+       {},
+       504,
+       "outcome unknown; the request may have been applied",
+       "connection lost after sending"},
+      {"POST", "/fail", R"({"mode":"throw"})", {}, 500, "internal error", "boom"},
+      {"GET", "/raw/throw", "", {}, 500, "internal error", "oops"},
+      {"GET",
+       "/healthz",
+       "",
+       {{"X-Drop", "1"}},
+       500,
+       "internal error",
+       "dropped the request without answering"},
+  };
+  for (size_t i = 0; i < failures.size(); ++i) {
+    const auto& f = failures[i];
+    auto id = "failure-" + std::to_string(i);
+    http_call c;
+    c.method = f.method;
+    c.target = f.target;
+    c.body = f.body;
+    c.headers = f.headers;
+    c.headers.emplace_back("X-Request-Id", id);
+    testing::internal::CaptureStderr();
+    auto res = http(port, c);
+    auto log = testing::internal::GetCapturedStderr();
+    SCOPED_TRACE(f.target + " " + f.body);
+    expect_error_body(res, f.status, f.message, id);
+    for (const std::string& internal :
+         {std::string{"127.0.0.1"}, std::to_string(port), std::string{"7263"},
+          std::string{"inventory"}, std::string{"node"}, std::string{"gwtest"},
+          std::string{"no-such-component"}})
+      EXPECT_EQ(res.body.find(internal), std::string::npos) << internal << " in " << res.body;
+    auto lines = log_lines_of(log, id);
+    ASSERT_EQ(lines.size(), 1u) << "one log line per error, with its request id:\n" << log;
+    EXPECT_EQ(lines[0].at("level"), f.status == 500 ? "error" : "warning");
+    EXPECT_EQ(lines[0].at("status"), f.status);
+    auto error = std::string{lines[0].at("error").as_string()};
+    EXPECT_NE(error.find(f.detail), std::string::npos) << error;
+  }
+}
+
+TEST(gateway_errors, expose_errors_puts_the_detail_in_the_body) {
+  auto port = free_port();
+  auto node = start(port, {{"expose_errors", true}});
+  http_call c;
+  c.method = "POST";
+  c.target = "/fail";
+  c.body = R"({"mode":"unavailable_remote"})";
+  c.headers = {{"X-Request-Id", "exposed"}};
+  expect_error_body(http(port, c), 503, std::string{"unavailable: "} + remote_failure, "exposed");
+  c.body = R"({"mode":"throw"})";
+  expect_error(http(port, c), 500, "internal: handler threw: boom");
+}
+
+TEST_F(gateway, public_readyz_names_nothing) {
+  // The routes call "no-such-component", which is nowhere: not ready.
+  http_call c;
+  c.target = "/readyz";
+  c.headers = {{"X-Request-Id", "probe-1"}};
+  testing::internal::CaptureStderr();
+  auto res = http(port, c);
+  auto log = testing::internal::GetCapturedStderr();
+  expect_error_body(res, 503, "not ready", "probe-1");
+  auto lines = log_lines_of(log, "probe-1");
+  ASSERT_EQ(lines.size(), 1u) << log;
+  auto error = std::string{lines[0].at("error").as_string()};
+  EXPECT_NE(error.find("no-such-component"), std::string::npos) << error;
+}
+
+TEST(gateway_errors, readyz_detail_names_what_cannot_be_reached) {
+  auto port = free_port();
+  auto node = start(port, {{"readyz_detail", true}});
+  auto res = get(port, "/readyz");
+  expect_error(res, 503, "not ready: unknown_component: no component named \"no-such-component\"");
 }
 
 // -- config ---------------------------------------------------------------------------------------
@@ -472,6 +786,19 @@ TEST(gateway_config, refuses_unknown_missing_and_mistyped_keys_naming_them) {
   EXPECT_NE(not_object.find("components.gateway.config.request_log: expected an object"),
             std::string::npos)
       << not_object;
+  auto renamed = start_failure({{"listen", listen}, {"read_timeout_ms", 1000}});
+  EXPECT_NE(renamed.find("field \"read_timeout_ms\" is not a known field"), std::string::npos)
+      << "replaced by header_timeout_ms, body_timeout_ms and idle_timeout_ms: " << renamed;
+  for (const char* key :
+       {"header_timeout_ms", "body_timeout_ms", "idle_timeout_ms", "write_timeout_ms"}) {
+    auto zero = start_failure({{"listen", listen}, {key, 0}});
+    EXPECT_NE(zero.find(std::string{"components.gateway.config."} + key +
+                        ": expected 1..3600000, found 0"),
+              std::string::npos)
+        << zero;
+  }
+  auto flag = start_failure({{"listen", listen}, {"expose_errors", "yes"}});
+  EXPECT_NE(flag.find("field \"expose_errors\": expected a boolean"), std::string::npos) << flag;
   auto bad_listen = start_failure({{"listen", "localhost"}});
   EXPECT_NE(bad_listen.find("config.listen: expected \"host:port\", found \"localhost\""),
             std::string::npos)
@@ -500,9 +827,30 @@ TEST(gateway_config, defaults_and_claimed_keys) {
   EXPECT_EQ(s->timeout, 1234ms) << "the placement's default call deadline";
   EXPECT_EQ(s->max_connections, 1024);
   EXPECT_EQ(s->drain_timeout, 5000ms);
-  EXPECT_EQ(s->read_timeout, 10000ms);
+  EXPECT_EQ(s->header_timeout, 10000ms);
+  EXPECT_EQ(s->body_timeout, 30000ms);
+  EXPECT_EQ(s->idle_timeout, 10000ms);
+  EXPECT_EQ(s->write_timeout, 10000ms);
+  EXPECT_FALSE(s->expose_errors);
+  EXPECT_FALSE(s->readyz_detail);
   EXPECT_FALSE(s->rate_limit);
   EXPECT_EQ(s->extensions.at("circuit_breaker").at("failures").as_int64(), 5);
+  auto set = cleave::decode_gateway_settings("gateway",
+                                             {{"listen", "127.0.0.1:8080"},
+                                              {"header_timeout_ms", 1},
+                                              {"body_timeout_ms", 2},
+                                              {"idle_timeout_ms", 3},
+                                              {"write_timeout_ms", 4},
+                                              {"expose_errors", true},
+                                              {"readyz_detail", true}},
+                                             r, 1234ms);
+  ASSERT_TRUE(set) << cleave::describe(set.error());
+  EXPECT_EQ(set->header_timeout, 1ms);
+  EXPECT_EQ(set->body_timeout, 2ms);
+  EXPECT_EQ(set->idle_timeout, 3ms);
+  EXPECT_EQ(set->write_timeout, 4ms);
+  EXPECT_TRUE(set->expose_errors);
+  EXPECT_TRUE(set->readyz_detail);
   auto unclaimed = cleave::decode_gateway_settings(
       "gateway", {{"listen", "[::1]:8080"}, {"circuit_breaker", boost::json::object{}}},
       cleave::routes{}, 1234ms);
@@ -515,7 +863,7 @@ TEST(gateway_config, timeout_ms_is_the_routes_default_deadline) {
   r.add<gw_hang>("GET", "/hang", "gwtest");
   auto node = start(port, {{"timeout_ms", 100}}, std::move(r));
   auto t0 = std::chrono::steady_clock::now();
-  expect_error(get(port, "/hang"), 504, "gw_hang");
+  expect_error(get(port, "/hang"), 504, "deadline exceeded");
   EXPECT_LT(std::chrono::steady_clock::now() - t0, 2s) << "the placement's default is 2 s";
 }
 

@@ -1,4 +1,5 @@
-// Test helpers: real HTTP over 127.0.0.1 with Poco's client, free ports, polling with deadlines.
+// Test helpers: real HTTP over 127.0.0.1 with Poco's client, a raw-socket client for hostile
+// clients (trickled bytes, no Host, idle connections), free ports, polling with deadlines.
 #pragma once
 
 #include <chrono>
@@ -57,6 +58,39 @@ inline http_reply post(uint16_t port, std::string target, std::string body) {
   c.body = std::move(body);
   return http(port, c);
 }
+
+/// A client on a raw socket to 127.0.0.1, for what a well-behaved client would not do: trickle
+/// bytes, send no Host, keep a connection idle. Every wait is bounded.
+class raw_client {
+ public:
+  /// Connects (throws std::runtime_error if it cannot).
+  explicit raw_client(uint16_t port);
+  ~raw_client();
+
+  raw_client(const raw_client&) = delete;
+  raw_client& operator=(const raw_client&) = delete;
+
+  /// Sends `bytes` (without SIGPIPE); false if the connection is closed.
+  bool send(const std::string& bytes);
+
+  /// Sends `bytes` one at a time, `interval` apart, until all are sent, the connection closes, or
+  /// data arrives from the server; true if all were sent.
+  bool trickle(const std::string& bytes, std::chrono::milliseconds interval);
+
+  /// True if data (or the server's close) can be read within `timeout`.
+  bool readable_within(std::chrono::milliseconds timeout);
+
+  /// Reads one response (head, and a body of its Content-Length) within `timeout`: status 0 if
+  /// none came whole.
+  http_reply read_reply(std::chrono::milliseconds timeout);
+
+  /// True if the server closes the connection within `timeout` (reading and dropping data).
+  bool closed_within(std::chrono::milliseconds timeout);
+
+ private:
+  int fd_ = -1;
+  std::string pending_;
+};
 
 /// Polls `done` every `interval` until it is true or `timeout` passes; returns its last value.
 inline bool poll_until(std::chrono::milliseconds timeout, const std::function<bool()>& done,

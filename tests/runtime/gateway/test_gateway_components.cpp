@@ -63,6 +63,10 @@ caf::behavior test_impl(caf::stateful_actor<test_state>* self,
         if (req.mode == "unavailable") return cleave::make_error(errc::unavailable, "gone");
         if (req.mode == "deadline_exceeded")
           return cleave::make_error(errc::deadline_exceeded, "too slow");
+        if (req.mode == "outcome_unknown")
+          return cleave::make_error(errc::outcome_unknown, "connection lost after sending");
+        if (req.mode == "unavailable_remote")
+          return cleave::make_error(errc::unavailable, remote_failure);
         if (req.mode == "throw") throw std::runtime_error("boom");
         return answer("ok", ctx);
       },

@@ -51,7 +51,9 @@ struct gw_number {
 CLEAVE_MESSAGE(gw_number, n, flag)
 
 /// POST /fail: fails with the errc named by `mode` ("not_found", "invalid_argument",
-/// "already_exists", "unavailable", "deadline_exceeded"), or throws ("throw").
+/// "already_exists", "unavailable", "deadline_exceeded", "outcome_unknown"), with unavailable as a
+/// remote call's would read, naming component, node, host and port ("unavailable_remote"), or
+/// throws ("throw").
 struct gw_fail {
   std::string mode;
   using response = echoed;
@@ -70,6 +72,10 @@ struct gw_touch {
   using response = void;
 };
 CLEAVE_MESSAGE(gw_touch, text)
+
+/// The text of the "unavailable_remote" failure.
+inline constexpr const char* remote_failure =
+    "inventory on node \"inventory\" (127.0.0.1:7263): cannot connect (connection refused)";
 
 /// Held (the component's thread blocks) until block_gate() opens.
 struct gw_block {

@@ -45,6 +45,7 @@ struct breaker_transitions : ::testing::Test {
   cleave::http_response run_response(int status) {
     next_status = status;
     cleave::http_request req;
+    req.request_id = "breaker-1";
     return answer(h, req);
   }
 
@@ -90,7 +91,7 @@ TEST_F(breaker_transitions, opens_after_n_consecutive_failures_and_answers_503_a
   clock.advance(2500ms);
   auto res = run_response(200);
   EXPECT_EQ(res.status, 503);
-  EXPECT_EQ(res.body, R"({"error":"circuit open"})");
+  EXPECT_EQ(res.body, R"({"error":"circuit open","request_id":"breaker-1"})");
   EXPECT_EQ(header(res, "Retry-After"), "8");  // 7.5 s of cool-down left, rounded up
   EXPECT_EQ(calls, 3);                         // not passed on
   clock.advance(7499ms);

@@ -56,10 +56,11 @@ TEST_F(deadline_middleware, never_extends_an_earlier_deadline) {
 TEST_F(deadline_middleware, an_expired_request_gets_504_without_being_started) {
   auto h = wrap(1000ms);
   auto req = request();
+  req.request_id = "late-1";
   clock.advance(1000ms);
   auto res = answer(h, req);
   EXPECT_EQ(res.status, 504);
-  EXPECT_EQ(res.body, R"({"error":"deadline exceeded"})");
+  EXPECT_EQ(res.body, R"({"error":"deadline exceeded","request_id":"late-1"})");
   EXPECT_EQ(calls, 0);
   clock.advance(-1ms);
   auto fresh = request();
@@ -99,6 +100,54 @@ TEST(deadline, refuses_a_timeout_that_is_not_positive) {
     EXPECT_TRUE(cleave::is(m.error(), cleave::errc::invalid_argument));
     EXPECT_NE(cleave::what(m.error()).find("deadline.timeout"), std::string::npos);
   }
+}
+
+TEST(client_deadline, shortens_the_deadline_to_the_clients_budget_and_never_extends_it) {
+  mw::testing::fake_clock clock;
+  time_point seen = time_point::min();
+  auto h =
+      mw::client_deadline(3600000ms, clock.fn())(cleave::answer_now([&](cleave::http_request& req) {
+        seen = req.deadline;
+        return cleave::json_reply(200, "{}");
+      }));
+  cleave::http_request req;
+  req.received = clock.now();
+  req.headers["x-request-deadline"] = "100";
+  EXPECT_EQ(answer(h, req).status, 200);
+  EXPECT_EQ(seen, req.received + 100ms);
+  // A route's earlier deadline stays.
+  cleave::http_request strict;
+  strict.received = clock.now();
+  strict.deadline = strict.received + 50ms;
+  strict.headers["x-request-deadline"] = "100";
+  answer(h, strict);
+  EXPECT_EQ(seen, strict.received + 50ms);
+  // No header: untouched.
+  cleave::http_request plain;
+  answer(h, plain);
+  EXPECT_EQ(seen, time_point::max());
+}
+
+TEST(client_deadline, refuses_a_value_that_is_not_a_budget_in_milliseconds) {
+  mw::testing::fake_clock clock;
+  int calls = 0;
+  auto h =
+      mw::client_deadline(3600000ms, clock.fn())(cleave::answer_now([&](cleave::http_request&) {
+        ++calls;
+        return cleave::json_reply(200, "{}");
+      }));
+  for (const char* bad : {"0", "-5", "1.5", "soon", "3600001", "99999999999999999999"}) {
+    cleave::http_request req;
+    req.request_id = "r1";
+    req.headers["x-request-deadline"] = bad;
+    auto res = answer(h, req);
+    EXPECT_EQ(res.status, 400) << bad;
+    EXPECT_EQ(
+        res.body,
+        R"({"error":"X-Request-Deadline: expected a whole number of milliseconds from 1 to 3600000","request_id":"r1"})")
+        << bad;
+  }
+  EXPECT_EQ(calls, 0);
 }
 
 }  // namespace

@@ -137,12 +137,14 @@ TEST(rate_limit, middleware_answers_429_with_retry_after) {
   });
   auto h = mw::rate_limit(bucket(0.4, 1, clock))(inner);  // one token every 2.5 s
   cleave::http_request req;
+  req.request_id = "limited-1";
   EXPECT_EQ(answer(h, req).status, 200);
   auto res = answer(h, req);
   EXPECT_EQ(res.status, 429);
   EXPECT_EQ(calls, 1);
   EXPECT_EQ(res.content_type, "application/json");
-  EXPECT_EQ(boost::json::parse(res.body), boost::json::parse(R"({"error":"rate limit exceeded"})"));
+  EXPECT_EQ(boost::json::parse(res.body),
+            boost::json::parse(R"({"error":"rate limit exceeded","request_id":"limited-1"})"));
   EXPECT_EQ(header(res, "Retry-After"), "3");  // 2.5 s rounded up
   clock.advance(2s);
   EXPECT_EQ(header(answer(h, req), "Retry-After"), "1");  // 0.5 s rounded up
