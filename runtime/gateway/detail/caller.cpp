@@ -5,27 +5,29 @@
 
 #include <caf/send.hpp>
 
+#include "runtime/component/detail/guarded_actor.hpp"
 #include "runtime/core/log.hpp"
 
 namespace cleave::detail {
 
 caf::actor spawn_caller(caf::actor_system& sys, const caf::actor& owner, std::string node,
                         std::string gateway) {
-  auto caller = sys.spawn([node = std::move(node), gateway = std::move(gateway)](
-                              caf::event_based_actor* self) -> caf::behavior {
-    return {[self, node, gateway](caller_task& task) {
-      try {
-        task(self);
-      } catch (const std::exception& e) {
-        log("error", node, "gateway call failed to start",
-            {{"component", gateway}, {"error", e.what()}});
-      }
-    }};
-  });
+  // Guarded: its handle reaches other nodes with its calls, and a peer must not stop it.
+  auto caller = spawn_guarded<caf::event_based_actor>(
+      sys,
+      [node = std::move(node),
+       gateway = std::move(gateway)](caf::event_based_actor* self) -> caf::behavior {
+        return {[self, node, gateway](caller_task& task) {
+          try {
+            task(self);
+          } catch (const std::exception& e) {
+            log("error", node, "gateway call failed to start",
+                {{"component", gateway}, {"error", e.what()}});
+          }
+        }};
+      });
   // The owner's end (a normal stop included) ends the caller; tasks sent after that are dropped.
-  if (owner)
-    owner->attach_functor(
-        [caller] { caf::anon_send_exit(caller, caf::exit_reason::user_shutdown); });
+  if (owner) owner->attach_functor([caller] { caf::anon_send(caller, stop_actor{}); });
   return caller;
 }
 
