@@ -10,7 +10,10 @@
 // Each scenario's figures go to a JSON report (CLEAVE_FAULT_REPORT, default
 // fault-report.json in the working directory). Edge -> core traffic passes through a TCP proxy
 // of the suite's own (tcp_proxy.hpp); everything stays on 127.0.0.1 and stops by itself.
+#include <fcntl.h>
 #include <signal.h>
+#include <sys/file.h>
+#include <unistd.h>
 
 #include <gtest/gtest.h>
 
@@ -19,6 +22,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <fstream>
+#include <iterator>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -28,7 +32,9 @@
 
 #include <boost/json.hpp>
 
+#include "runtime/transport/certs.hpp"
 #include "tests/faults/tcp_proxy.hpp"
+#include "tests/integration/hostile_peer.hpp"
 #include "tests/integration/process.hpp"
 #include "tests/runtime/gateway/http_client.hpp"
 #include "tests/runtime/metrics/prometheus_parser.hpp"
@@ -57,12 +63,32 @@ json::array& report() {
   return scenarios;
 }
 
+/// Merges this process's scenarios into the report: ctest runs each test in a process of its own,
+/// two at a time, so the file is read, updated and written under a lock.
 class report_writer : public ::testing::Environment {
  public:
   void TearDown() override {
-    const char* path = std::getenv("CLEAVE_FAULT_REPORT");
-    std::ofstream out{path != nullptr ? path : "fault-report.json"};
-    out << json::serialize(json::object{{"scenarios", report()}}) << "\n";
+    if (report().empty()) return;
+    const char* env = std::getenv("CLEAVE_FAULT_REPORT");
+    std::string path = env != nullptr ? env : "fault-report.json";
+    int lock = ::open((path + ".lock").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (lock >= 0) ::flock(lock, LOCK_EX);
+    json::array merged;
+    std::ifstream in{path};
+    std::string text{std::istreambuf_iterator<char>{in}, std::istreambuf_iterator<char>{}};
+    boost::system::error_code ec;
+    auto old = json::parse(text, ec);
+    if (!ec && old.is_object() && old.as_object().contains("scenarios"))
+      for (auto& s : old.at("scenarios").as_array()) {
+        bool replaced = false;
+        for (const auto& mine : report())
+          replaced = replaced || mine.at("scenario") == s.at("scenario");
+        if (!replaced) merged.push_back(s);
+      }
+    for (const auto& mine : report()) merged.push_back(mine);
+    std::ofstream out{path};
+    out << json::serialize(json::object{{"scenarios", merged}}) << "\n";
+    if (lock >= 0) ::close(lock);
   }
 };
 
@@ -79,7 +105,8 @@ class counter_split {
     core_port_ = ports[1];
     http_port_ = ports[2];
     file_ = dir_.write("counter.json", R"({"app": "counter",
-      "defaults": {"timeout_ms": 2000, "heartbeat_ms": 100, "connection_timeout_ms": 1000},
+      "defaults": {"timeout_ms": 2000, "heartbeat_ms": 100, "connection_timeout_ms": 1000,
+                   "handshake_timeout_ms": 1000},
       "nodes": {"edge": {"host": "127.0.0.1", "port": )" +
                                            std::to_string(edge_port_) + R"(},
                 "core": {"host": "127.0.0.1", "port": )" +
@@ -87,7 +114,9 @@ class counter_split {
       "components": {
         "gateway": {"node": "edge", "config": {"listen": "127.0.0.1:)" +
                                            std::to_string(http_port_) + R"(",
-                                               "request_log": {"enabled": false}}},
+                                               "request_log": {"enabled": false},
+                                               "max_connections": 256,
+                                               "body_timeout_ms": 1000}},
         "counter": {"node": "core"}}})");
     proxy_ = std::make_unique<tcp_proxy>(core_port_);
     start_core();
@@ -117,6 +146,8 @@ class counter_split {
   }
 
   uint16_t http_port() const { return http_port_; }
+  uint16_t core_port() const { return core_port_; }
+  std::string certs() const { return dir_.path() + "/.certs/counter"; }
   process& core() { return *core_; }
   tcp_proxy& proxy() { return *proxy_; }
   std::string report() const { return edge_->report() + "\n" + core_->report(); }
@@ -422,6 +453,93 @@ TEST(faults, a_deadline_holds_across_three_hops) {
   std::cout << "[fault] deadline across three hops " << json::serialize(figures) << std::endl;
   report().push_back(json::object{
       {"scenario", "deadline across three hops"}, {"holds", holds}, {"figures", figures}});
+}
+
+/// How long a normal POST /add takes (ms), or -1 if it fails.
+double normal_request_ms(uint16_t port) {
+  auto start = clock_type::now();
+  auto r = gateway_test::post(port, "/add", R"({"v":0})");
+  return r.status == 200 ? ms(clock_type::now() - start) : -1;
+}
+
+TEST(faults, attacks_on_the_node_port_and_the_edge) {
+  counter_split c;
+  json::object figures;
+  json::object holds;
+  auto check = [&](const std::string& name, bool ok) {
+    holds[name] = ok;
+    EXPECT_TRUE(ok) << name << "\n" << c.report();
+  };
+  // A peer without a certificate, at the core's node port.
+  {
+    cleave_test::hostile_peer p{c.core_port()};
+    auto start = clock_type::now();
+    p.start_tls("", "", "");
+    bool closed = p.closed_by_node(clock_type::now() + 5s);
+    figures["unauthenticated_peer_closed_after_ms"] = ms(clock_type::now() - start);
+    check("unauthenticated_peer_refused", closed);
+  }
+  // A BASP header announcing 4 GiB from a peer holding a valid certificate.
+  {
+    auto files = cleave::transport::files_of(c.certs(), "edge");
+    cleave_test::hostile_peer p{c.core_port()};
+    bool tls =
+        p.start_tls(cleave::transport::ca_cert_file(c.certs()), files.cert, files.key).empty();
+    auto start = clock_type::now();
+    p.send(cleave_test::basp_header_claiming(0xFFFFFFFF));
+    bool closed = tls && p.closed_by_node(clock_type::now() + 5s);
+    figures["frame_of_4_gib_closed_after_ms"] = ms(clock_type::now() - start);
+    auto rss = cleave_test::peak_rss_bytes(c.core().pid());
+    figures["core_peak_rss_mib"] = static_cast<double>(rss) / (1 << 20);
+    check("frame_of_4_gib_cut_off_unallocated", closed && rss < (uint64_t{200} << 20));
+  }
+  // 200 silent connections at the node port: closed by handshake_timeout_ms (1 s here) while
+  // clients are served.
+  {
+    std::vector<std::unique_ptr<cleave_test::hostile_peer>> silent;
+    for (int i = 0; i < 200; ++i)
+      silent.push_back(std::make_unique<cleave_test::hostile_peer>(c.core_port()));
+    auto opened = clock_type::now();
+    figures["request_ms_with_200_silent_peers"] = normal_request_ms(c.http_port());
+    bool all = true;
+    for (auto& p : silent) all = p->closed_by_node(opened + 5s) && all;
+    figures["silent_peers_all_closed_after_ms"] = ms(clock_type::now() - opened);
+    check("silent_peers_closed", all);
+    check("served_with_silent_peers", figures["request_ms_with_200_silent_peers"].as_double() >= 0);
+  }
+  // 100 bodies that stall after their first byte: 408 at body_timeout_ms (1 s here), and clients
+  // are served meanwhile.
+  {
+    std::vector<std::unique_ptr<gateway_test::raw_client>> slow;
+    for (int i = 0; i < 100; ++i) {
+      slow.push_back(std::make_unique<gateway_test::raw_client>(c.http_port()));
+      slow.back()->send(
+          "POST /add HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+          "Transfer-Encoding: chunked\r\n\r\n1\r\n{");
+    }
+    auto opened = clock_type::now();
+    figures["request_ms_with_100_slow_bodies"] = normal_request_ms(c.http_port());
+    int timed_out = 0;
+    for (auto& client : slow)
+      if (client->read_reply(5000ms).status == 408) ++timed_out;
+    figures["slow_bodies_408_after_ms"] = ms(clock_type::now() - opened);
+    check("slow_bodies_get_408", timed_out == 100);
+    check("served_with_slow_bodies", figures["request_ms_with_100_slow_bodies"].as_double() >= 0);
+  }
+  // More idle keep-alive connections than max_connections (256 here): newcomers are served.
+  {
+    std::vector<std::unique_ptr<gateway_test::raw_client>> idle;
+    for (int i = 0; i < 300; ++i) {
+      idle.push_back(std::make_unique<gateway_test::raw_client>(c.http_port()));
+      idle.back()->send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
+      idle.back()->read_reply(5000ms);
+    }
+    auto ms_taken = normal_request_ms(c.http_port());
+    figures["request_ms_with_300_idle_keep_alives"] = ms_taken;
+    check("served_with_idle_keep_alives", ms_taken >= 0 && ms_taken < 1000);
+  }
+  std::cout << "[fault] attacks " << json::serialize(figures) << std::endl;
+  report().push_back(json::object{{"scenario", "attacks"}, {"holds", holds}, {"figures", figures}});
 }
 
 }  // namespace
