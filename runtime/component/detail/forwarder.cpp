@@ -31,6 +31,10 @@ namespace {
 using clock = std::chrono::steady_clock;
 
 constexpr auto connect_timeout = std::chrono::seconds(1);
+/// A look-up is one small request on a connection just made. Short, because right after a
+/// connection is lost CAF's middleman may still hand out the old (dead) gatekeeper for its
+/// address, and a request to it is dropped: the look-up then fails by this and is retried.
+constexpr auto lookup_timeout = std::chrono::milliseconds(250);
 /// How long a readiness probe waits for a connection.
 constexpr auto probe_deadline = std::chrono::milliseconds(500);
 constexpr auto first_backoff = std::chrono::milliseconds(10);
@@ -244,7 +248,7 @@ class forwarder {
       return;
     }
     auto* self = self_;
-    self_->request(gatekeeper, connect_timeout, protocol::lookup_component{st_.target.component})
+    self_->request(gatekeeper, lookup_timeout, protocol::lookup_component{st_.target.component})
         .then(
             [self](caf::actor& handle) {
               forwarder f{self};
