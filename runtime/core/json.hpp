@@ -10,6 +10,7 @@
 // Absent std::optional members are omitted when encoding and accepted as absent or null.
 #pragma once
 
+#include <cmath>
 #include <map>
 #include <optional>
 #include <string>
@@ -101,6 +102,13 @@ caf::error decode(const boost::json::value& v, T& out, const std::string& path) 
     boost::system::error_code ec;
     auto n = v.to_number<T>(ec);
     if (ec) return json_type_error(path, std::string{expected} + " that fits its type", v);
+    // Boost.JSON reads 1e999 as infinity, which CAF 0.17 cannot serialize (its pack754 loops
+    // forever) and Boost.JSON writes back as `Infinity`, which is not JSON.
+    // Subnormal numbers (e.g. 5e-324) are refused too: CAF 0.17's wire encoding (pack754)
+    // corrupts them, so they would not survive the way to a component on another node.
+    if constexpr (std::is_floating_point_v<T>)
+      if (!std::isfinite(n) || std::fpclassify(n) == FP_SUBNORMAL)
+        return json_type_error(path, "a finite number of normal precision", v);
     out = n;
   } else if constexpr (std::is_same_v<T, std::string>) {
     if (!v.is_string()) return json_type_error(path, "a string", v);

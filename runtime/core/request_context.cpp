@@ -1,5 +1,7 @@
 #include "runtime/core/request_context.hpp"
 
+#include <random>
+
 #include <algorithm>
 
 namespace cleave {
@@ -46,6 +48,24 @@ request_scope::request_scope(current_request_info info) : previous_(std::move(cu
 
 request_scope::~request_scope() {
   current = std::move(previous_);
+}
+
+std::string random_request_id() {
+  // One engine per thread: no lock on the request path, and std::random_device (a syscall) is
+  // read once per thread rather than per request.
+  thread_local std::mt19937_64 engine{[] {
+    std::random_device device;
+    std::seed_seq seed{device(), device(), device(), device()};
+    return std::mt19937_64{seed};
+  }()};
+  static constexpr char hex[] = "0123456789abcdef";
+  uint64_t bits = engine();
+  std::string out(16, '0');
+  for (auto& c : out) {
+    c = hex[bits & 0xf];
+    bits >>= 4;
+  }
+  return out;
 }
 
 }  // namespace cleave

@@ -27,6 +27,10 @@ struct request_context {
 };
 CLEAVE_MESSAGE(request_context, request_id, budget_ns)
 
+/// A new request id: 16 random lower-case hex characters (64 bits from a per-thread generator
+/// seeded from std::random_device): unique enough to find a request's lines among a day's logs.
+std::string random_request_id();
+
 /// The request the current thread works for.
 struct current_request_info {
   std::string request_id;

@@ -28,24 +28,6 @@ void set_header(http_response& res, const std::string& name, const std::string& 
 
 }  // namespace
 
-std::string random_request_id() {
-  // One engine per thread: no lock on the request path, and std::random_device (a syscall) is
-  // read once per thread rather than per request.
-  thread_local std::mt19937_64 engine{[] {
-    std::random_device device;
-    std::seed_seq seed{device(), device(), device(), device()};
-    return std::mt19937_64{seed};
-  }()};
-  static constexpr char hex[] = "0123456789abcdef";
-  uint64_t bits = engine();
-  std::string out(16, '0');
-  for (auto& c : out) {
-    c = hex[bits & 0xf];
-    bits >>= 4;
-  }
-  return out;
-}
-
 bool valid_request_id(std::string_view id) {
   return !id.empty() && id.size() <= max_id_length && std::all_of(id.begin(), id.end(), is_id_char);
 }

@@ -15,6 +15,7 @@
 #include <string>
 #include <string_view>
 
+#include "runtime/core/request_context.hpp"
 #include "runtime/gateway/http.hpp"
 
 namespace cleave::middleware {
@@ -22,9 +23,8 @@ namespace cleave::middleware {
 /// Makes a new request id.
 using id_generator = std::function<std::string()>;
 
-/// 16 random lower-case hex characters (64 bits from a per-thread generator seeded from
-/// std::random_device): unique enough to find a request's lines among a day's logs.
-std::string random_request_id();
+/// The default generator (runtime/core/request_context.hpp).
+using cleave::random_request_id;
 
 /// True if `id` is 1..128 characters of [A-Za-z0-9._-].
 bool valid_request_id(std::string_view id);

@@ -10,7 +10,6 @@
 #include <cstring>
 #include <memory>
 
-#include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/rand.h>
@@ -18,6 +17,7 @@
 #include <openssl/x509v3.h>
 
 #include "runtime/core/error.hpp"
+#include "runtime/transport/detail/tls.hpp"
 
 namespace cleave::transport {
 
@@ -36,18 +36,10 @@ using key_ptr = std::unique_ptr<EVP_PKEY, free_key>;
 using cert_ptr = std::unique_ptr<X509, free_cert>;
 using file_ptr = std::unique_ptr<std::FILE, close_file>;
 
-std::string openssl_error() {
-  std::string out;
-  while (auto code = ERR_get_error()) {
-    char buf[256];
-    ERR_error_string_n(code, buf, sizeof buf);
-    out += (out.empty() ? "" : "; ") + std::string{buf};
-  }
-  return out.empty() ? "unknown OpenSSL error" : out;
-}
-
 caf::error failure(const std::string& what) {
-  return make_error(errc::unavailable, what + ": " + openssl_error());
+  auto detail = detail::take_openssl_errors();
+  return make_error(errc::unavailable,
+                    what + ": " + (detail.empty() ? "unknown OpenSSL error" : detail));
 }
 
 caf::error system_failure(const std::string& what) {

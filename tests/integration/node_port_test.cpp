@@ -163,6 +163,20 @@ TEST_F(store_node, an_authenticated_peer_announcing_4_gib_is_cut_off_without_all
   expect_front_served();
 }
 
+TEST_F(store_node, a_handshake_without_payload_is_refused_and_the_node_lives_on) {
+  // CAF 0.17 reads a handshake's payload without checking there is one: this 32-byte header made
+  // it read a null pointer and end the node (found by tests/fuzz/node_port_fuzz.cpp).
+  start({}, R"({"insecure": true})");
+  for (int i = 0; i < 3; ++i) {
+    hostile_peer p{port()};
+    ASSERT_TRUE(p.send(cleave_test::basp_header_claiming(0)));
+    EXPECT_TRUE(p.closed_by_node(clock_type::now() + deadline));
+  }
+  EXPECT_TRUE(logged("a handshake without payload")) << store().report();
+  EXPECT_TRUE(store().running()) << store().report();
+  expect_front_served();
+}
+
 TEST_F(store_node, silent_connections_are_closed_after_the_handshake_timeout) {
   start({"defaults.handshake_timeout_ms=300"});
   std::vector<std::unique_ptr<hostile_peer>> silent;

@@ -31,6 +31,7 @@
 
 #include "runtime/core/error.hpp"
 #include "runtime/core/log.hpp"
+#include "runtime/core/request_context.hpp"
 #include "runtime/gateway/errors.hpp"
 
 namespace cleave::detail {
@@ -79,25 +80,6 @@ void split_target(std::string_view t, http_request& req) {
   auto q = t.find('?');
   req.path = std::string{t.substr(0, q)};
   req.query = q == std::string_view::npos ? std::string{} : std::string{t.substr(q + 1)};
-}
-
-/// An id for an answer given before the request-id middleware could run (the head was not read):
-/// 16 random lower-case hex characters, like the middleware's own.
-std::string server_request_id() {
-  // Only the I/O thread makes these, and only for refused requests.
-  thread_local std::mt19937_64 engine{[] {
-    std::random_device device;
-    std::seed_seq seed{device(), device(), device(), device()};
-    return std::mt19937_64{seed};
-  }()};
-  static constexpr char hex[] = "0123456789abcdef";
-  uint64_t bits = engine();
-  std::string out(16, '0');
-  for (auto& c : out) {
-    c = hex[bits & 0xf];
-    bits >>= 4;
-  }
-  return out;
 }
 
 bool skipped_header(const std::string& name) {
@@ -474,7 +456,7 @@ class connection : public std::enable_shared_from_this<connection> {
   /// the drain), and closes: the answer gets an id of its own, which the log line gives too.
   void refuse(int status, std::string why) {
     close_after_ = true;
-    auto id = server_request_id();
+    auto id = random_request_id();
     beast::error_code ec;
     auto peer = socket_.remote_endpoint(ec);
     log("info", state_.config.node, "request refused",

@@ -174,7 +174,7 @@ class guarded_scribe : public caf::io::scribe {
     std::lock_guard<std::mutex> guard{conn_->mutex};
     conn_->gone = true;
     conn_->owner = nullptr;
-    if (conn_->accepted) --conn_->config->accepted;
+    release_slot();
   }
 
   guarded_scribe(const guarded_scribe&) = delete;
@@ -223,8 +223,22 @@ class guarded_scribe : public caf::io::scribe {
   void remove_from_loop() override { stream_.passivate(); }
 
   bool consume(caf::execution_unit* ctx, const void* buf, size_t size) override {
+    if (conn_->poisoned) return true;  // the next read fails and CAF closes the connection
+    if (expect_header_) {
+      if (auto refusal = refuse_header(static_cast<const uint8_t*>(buf), size)) {
+        conn_->poison("peer connection closed: malformed node message", {{"reason", refusal}});
+        return true;
+      }
+    } else {
+      expect_header_ = true;
+    }
     if (!conn_->admitted && ++conn_->parts_read >= 2) conn_->admitted = true;
     return caf::io::scribe::consume(ctx, buf, size);
+  }
+
+  void detach_from(caf::io::abstract_broker* broker) override {
+    caf::io::scribe::detach_from(broker);
+    release_slot();
   }
 
   /// The TLS handshake is done: send what BASP queued meanwhile.
@@ -243,9 +257,43 @@ class guarded_scribe : public caf::io::scribe {
     stream_.start(this);
   }
 
+  /// Frees this connection's place under max_peer_connections once: when the broker lets go of
+  /// it, or at the latest when it is destroyed.
+  void release_slot() {
+    if (conn_->accepted && !slot_released_) --conn_->config->accepted;
+    slot_released_ = true;
+  }
+
+  /// Why the BASP header in `buf` must not reach CAF, or null. CAF 0.17 reads a handshake's
+  /// payload without checking that there is one: a handshake header announcing none made it read
+  /// a null pointer and end the node (found by tests/fuzz/node_port_fuzz.cpp). Tracks whether the
+  /// next part is a header or a payload, as BASP reads them.
+  const char* refuse_header(const uint8_t* buf, size_t size) {
+    if (size != basp_header_size) return "a header of the wrong size";
+    auto operation = buf[0];
+    uint32_t payload = (uint32_t{buf[4]} << 24) | (uint32_t{buf[5]} << 16) |
+                       (uint32_t{buf[6]} << 8) | uint32_t{buf[7]};
+    if (operation > basp_last_operation) return "an unknown operation";
+    bool handshake = operation == basp_server_handshake || operation == basp_client_handshake;
+    if (handshake && payload == 0) return "a handshake without payload";
+    // Each side sends its own kind of handshake only.
+    if (operation == (conn_->accepted ? basp_server_handshake : basp_client_handshake))
+      return "a handshake of the other side";
+    expect_header_ = payload == 0;
+    return nullptr;
+  }
+
+  static constexpr size_t basp_header_size = 32;
+  static constexpr uint8_t basp_server_handshake = 0x00;
+  static constexpr uint8_t basp_client_handshake = 0x01;
+  /// heartbeat, the highest operation of CAF 0.17's BASP (caf/io/basp/message_type.hpp).
+  static constexpr uint8_t basp_last_operation = 0x06;
+
   std::shared_ptr<connection> conn_;
   bool launched_ = false;
   bool flush_pending_ = false;
+  bool expect_header_ = true;
+  bool slot_released_ = false;
   net::stream_impl<guarded_policy> stream_;
 };
 
