@@ -9,10 +9,10 @@
 //   caf::anon_send(a, cleave::detail::stop_actor{});      // as an exit with user_shutdown
 #pragma once
 
-#include <functional>
 #include <utility>
 
 #include <caf/actor.hpp>
+#include <caf/actor_config.hpp>
 #include <caf/actor_system.hpp>
 #include <caf/allowed_unsafe_message_type.hpp>
 #include <caf/behavior.hpp>
@@ -38,9 +38,9 @@ caf::mailbox_element_ptr stop_element();
 template <class Base>
 class guarded_actor final : public Base {
  public:
-  using init_function = std::function<caf::behavior(Base*)>;
-
-  guarded_actor(caf::actor_config& cfg, init_function init) : Base(cfg), init_(std::move(init)) {}
+  // The behaviour comes from the config's init function, as for CAF's function-based actors (the
+  // actor keeps no copy of it once started).
+  explicit guarded_actor(caf::actor_config& cfg) : Base(cfg) {}
 
   void enqueue(caf::mailbox_element_ptr what, caf::execution_unit* host) override {
     if (what) {
@@ -53,23 +53,18 @@ class guarded_actor final : public Base {
     }
     Base::enqueue(std::move(what), host);
   }
-
- protected:
-  caf::behavior make_behavior() override {
-    auto init = std::move(init_);
-    return init(this);
-  }
-
- private:
-  init_function init_;
 };
 
 /// Spawns a guarded actor of type `Base` (caf::event_based_actor or a caf::stateful_actor) whose
 /// behaviour `init(self)` returns.
 template <class Base, class Init>
 caf::actor spawn_guarded(caf::actor_system& sys, Init init) {
-  return sys.spawn<guarded_actor<Base>>(
-      typename guarded_actor<Base>::init_function{std::move(init)});
+  caf::actor_config cfg;
+  cfg.init_fun = caf::actor_config::init_fun_type{
+      [init = std::move(init)](caf::local_actor* self) mutable -> caf::behavior {
+        return init(static_cast<Base*>(self));
+      }};
+  return sys.spawn_class<guarded_actor<Base>, caf::no_spawn_options>(cfg);
 }
 
 }  // namespace cleave::detail
