@@ -24,9 +24,12 @@ bool refused_from_peers(const caf::mailbox_element& element, const caf::node_id&
 void log_refused_message(caf::actor_system& sys, const char* actor,
                          const caf::mailbox_element& element) {
   static log_limiter limiter{20};
+  // A peer chooses the message: only its start goes to the log.
+  auto text = element.content().stringify();
+  if (text.size() > 200) text = text.substr(0, 200) + "...";
   boost::json::object fields{
       {"actor", actor},
-      {"message", element.content().stringify()},
+      {"message", text},
       {"from_node", element.sender ? to_string(element.sender->node()) : std::string{"unknown"}}};
   if (!limiter.admit(fields)) return;
   const auto* rt = runtime_of(sys);
