@@ -24,14 +24,15 @@ bool refused_from_peers(const caf::mailbox_element& element, const caf::node_id&
 void log_refused_message(caf::actor_system& sys, const char* actor,
                          const caf::mailbox_element& element) {
   static log_limiter limiter{20};
+  boost::json::object fields;
+  // Checked first: a peer flooding such messages costs no formatting of them.
+  if (!limiter.admit(fields)) return;
   // A peer chooses the message: only its start goes to the log.
   auto text = element.content().stringify();
   if (text.size() > 200) text = text.substr(0, 200) + "...";
-  boost::json::object fields{
-      {"actor", actor},
-      {"message", text},
-      {"from_node", element.sender ? to_string(element.sender->node()) : std::string{"unknown"}}};
-  if (!limiter.admit(fields)) return;
+  fields["actor"] = actor;
+  fields["message"] = text;
+  fields["from_node"] = element.sender ? to_string(element.sender->node()) : std::string{"unknown"};
   const auto* rt = runtime_of(sys);
   log("warning", rt != nullptr ? rt->node_name : std::string{}, "message from a peer dropped",
       fields);
