@@ -12,6 +12,11 @@
 namespace cleave::detail {
 
 bool refused_from_peers(const caf::mailbox_element& element, const caf::node_id& here) {
+  // cleave uses no CAF streams. A message that claims a stream category without being a stream
+  // message ends the actor's thread in CAF 0.17's mailbox (downstream_messages::id_of reads a
+  // null element), and a peer sets that category in the message id it sends (found by
+  // tests/fuzz/node_port_fuzz.cpp).
+  if (element.mid.category() >= caf::message_id::upstream_message_category) return true;
   if (element.sender && element.sender->node() == here) return false;
   const auto& content = element.content();
   if (content.match_elements<caf::exit_msg>()) return true;

@@ -24,8 +24,9 @@ namespace cleave::detail {
 /// Stops a guarded actor as an exit message with exit_reason::user_shutdown would.
 struct stop_actor {};
 
-/// True if `element` is an exit message, or a link, unlink or system request, that does not come
-/// from an actor of node `here` (a null sender counts as foreign: a peer can send anonymously).
+/// True if `element` is a stream message (cleave uses none), or an exit message, or a link,
+/// unlink or system request that does not come from an actor of node `here` (a null sender counts
+/// as foreign: a peer can send anonymously).
 bool refused_from_peers(const caf::mailbox_element& element, const caf::node_id& here);
 
 /// Logs (at most 20 lines a second) that `actor` dropped such a message.
