@@ -21,6 +21,7 @@
 #include <caf/io/network/native_socket.hpp>
 #include <caf/io/network/stream_impl.hpp>
 #include <caf/io/scribe.hpp>
+#include <caf/message_id.hpp>
 #include <caf/policy/tcp.hpp>
 #include <caf/sec.hpp>
 
@@ -274,6 +275,16 @@ class guarded_scribe : public caf::io::scribe {
     uint32_t payload = (uint32_t{buf[4]} << 24) | (uint32_t{buf[5]} << 16) |
                        (uint32_t{buf[6]} << 8) | uint32_t{buf[7]};
     if (operation > basp_last_operation) return "an unknown operation";
+    // A direct or routed message carries its message id as operation data: cleave uses no CAF
+    // streams, and a stream category on a message that is none made CAF 0.17's mailbox read a
+    // null element and end the node (found by tests/fuzz/node_port_fuzz.cpp).
+    if (operation == basp_direct_message || operation == basp_routed_message) {
+      uint64_t id = 0;
+      for (int i = 8; i < 16; ++i) id = (id << 8) | buf[i];
+      if (((id & caf::message_id::category_flag_mask) >> caf::message_id::category_offset) >=
+          caf::message_id::upstream_message_category)
+        return "a stream message";
+    }
     bool handshake = operation == basp_server_handshake || operation == basp_client_handshake;
     if (handshake && payload == 0) return "a handshake without payload";
     // Each side sends its own kind of handshake only.
@@ -286,6 +297,8 @@ class guarded_scribe : public caf::io::scribe {
   static constexpr size_t basp_header_size = 32;
   static constexpr uint8_t basp_server_handshake = 0x00;
   static constexpr uint8_t basp_client_handshake = 0x01;
+  static constexpr uint8_t basp_direct_message = 0x02;
+  static constexpr uint8_t basp_routed_message = 0x03;
   /// heartbeat, the highest operation of CAF 0.17's BASP (caf/io/basp/message_type.hpp).
   static constexpr uint8_t basp_last_operation = 0x06;
 
