@@ -473,15 +473,20 @@ std::string placement::only_node() const {
   return nodes.size() == 1 ? nodes.begin()->first : std::string{};
 }
 
-std::string placement::certs_dir() const {
+std::string placement::path_beside(const std::string& path) const {
+  if (!path.empty() && path.front() == '/') return path;
   auto slash = file.rfind('/');
   std::string folder = slash == std::string::npos ? "." : file.substr(0, slash == 0 ? 1 : slash);
-  if (!security.certs.empty())
-    return security.certs.front() == '/' ? security.certs : folder + "/" + security.certs;
+  return folder + "/" + path;
+}
+
+std::string placement::certs_dir() const {
+  if (!security.certs.empty()) return path_beside(security.certs);
+  auto slash = file.rfind('/');
   auto name = slash == std::string::npos ? file : file.substr(slash + 1);
   if (name.size() > 5 && name.compare(name.size() - 5, 5, ".json") == 0)
     name.resize(name.size() - 5);
-  return folder + "/.certs/" + name;
+  return path_beside(".certs/" + name);
 }
 
 caf::expected<placement> load_placement(const std::string& path, const placement_options& opts) {

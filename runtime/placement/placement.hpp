@@ -135,6 +135,8 @@ struct placement {
   /// The folder of the cluster's certificates: "security.certs" resolved against the placement
   /// file's folder, or the folder made on first use beside the file.
   std::string certs_dir() const;
+  /// A path the placement names: absolute as it is, relative against the placement file's folder.
+  std::string path_beside(const std::string& path) const;
 };
 
 /// What to check and change while loading a placement.

@@ -59,11 +59,7 @@ caf::expected<std::string> key_passphrase(const placement& plan) {
     return std::string{value};
   }
   if (sec.key_passphrase_file.empty()) return std::string{};
-  auto path = sec.key_passphrase_file;
-  if (path.front() != '/') {
-    auto slash = plan.file.rfind('/');
-    path = (slash == std::string::npos ? "." : plan.file.substr(0, slash)) + "/" + path;
-  }
+  auto path = plan.path_beside(sec.key_passphrase_file);
   struct stat st {};
   if (::stat(path.c_str(), &st) != 0)
     return placement_error(plan, "security.key_passphrase_file",

@@ -8,7 +8,8 @@
 //     applied", a 503 "certainly not");
 //   - after the fault ends, requests succeed again (the time it takes is measured).
 // Each scenario's figures go to a JSON report (CLEAVE_FAULT_REPORT, default
-// fault-report.json in the working directory). Edge -> core traffic passes through a TCP proxy
+// fault-report.json in the working directory; CLEAVE_FAULT_TRACE=1 also prints every request that
+// was not answered 200). Edge -> core traffic passes through a TCP proxy
 // of the suite's own (tcp_proxy.hpp); everything stays on 127.0.0.1 and stops by itself.
 #include <fcntl.h>
 #include <signal.h>

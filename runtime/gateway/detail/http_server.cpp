@@ -8,7 +8,6 @@
 #include <future>
 #include <mutex>
 #include <optional>
-#include <random>
 #include <stdexcept>
 #include <string_view>
 #include <thread>
