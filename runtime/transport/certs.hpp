@@ -6,7 +6,8 @@
 //   ca.key              the CA's key (only where certificates are made; keep it off the nodes)
 //   nodes/NAME.pem/.key a node's certificate and key
 //   tool.pem/.key       the `cleave` tool's (cleave status)
-// Keys are written with mode 0600, folders with 0700.
+// Keys are written with mode 0600, folders with 0700. Making them loads libcleave_tls.so
+// (detail/tls_library.hpp); an error says if it cannot be found.
 //
 //   auto err = cleave::transport::ensure_certs(".certs/split", "banano", {"front", "store"});
 #pragma once
@@ -31,10 +32,15 @@ struct identity_files {
 };
 
 /// `dir`/ca.pem.
-std::string ca_cert_file(const std::string& dir);
+inline std::string ca_cert_file(const std::string& dir) {
+  return dir + "/ca.pem";
+}
 
 /// Where the files of `identity` are in certificate folder `dir`.
-identity_files files_of(const std::string& dir, const std::string& identity);
+inline identity_files files_of(const std::string& dir, const std::string& identity) {
+  if (identity == tool_identity) return {dir + "/tool.pem", dir + "/tool.key"};
+  return {dir + "/nodes/" + identity + ".pem", dir + "/nodes/" + identity + ".key"};
+}
 
 /// How a certificate is made.
 struct cert_options {

@@ -22,6 +22,7 @@
 #include "runtime/core/log.hpp"
 #include "runtime/transport/certs.hpp"
 #include "runtime/transport/detail/guarded_io.hpp"
+#include "runtime/transport/detail/tls_library.hpp"
 
 namespace cleave::transport {
 
@@ -105,6 +106,7 @@ caf::expected<network_settings> settings_for(const placement& plan, const std::s
     out.nodes_by_address[node.host + ":" + std::to_string(node.port)] = name;
   }
   if (out.insecure) return out;
+  if (auto lib = detail::tls(); !lib) return std::move(lib.error());
   auto dir = plan.certs_dir();
   if (plan.security.made_on_first_use()) {
     std::vector<std::string> identities{out.peers.begin(), out.peers.end()};
@@ -145,7 +147,7 @@ caf::error start(caf::actor_system& sys, const network_settings& settings) {
     // OpenSSL writes with write(2): a peer gone mid-write would end the process with SIGPIPE
     // instead of failing that one connection.
     std::signal(SIGPIPE, SIG_IGN);
-    auto tls = detail::tls_context::load(
+    auto tls = detail::load_tls_context(
         {settings.ca_file, settings.cert_file, settings.key_file, settings.key_passphrase},
         settings.peers);
     if (!tls) return std::move(tls.error());

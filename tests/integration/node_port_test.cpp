@@ -8,7 +8,9 @@
 
 #include <chrono>
 #include <filesystem>
+#include <fstream>
 #include <memory>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -234,6 +236,60 @@ TEST(node_identity, a_node_answering_at_another_nodes_address_is_refused) {
       driver.errors().find(R"(certificate of \"impostor\" where node \"store\" was expected)"),
       std::string::npos)
       << front.report();
+}
+
+/// The shared objects process `pid` has mapped, one path a line.
+std::string mapped_files(pid_t pid) {
+  std::ifstream maps{"/proc/" + std::to_string(pid) + "/maps"};
+  std::stringstream out;
+  out << maps.rdbuf();
+  return out.str();
+}
+
+// OpenSSL is loaded by the nodes that open node connections only (libcleave_tls.so): a monolith
+// does not pay its memory and start-up (docs/performance.md, B7).
+TEST(tls_library, a_monolith_maps_no_openssl_and_a_networked_node_does) {
+  temp_dir dir;
+  auto monolith = dir.write("counter.json",
+                            R"({"app": "counter", "nodes": {"main": {"host": "127.0.0.1"}},
+          "components": {"gateway": {"node": "main", "config": {"listen": "127.0.0.1:0"}},
+                         "counter": {"node": "main"}}})");
+  cleave_test::process counter{{bin_dir + "/counter", "--placement", monolith}};
+  ASSERT_TRUE(counter.wait_for_error_output("gateway listening", deadline)) << counter.report();
+  auto maps = mapped_files(counter.pid());
+  ASSERT_NE(maps.find("libcaf_core"), std::string::npos) << maps;
+  EXPECT_EQ(maps.find("libssl"), std::string::npos) << maps;
+  EXPECT_EQ(maps.find("libcrypto"), std::string::npos) << maps;
+  EXPECT_EQ(maps.find("libcleave_tls"), std::string::npos) << maps;
+
+  auto split = dir.write("banano.json", banano_placement());
+  cluster nodes{banano_bin, split, {"front", "store"}};
+  nodes.start("store");
+  ASSERT_TRUE(nodes.wait_listening("store", deadline)) << nodes.report();
+  maps = mapped_files(nodes.at("store").pid());
+  EXPECT_NE(maps.find("libcleave_tls.so"), std::string::npos) << maps;
+  EXPECT_NE(maps.find("libssl"), std::string::npos) << maps;
+}
+
+TEST(tls_library, a_node_that_cannot_find_it_says_so_and_stops) {
+  temp_dir dir;
+  // A copy of the binary away from build/bin/, where the library is not.
+  auto lonely = dir.path() + "/banano";
+  std::filesystem::copy_file(banano_bin, lonely);
+  std::filesystem::permissions(lonely, std::filesystem::perms::owner_all);
+  auto file = dir.write("banano.json", banano_placement());
+  cluster nodes{lonely, file, {"front", "store"}};
+  auto& store = nodes.start("store");
+  auto code = store.wait(deadline);
+  ASSERT_TRUE(code) << nodes.report();
+  EXPECT_NE(*code, 0);
+  EXPECT_NE(store.errors().find("cannot load libcleave_tls.so"), std::string::npos)
+      << store.report();
+  EXPECT_NE(store.errors().find("security.insecure"), std::string::npos) << store.report();
+  // Without TLS it needs no library.
+  cluster plain{lonely, file, {"front", "store"}, {"security.insecure=true"}};
+  plain.start("store");
+  EXPECT_TRUE(plain.wait_listening("store", deadline)) << plain.report();
 }
 
 }  // namespace

@@ -6,8 +6,6 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include <openssl/err.h>
-
 #include <cerrno>
 #include <climits>
 #include <cstring>
@@ -52,7 +50,7 @@ struct connection {
              std::string peer_address)
       : config(std::move(cfg)), fd(socket), accepted(was_accepted), peer(std::move(peer_address)) {}
 
-  ~connection() { SSL_free(ssl); }
+  ~connection() = default;
 
   connection(const connection&) = delete;
   connection& operator=(const connection&) = delete;
@@ -64,7 +62,7 @@ struct connection {
   /// "host:port" of the other end, for log lines.
   std::string peer;
   /// Null when insecure.
-  SSL* ssl = nullptr;
+  std::unique_ptr<tls_session> tls;
   peer_check check;
   bool tls_done = false;
   /// BASP messages parts read (a header, a payload): the peer is admitted after its first message.
@@ -116,32 +114,22 @@ struct guarded_policy {
   rw_state read_some(size_t& result, native_socket fd, void* buf, size_t len) {
     result = 0;
     if (c->poisoned) return rw_state::failure;
-    if (c->ssl == nullptr) return caf::policy::tcp::read_some(result, fd, buf, len);
+    if (!c->tls) return caf::policy::tcp::read_some(result, fd, buf, len);
     if (!c->tls_done) {
       if (!c->advance_handshake()) return rw_state::failure;
       if (!c->tls_done) return rw_state::success;
     }
     if (len == 0) return rw_state::success;
-    int n = SSL_read(c->ssl, buf, static_cast<int>(std::min<size_t>(len, INT_MAX)));
-    if (n > 0) {
-      result = static_cast<size_t>(n);
-      return rw_state::success;
-    }
-    return retry_later(n) ? rw_state::success : rw_state::failure;
+    return state_of(c->tls->read(buf, len, result));
   }
 
   rw_state write_some(size_t& result, native_socket fd, const void* buf, size_t len) {
     result = 0;
     if (c->poisoned) return rw_state::failure;
-    if (c->ssl == nullptr) return caf::policy::tcp::write_some(result, fd, buf, len);
+    if (!c->tls) return caf::policy::tcp::write_some(result, fd, buf, len);
     if (!c->tls_done) return c->advance_handshake() ? rw_state::success : rw_state::failure;
     if (len == 0) return rw_state::success;
-    int n = SSL_write(c->ssl, buf, static_cast<int>(std::min<size_t>(len, INT_MAX)));
-    if (n > 0) {
-      result = static_cast<size_t>(n);
-      return rw_state::success;
-    }
-    return retry_later(n) ? rw_state::success : rw_state::failure;
+    return state_of(c->tls->write(buf, len, result));
   }
 
   static bool try_accept(native_socket&, native_socket) { return false; }
@@ -149,14 +137,14 @@ struct guarded_policy {
   /// Bytes OpenSSL has read ahead (decrypted or not) are not seen by epoll: read them before
   /// waiting again.
   bool must_read_more(native_socket, size_t) const {
-    return c->ssl != nullptr && c->tls_done && SSL_has_pending(c->ssl) == 1;
+    return c->tls && c->tls_done && c->tls->has_pending();
   }
 
-  bool retry_later(int ret) const {
-    auto code = SSL_get_error(c->ssl, ret);
-    if (code == SSL_ERROR_WANT_READ || code == SSL_ERROR_WANT_WRITE) return true;
-    ERR_clear_error();
-    return false;
+  /// A failed read or write ends the connection; a blocked one is retried when epoll says so.
+  rw_state state_of(tls_status status) const {
+    if (status != tls_status::failed) return rw_state::success;
+    c->tls->errors();  // what it was is of no use once the connection is gone
+    return rw_state::failure;
   }
 
   std::shared_ptr<connection> c;
@@ -168,7 +156,7 @@ class guarded_scribe : public caf::io::scribe {
       : caf::io::scribe(net::conn_hdl_from_socket(fd)), conn_(c), stream_(mpx, fd, c) {
     conn_->owner = this;
     // Plain connections have no handshake of their own to wait for.
-    conn_->tls_done = conn_->ssl == nullptr;
+    conn_->tls_done = !conn_->tls;
   }
 
   ~guarded_scribe() override {
@@ -311,19 +299,20 @@ class guarded_scribe : public caf::io::scribe {
 };
 
 bool connection::advance_handshake() {
-  int ret = SSL_do_handshake(ssl);
-  if (ret == 1) {
-    tls_done = true;
-    if (owner != nullptr) owner->tls_established();
-    return true;
+  switch (tls->handshake()) {
+    case tls_status::done:
+      tls_done = true;
+      if (owner != nullptr) owner->tls_established();
+      return true;
+    case tls_status::want_read:
+      return true;
+    case tls_status::want_write:
+      if (owner != nullptr) owner->want_write();
+      return true;
+    case tls_status::failed:
+      break;
   }
-  auto code = SSL_get_error(ssl, ret);
-  if (code == SSL_ERROR_WANT_READ) return true;
-  if (code == SSL_ERROR_WANT_WRITE) {
-    if (owner != nullptr) owner->want_write();
-    return true;
-  }
-  auto detail = take_openssl_errors();
+  auto detail = tls->errors();
   std::string reason = !check.refusal.empty() ? check.refusal
                        : !detail.empty()      ? detail
                                               : "the peer closed the connection";
@@ -401,8 +390,8 @@ std::shared_ptr<connection> make_connection(const std::shared_ptr<network_config
   auto c = std::make_shared<connection>(cfg, fd, accepted, std::move(peer));
   c->check.expected = std::move(expected);
   if (cfg->tls) {
-    c->ssl = cfg->tls->new_session(fd, accepted, c->check);
-    if (c->ssl == nullptr) return nullptr;
+    c->tls = cfg->tls->new_session(fd, accepted, c->check);
+    if (!c->tls) return nullptr;
   }
   return c;
 }
@@ -430,7 +419,7 @@ class guarded_doorman : public net::doorman_impl {
     auto c = make_connection(config_, fd, true, peer, "");
     if (!c) {
       config_->log_refusal("peer refused: cannot make a TLS session",
-                           {{"peer", peer}, {"reason", take_openssl_errors()}});
+                           {{"peer", peer}, {"reason", config_->tls->errors()}});
       return false;
     }
     ++config_->accepted;
@@ -519,11 +508,11 @@ class network_actor : public caf::io::middleman_actor_impl {
     auto c = make_connection(config_, *fd, false, address, expected);
     if (!c)
       return caf::make_error(caf::sec::cannot_connect_to_node,
-                             "cannot make a TLS session: " + take_openssl_errors());
+                             "cannot make a TLS session: " + config_->tls->errors());
     auto scribe = caf::make_counted<guarded_scribe>(mpx(), *fd, c);
     guard.release();
     // The client speaks first; the socket is not in the event loop yet, so this thread may.
-    if (c->ssl != nullptr && !c->advance_handshake())
+    if (c->tls && !c->advance_handshake())
       return caf::make_error(caf::sec::cannot_connect_to_node, "TLS handshake failed");
     watch_->add(c, steady::now() + config_->handshake_timeout);
     return scribe;

@@ -1,11 +1,14 @@
-// Mutual TLS 1.3 for node connections: one SSL_CTX per node (CAF's openssl module built one per
-// connection, re-reading every file each time), trusting only the cluster's CA, and a check of the
-// peer's identity that CAF does not make: the Common Name of the peer's certificate must be the
-// node dialled (outgoing) or one of the placement's nodes or the cleave tool (incoming).
+// Mutual TLS 1.3 for node connections, as the rest of the runtime sees it: a context per node and
+// a session per connection, with no OpenSSL type in sight. The implementation
+// (runtime/transport/openssl/) lives in libcleave_tls.so, loaded on first use (tls_library.hpp):
+// a process that opens no node port, a monolith above all, never maps OpenSSL.
+//
+// A context trusts only the cluster's CA and checks what CAF does not: the Common Name of the
+// peer's certificate must be the node dialled (outgoing) or one of the placement's nodes or the
+// cleave tool (incoming).
 #pragma once
 
-#include <openssl/ssl.h>
-
+#include <cstddef>
 #include <memory>
 #include <set>
 #include <string>
@@ -23,8 +26,8 @@ struct tls_files {
   std::string passphrase;
 };
 
-/// What one connection accepts of its peer, and why it refused it. Lives as long as the SSL
-/// session it is attached to.
+/// What one connection accepts of its peer, and why it refused it. Lives as long as the session
+/// it is given to.
 struct peer_check {
   /// Outgoing: the node name the peer's certificate must carry ("" = any of `allowed`).
   std::string expected;
@@ -36,28 +39,49 @@ struct peer_check {
   std::string refusal;
 };
 
-class tls_context {
- public:
-  /// Loads the files; errors name the file that failed.
-  static caf::expected<std::shared_ptr<tls_context>> load(const tls_files& files,
-                                                          std::set<std::string> allowed);
-  ~tls_context();
-  tls_context(const tls_context&) = delete;
-  tls_context& operator=(const tls_context&) = delete;
-
-  /// A session on socket `fd`: the server side of an accepted connection, or the client side of
-  /// one dialled to node `expected` ("" = any allowed identity). `check` must outlive it.
-  SSL* new_session(int fd, bool accepted, peer_check& check) const;
-
-  const std::set<std::string>& allowed() const { return allowed_; }
-
- private:
-  tls_context() = default;
-  SSL_CTX* ctx_ = nullptr;
-  std::set<std::string> allowed_;
+/// How a TLS step went.
+enum class tls_status {
+  /// Done: the handshake is complete, or bytes were read or written.
+  done,
+  /// Call again once the socket is readable.
+  want_read,
+  /// Call again once the socket is writable.
+  want_write,
+  /// The connection is broken (or the peer closed it); errors() may say why.
+  failed,
 };
 
-/// The OpenSSL errors queued on this thread, as one line (and clears them).
-std::string take_openssl_errors();
+/// One connection's TLS session over a non-blocking socket it does not own.
+class tls_session {
+ public:
+  virtual ~tls_session() = default;
+  virtual tls_status handshake() = 0;
+  /// Reads up to `len` bytes into `buf`; `n` is how many when done.
+  virtual tls_status read(void* buf, size_t len, size_t& n) = 0;
+  /// Writes up to `len` bytes of `buf`; `n` is how many when done.
+  virtual tls_status write(const void* buf, size_t len, size_t& n) = 0;
+  /// Bytes read ahead from the socket and not yet returned by read(): epoll does not see them.
+  virtual bool has_pending() const = 0;
+  /// What the TLS library reported on this thread since the last call, as one line ("" = none).
+  virtual std::string errors() = 0;
+};
+
+/// One node's TLS configuration, shared by all its connections.
+class tls_context {
+ public:
+  virtual ~tls_context() = default;
+  /// A session on socket `fd`: the server side of an accepted connection, or the client side of
+  /// one dialled to node `check.expected` ("" = any allowed identity). `check` must outlive it.
+  /// Null if the TLS library cannot make one; errors() of the context says why.
+  virtual std::unique_ptr<tls_session> new_session(int fd, bool accepted,
+                                                   peer_check& check) const = 0;
+  /// What the TLS library reported on this thread since the last call, as one line.
+  virtual std::string errors() const = 0;
+};
+
+/// Loads libcleave_tls.so if needed, then the files; errors name the file (or library) that
+/// failed.
+caf::expected<std::shared_ptr<const tls_context>> load_tls_context(const tls_files& files,
+                                                                   std::set<std::string> allowed);
 
 }  // namespace cleave::transport::detail
