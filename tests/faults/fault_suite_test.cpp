@@ -1,7 +1,8 @@
 // The fault suite: Counter split over two nodes (edge: the gateway, core: the counter) under a
 // bounded HTTP load on 127.0.0.1, with a fault injected in the middle: kill -9 and restart,
-// SIGSTOP/SIGCONT, a 10 s partition and heal, connection resets, replies lost after the write
-// happened, and a deadline across three hops. For each, what must hold:
+// SIGSTOP/SIGCONT, a 10 s partition and heal (in the proxy, and with iptables in a network
+// namespace), connection resets, replies lost after the write happened, a delayed core hop, and a
+// deadline across three hops. For each, what must hold:
 //   - no request outlives its deadline by more than 100 ms;
 //   - nothing acknowledged is lost, and no 503 is given for a write that was applied: after the
 //     fault the counter's total T satisfies  200s <= T <= 200s + 504s  (a 504 says "may have been
@@ -9,8 +10,10 @@
 //   - after the fault ends, requests succeed again (the time it takes is measured).
 // Each scenario's figures go to a JSON report (CLEAVE_FAULT_REPORT, default
 // fault-report.json in the working directory; CLEAVE_FAULT_TRACE=1 also prints every request that
-// was not answered 200). Edge -> core traffic passes through a TCP proxy
-// of the suite's own (tcp_proxy.hpp); everything stays on 127.0.0.1 and stops by itself.
+// was not answered 200). Edge -> core traffic passes through a TCP proxy of the suite's own
+// (tcp_proxy.hpp), except in the network namespace the suite makes (network_namespace.hpp), where
+// iptables cuts it; everything stays on 127.0.0.1 (the host's or the namespace's) and stops by
+// itself.
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/file.h>
@@ -34,6 +37,7 @@
 #include <boost/json.hpp>
 
 #include "runtime/transport/certs.hpp"
+#include "tests/faults/network_namespace.hpp"
 #include "tests/faults/tcp_proxy.hpp"
 #include "tests/integration/hostile_peer.hpp"
 #include "tests/integration/process.hpp"
@@ -44,6 +48,7 @@ namespace {
 
 using namespace std::chrono_literals;
 using clock_type = std::chrono::steady_clock;
+using cleave_test::network_namespace;
 using cleave_test::process;
 using cleave_test::tcp_proxy;
 namespace json = boost::json;
@@ -97,10 +102,11 @@ const auto* const writer = ::testing::AddGlobalTestEnvironment(new report_writer
 
 // -- the cluster -------------------------------------------------------------------------------
 
-/// Counter split: node "core" at a port of its own, node "edge" reaching it through a proxy.
+/// Counter split: node "core" at a port of its own, node "edge" reaching it through a proxy; or,
+/// given a network namespace, both nodes inside it and the edge reaching the core directly.
 class counter_split {
  public:
-  counter_split() {
+  explicit counter_split(const network_namespace* inside = nullptr) : inside_(inside) {
     auto ports = cleave_test::free_ports(3);
     edge_port_ = ports[0];
     core_port_ = ports[1];
@@ -119,18 +125,20 @@ class counter_split {
                                                "max_connections": 256,
                                                "body_timeout_ms": 1000}},
         "counter": {"node": "core"}}})");
-    proxy_ = std::make_unique<tcp_proxy>(core_port_);
+    std::vector<std::string> edge{bin_dir + "/counter", "--placement", file_, "--node", "edge"};
+    if (inside_ == nullptr) {
+      proxy_ = std::make_unique<tcp_proxy>(core_port_);
+      edge.insert(edge.end(), {"--set", "nodes.core.port=" + std::to_string(proxy_->port())});
+    }
     start_core();
-    edge_ = std::make_unique<process>(
-        std::vector<std::string>{bin_dir + "/counter", "--placement", file_, "--node", "edge",
-                                 "--set", "nodes.core.port=" + std::to_string(proxy_->port())});
+    edge_ = std::make_unique<process>(command(edge));
     if (!edge_->wait_for_error_output(R"("msg":"gateway listening")", start_deadline))
       throw std::runtime_error("the edge did not start: " + edge_->report());
   }
 
   void start_core() {
     core_ = std::make_unique<process>(
-        std::vector<std::string>{bin_dir + "/counter", "--placement", file_, "--node", "core"});
+        command({bin_dir + "/counter", "--placement", file_, "--node", "core"}));
     if (!core_->wait_for_error_output(R"("msg":"listening")", start_deadline))
       throw std::runtime_error("the core did not start: " + core_->report());
   }
@@ -150,23 +158,36 @@ class counter_split {
   uint16_t core_port() const { return core_port_; }
   std::string certs() const { return dir_.path() + "/.certs/counter"; }
   process& core() { return *core_; }
-  tcp_proxy& proxy() { return *proxy_; }
+  /// The proxy between edge and core (none in a network namespace).
+  tcp_proxy& proxy() {
+    if (!proxy_) throw std::logic_error("counter_split: no proxy in a network namespace");
+    return *proxy_;
+  }
   std::string report() const { return edge_->report() + "\n" + core_->report(); }
 
   /// The counter's total, read with POST /add {"v":0} once requests succeed again (-1 if they do
   /// not within 15 s).
   int64_t total() {
-    int64_t out = -1;
-    gateway_test::poll_until(15s, [&] {
-      auto r = gateway_test::post(http_port_, "/add", R"({"v":0})");
-      if (r.status != 200) return false;
-      out = json::parse(r.body).at("v").to_number<int64_t>();
-      return true;
-    });
-    return out;
+    auto read = [this] {
+      int64_t out = -1;
+      gateway_test::poll_until(15s, [&] {
+        auto r = gateway_test::post(http_port_, "/add", R"({"v":0})");
+        if (r.status != 200) return false;
+        out = json::parse(r.body).at("v").to_number<int64_t>();
+        return true;
+      });
+      return out;
+    };
+    return inside_ != nullptr ? inside_->run_inside(read) : read();
   }
 
  private:
+  /// `argv`, run inside the network namespace if there is one.
+  std::vector<std::string> command(std::vector<std::string> argv) const {
+    return inside_ != nullptr ? inside_->command(std::move(argv)) : argv;
+  }
+
+  const network_namespace* inside_;
   cleave_test::temp_dir dir_;
   std::string file_;
   uint16_t edge_port_ = 0;
@@ -182,26 +203,55 @@ class counter_split {
 struct request_record {
   clock_type::time_point start;
   clock_type::time_point end;
+  /// The request's deadline: its X-Request-Deadline, else the route's.
+  std::chrono::milliseconds deadline = route_deadline;
   int status = 0;
   std::string body;
+};
+
+struct load_options {
+  /// The X-Request-Deadline of a client's successive requests, in turn; none sent if empty.
+  std::vector<std::chrono::milliseconds> deadlines;
+  /// Where the clients make their sockets: in this test's network namespace, or (null) in the
+  /// test's own.
+  const network_namespace* inside = nullptr;
+  int max_each = 20000;
+  std::chrono::milliseconds pace{2};
 };
 
 /// `clients` threads, each sending POST /add {"v":1} one after the other, a request every
 /// `pace` at most, until stop() or `max_each` requests (bounded in count and time).
 class load {
  public:
-  load(uint16_t port, int clients, int max_each = 20000,
-       std::chrono::milliseconds pace = std::chrono::milliseconds(2)) {
+  load(uint16_t port, int clients, load_options options = {}) {
     for (int i = 0; i < clients; ++i)
-      threads_.emplace_back([this, port, max_each, pace] {
+      threads_.emplace_back([this, port, options] {
+        if (options.inside != nullptr) {
+          auto error = options.inside->enter();
+          if (!error.empty()) {
+            // Shows as a status that is not 200/503/504: judge() fails the scenario.
+            std::lock_guard<std::mutex> guard{mutex_};
+            records_.push_back(
+                request_record{clock_type::now(), clock_type::now(), route_deadline, 0, error});
+            return;
+          }
+        }
         auto next = clock_type::now();
-        for (int n = 0; n < max_each && !stopping_; ++n) {
+        for (int n = 0; n < options.max_each && !stopping_; ++n) {
           // Pacing the load, not waiting for anything.
           std::this_thread::sleep_until(next);
-          next = std::max(next + pace, clock_type::now());
+          next = std::max(next + options.pace, clock_type::now());
           request_record r;
+          gateway_test::http_call call;
+          call.method = "POST";
+          call.target = "/add";
+          call.body = R"({"v":1})";
+          if (!options.deadlines.empty()) {
+            r.deadline = options.deadlines[size_t(n) % options.deadlines.size()];
+            call.headers = {{"X-Request-Deadline", std::to_string(r.deadline.count())}};
+          }
           r.start = clock_type::now();
-          auto reply = gateway_test::post(port, "/add", R"({"v":1})");
+          auto reply = gateway_test::http(port, call);
           r.status = reply.status;
           if (reply.status != 200) r.body = reply.body;
           r.end = clock_type::now();
@@ -249,7 +299,7 @@ tally count(const std::vector<request_record>& records, clock_type::time_point s
       ++t.unknown;
     else
       ++t.other;
-    t.max_overrun_ms = std::max(t.max_overrun_ms, ms(r.end - r.start - route_deadline));
+    t.max_overrun_ms = std::max(t.max_overrun_ms, ms(r.end - r.start - r.deadline));
     if (r.status == 200 && r.start >= since) first_ok_after = std::min(first_ok_after, r.end);
   }
   if (first_ok_after != clock_type::time_point::max()) t.recovery_ms = ms(first_ok_after - since);
@@ -266,7 +316,9 @@ tally count(const std::vector<request_record>& records, clock_type::time_point s
 
 /// Checks and reports what must hold after a fault; `total` < 0 when the counter's state did not
 /// survive the fault (a restart loses it), so nothing about lost writes can be said.
-void judge(const std::string& scenario, const tally& t, int64_t total, json::object extra = {}) {
+/// `extra` adds figures, `extra_holds` what else held (checked by the scenario itself).
+void judge(const std::string& scenario, const tally& t, int64_t total, json::object extra = {},
+           json::object extra_holds = {}) {
   json::object figures{{"responses_200", t.ok},
                        {"responses_503", t.unavailable},
                        {"responses_504", t.unknown},
@@ -278,6 +330,7 @@ void judge(const std::string& scenario, const tally& t, int64_t total, json::obj
       {"no_request_outlives_its_deadline_by_100_ms", t.max_overrun_ms <= ms(overrun_allowed)},
       {"recovers", t.recovery_ms >= 0},
       {"only_200_503_504", t.other == 0}};
+  for (auto& kv : extra_holds) holds[kv.key()] = kv.value();
   EXPECT_LE(t.max_overrun_ms, ms(overrun_allowed)) << scenario;
   EXPECT_GE(t.recovery_ms, 0) << scenario << ": no request succeeded after the fault";
   EXPECT_EQ(t.other, 0) << scenario;
@@ -335,6 +388,34 @@ TEST(faults, partition_10_s_and_heal) {
   judge("partition 10 s, heal", t, c.total());
 }
 
+TEST(faults, partition_10_s_in_a_network_namespace_and_heal) {
+  if (::geteuid() != 0)
+    GTEST_SKIP() << "needs root: makes a network namespace (ip netns add) and iptables rules in it";
+  // The same partition as above, made by the kernel: both nodes and the clients inside a namespace
+  // of the test's own, the core's port cut with iptables DROP rules. Declared first, destroyed
+  // last: the nodes are killed before the namespace is deleted.
+  network_namespace ns;
+  counter_split c{&ns};
+  load_options inside;
+  inside.inside = &ns;
+  load l{c.http_port(), 4, inside};
+  c.run_for(500ms);
+  auto start = clock_type::now();
+  ns.cut(c.core_port());
+  auto cut = clock_type::now();
+  c.run_for(10s);
+  auto heal_start = clock_type::now();
+  ns.heal();
+  auto healed = clock_type::now();
+  c.run_for(3s);
+  auto t = count(l.stop(), healed);
+  judge("partition 10 s in a network namespace (iptables), heal", t, c.total(),
+        {{"iptables", ns.iptables()},
+         {"cut_command_ms", ms(cut - start)},
+         {"heal_command_ms", ms(healed - heal_start)},
+         {"partition_ms", ms(healed - cut)}});
+}
+
 TEST(faults, connection_resets_under_load) {
   counter_split c;
   load l{c.http_port(), 4};
@@ -363,6 +444,79 @@ TEST(faults, replies_lost_after_the_write_happened) {
   // ("may have been applied"), never as 503.
   EXPECT_GT(t.unknown, 0) << "no request was answered 504 while replies were lost";
   judge("replies lost for 2 s", t, c.total());
+}
+
+TEST(faults, core_hop_delayed_with_deadlines_shorter_and_longer_than_the_round_trip) {
+  // 150 ms each way between edge and core: a round trip of at least 300 ms. Each client sends
+  // deadlines of 100, 1000, 250 and 2000 ms in turn.
+  constexpr auto one_way = 150ms;
+  constexpr auto round_trip = 2 * one_way;
+  load_options options;
+  options.deadlines = {100ms, 1000ms, 250ms, 2000ms};
+  counter_split c;
+  load l{c.http_port(), 4, options};
+  c.run_for(500ms);
+  c.proxy().set_delay(one_way);
+  auto delayed = clock_type::now();
+  c.run_for(4s);
+  auto healed = clock_type::now();
+  c.proxy().set(tcp_proxy::mode::pass);
+  c.run_for(1500ms);
+  auto records = l.stop();
+  auto t = count(records, healed);
+  // A short deadline that passed while the delay held both ways of its round trip must end 504
+  // ("may have been applied"), not 503 and not 200; a long one must succeed, before, during and
+  // after the delay.
+  int short_judged = 0;
+  int short_504 = 0;
+  int short_503 = 0;
+  double short_overrun_ms = 0;
+  int long_sent = 0;
+  int long_ok = 0;
+  double round_trip_min_ms = -1;
+  double round_trip_max_ms = -1;
+  std::string short_error;
+  for (const auto& r : records) {
+    auto elapsed = ms(r.end - r.start);
+    if (r.deadline > round_trip) {
+      ++long_sent;
+      if (r.status == 200) ++long_ok;
+      bool during = r.start >= delayed && r.end <= healed;
+      if (r.status == 200 && during) {
+        round_trip_min_ms = round_trip_min_ms < 0 ? elapsed : std::min(round_trip_min_ms, elapsed);
+        round_trip_max_ms = std::max(round_trip_max_ms, elapsed);
+      }
+      continue;
+    }
+    if (r.start < delayed || r.start + round_trip > healed) continue;
+    ++short_judged;
+    if (r.status == 504) ++short_504;
+    if (r.status == 503) ++short_503;
+    if (r.status != 200 && short_error.empty()) short_error = r.body;
+    short_overrun_ms = std::max(short_overrun_ms, elapsed - ms(r.deadline));
+    EXPECT_EQ(r.status, 504) << "a " << r.deadline.count() << " ms request during a "
+                             << ms(round_trip) << " ms round trip: " << r.body;
+  }
+  EXPECT_GT(short_judged, 0) << "no short deadline was sent while the delay held";
+  EXPECT_LE(short_overrun_ms, ms(overrun_allowed));
+  EXPECT_EQ(long_ok, long_sent) << "requests with a deadline longer than the round trip failed";
+  EXPECT_GE(round_trip_min_ms, ms(round_trip)) << "the delay did not hold";
+  auto total = c.total();
+  judge("core hop delayed 150 ms each way, deadlines shorter and longer than the round trip", t,
+        total,
+        {{"one_way_delay_ms", ms(one_way)},
+         {"short_deadline_requests_during_delay", short_judged},
+         {"short_deadline_504", short_504},
+         {"short_deadline_503", short_503},
+         {"short_deadline_max_overrun_ms", short_overrun_ms},
+         {"short_deadline_error", short_error},
+         {"long_deadline_requests", long_sent},
+         {"long_deadline_200", long_ok},
+         {"long_deadline_round_trip_min_ms", round_trip_min_ms},
+         {"long_deadline_round_trip_max_ms", round_trip_max_ms},
+         {"adds_answered_504_applied", total >= 0 ? total - t.ok : -1}},
+        {{"short_deadlines_answered_504", short_judged > 0 && short_504 == short_judged},
+         {"long_deadlines_answered_200", long_ok == long_sent}});
 }
 
 TEST(faults, a_deadline_holds_across_three_hops) {
