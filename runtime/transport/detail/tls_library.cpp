@@ -57,8 +57,9 @@ caf::expected<const tls_library*> load() {
   auto where = dir.empty() ? std::string{"beside the binary"} : dir + "/";
   return make_error(errc::unavailable,
                     std::string{"cannot load "} + tls_library_file +
-                        ", which mutual TLS between nodes needs: it belongs in " + where +
-                        " (or set security.insecure): " + why);
+                        " (mutual TLS between nodes and making certificates need it; a "
+                        "placement with security.insecure does not): it belongs in " +
+                        where + ": " + why);
 }
 
 }  // namespace
