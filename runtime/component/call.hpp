@@ -92,6 +92,36 @@ inline call_deadlines::ticket track(caf::actor_control_block* self, const call_t
                                         dest.link_epoch);
 }
 
+/// One call counted among its replica's outstanding calls (least-outstanding balancing) until
+/// end() is called on any copy (the reply and the error path each hold one), or the last copy
+/// goes (a caller that ended before the answer). Nothing for components that are not replicated.
+class outstanding_call {
+ public:
+  explicit outstanding_call(std::shared_ptr<outstanding_calls> count) {
+    if (count) state_ = std::make_shared<counted>(std::move(count));
+  }
+
+  void end() {
+    if (state_) state_->end();
+  }
+
+ private:
+  struct counted {
+    explicit counted(std::shared_ptr<outstanding_calls> c) : count(std::move(c)) {
+      count->fetch_add(1, std::memory_order_relaxed);
+    }
+    ~counted() { end(); }
+    counted(const counted&) = delete;
+    counted& operator=(const counted&) = delete;
+    void end() {
+      if (!ended.exchange(true)) count->fetch_sub(1, std::memory_order_relaxed);
+    }
+    std::shared_ptr<outstanding_calls> count;
+    std::atomic<bool> ended{false};
+  };
+  std::shared_ptr<counted> state_;
+};
+
 /// Adapts `on_reply` to the reply of a `Resp` request: in "serialize_local" mode the reply is
 /// copied through the wire encoding first (a failure goes to `on_error`).
 template <class Resp, class OnReply, class OnError>
@@ -142,9 +172,11 @@ class pending_call {
     // it out again.
     auto handle = detail::request_to(self_, dest, timeout_, std::move(req_), caf::infinite);
     auto ticket = detail::track(self_->ctrl(), dest, handle.id(), deadline_after(start, timeout_));
+    detail::outstanding_call outstanding{dest.outstanding};
     auto fail = [on_error = std::move(on_error), component = component_, timeout = timeout_,
-                 request, start, remote, ticket](caf::error err) mutable {
+                 request, start, remote, ticket, outstanding](caf::error err) mutable {
       detail::call_deadlines::instance().remove(ticket);
+      outstanding.end();
       request_scope scope{request};
       auto annotated =
           detail::annotate_call_error(std::move(err), component, message_name<Req>(), timeout);
@@ -153,8 +185,9 @@ class pending_call {
       on_error(std::move(annotated));
     };
     auto reply = [on_reply = std::move(on_reply), component = component_, request, start, remote,
-                  ticket](auto&&... xs) mutable {
+                  ticket, outstanding](auto&&... xs) mutable {
       detail::call_deadlines::instance().remove(ticket);
+      outstanding.end();
       request_scope scope{request};
       detail::record_call(component, message_name<Req>(), remote, caf::none,
                           std::chrono::steady_clock::now() - start);
@@ -188,9 +221,11 @@ class pending_call {
     auto handle =
         detail::request_to(self_, dest, timeout_, std::move(req_), caf::duration{timeout_});
     auto ticket = detail::track(self_->ctrl(), dest, handle.id(), deadline_after(start, timeout_));
+    detail::outstanding_call outstanding{dest.outstanding};
     std::move(handle).receive(detail::reply_adapter<response_t<Req>>(sys, std::move(reply), fail),
                               [&](caf::error& err) { fail(std::move(err)); });
     detail::call_deadlines::instance().remove(ticket);
+    outstanding.end();
   }
 
  private:

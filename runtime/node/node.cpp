@@ -165,6 +165,15 @@ caf::error node::start_local_components(std::vector<placed_component> placed,
       entry.forwarder = true;
       actors_.push_back(entry.handle);
     }
+    // A replica here joins the replicas elsewhere that start_forwarders registered.
+    if (auto others = dir.resolve(name).replicas) {
+      detail::replica_member m;
+      m.node = node_name;
+      m.handle = entry.handle;
+      m.forwarder = entry.forwarder;
+      m.local = entry.local;
+      entry.replicas = others->with(std::move(m));
+    }
     dir.add(name, std::move(entry));
   }
   for (auto& s : starting) {
@@ -188,21 +197,44 @@ caf::error node::start_local_components(std::vector<placed_component> placed,
 void node::start_forwarders(const placement& plan) {
   auto& dir = *config_->components;
   auto started = std::chrono::steady_clock::now();
-  auto local = plan.components_on(config_->node_name);
+  const auto& me = config_->node_name;
   for (const auto& [name, spec] : plan.components) {
-    if (spec.nodes.empty() || std::find(local.begin(), local.end(), name) != local.end()) continue;
-    // Replicas elsewhere: the first one listed (balancing over replicas is not built yet).
-    const auto& home = plan.nodes.at(spec.nodes.front());
-    auto link = std::make_shared<detail::remote_link>();
-    detail::forwarder_target target{name,      home.name,
-                                    home.host, home.port,
-                                    nullptr,   plan.defaults.timeout,
-                                    link,      started + plan.defaults.startup_grace};
+    if (spec.nodes.empty()) continue;
+    bool here = std::find(spec.nodes.begin(), spec.nodes.end(), me) != spec.nodes.end();
+    if (here && !spec.replicated()) continue;
+    // One forwarder per replica elsewhere; a replica here joins them when it starts.
+    std::vector<detail::replica_member> members;
+    for (const auto& node_name : spec.nodes) {
+      if (node_name == me) continue;
+      const auto& home = plan.nodes.at(node_name);
+      auto link = std::make_shared<detail::remote_link>();
+      detail::forwarder_target target{name,
+                                      home.name,
+                                      home.host,
+                                      home.port,
+                                      nullptr,
+                                      plan.defaults.timeout,
+                                      link,
+                                      started + plan.defaults.startup_grace,
+                                      spec.replicated()};
+      detail::replica_member m;
+      m.node = node_name;
+      m.link = std::move(link);
+      m.handle = detail::spawn_forwarder(*system_, std::move(target));
+      m.forwarder = true;
+      actors_.push_back(m.handle);
+      members.push_back(std::move(m));
+    }
     detail::directory_entry entry;
-    entry.link = std::move(link);
-    entry.handle = detail::spawn_forwarder(*system_, std::move(target));
-    entry.forwarder = true;
-    actors_.push_back(entry.handle);
+    if (spec.replicated())
+      entry.replicas = std::make_shared<const detail::replica_set>(
+          detail::balance_policy_of(spec.balance), members);
+    if (!here) {
+      // What probes see of a component placed elsewhere: its first replica's forwarder.
+      entry.handle = members.front().handle;
+      entry.link = members.front().link;
+      entry.forwarder = true;
+    }
     dir.add(name, std::move(entry));
   }
 }

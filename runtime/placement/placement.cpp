@@ -24,7 +24,7 @@ namespace {
 // Longer durations overflow clock arithmetic sooner or later, and no deadline needs them.
 constexpr int64_t max_millis = 31'536'000'000;  // one year
 
-const char* const balance_kinds[] = {"round-robin", "random"};
+const char* const balance_kinds[] = {"round-robin", "least-outstanding", "random"};
 
 /// "host:port" or "[v6]:port" with a port of 0..65535.
 bool is_host_port(std::string_view s) {
@@ -417,7 +417,7 @@ class validator {
       } else if (kv.key() == "balance") {
         auto expected = "one of " + quoted_list(balance_kinds);
         if (!x.is_string()) return wrong_type(key_path, x, expected);
-        if (!is_one_of(x.get_string(), {balance_kinds[0], balance_kinds[1]}))
+        if (!is_one_of(x.get_string(), {balance_kinds[0], balance_kinds[1], balance_kinds[2]}))
           return wrong_value(key_path, x, expected);
         c.balance = x.get_string();
       } else if (kv.key() == "config") {
@@ -438,7 +438,7 @@ class validator {
       return fail(path_key(path, "nodes"),
                   "placed on " + std::to_string(c.nodes.size()) +
                       " nodes without being declared replicated: add \"balance\": \"round-robin\""
-                      " (or \"random\")");
+                      " (or \"least-outstanding\", \"random\")");
     if (!c.replicated()) c.balance.clear();
     result_.components[c.name] = std::move(c);
     return {};

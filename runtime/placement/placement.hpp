@@ -46,7 +46,8 @@ struct component_spec {
   std::string name;
   /// The nodes it runs on: one entry from "node": "x", or the entries of "nodes": [...].
   std::vector<std::string> nodes;
-  /// "balance": how calls are spread over replicas, "round-robin" or "random"; "" when the
+  /// "balance": how calls are spread over replicas, "round-robin", "least-outstanding" or
+  /// "random" (runtime/component/detail/replicas.hpp); "" when the
   /// component is not replicated (runs on one node).
   std::string balance;
   /// "config": handed to the component at start; {} if absent.

@@ -42,11 +42,19 @@ directory_entry directory::resolve(const std::string& name) const {
 call_target directory::target(const std::string& name) const {
   std::shared_lock<std::shared_mutex> guard{mutex_};
   auto i = entries_.find(name);
-  if (i == entries_.end()) return {fallback_, false, false, {}};
+  if (i == entries_.end()) return {fallback_, false, false, {}, nullptr, 0, nullptr};
   const auto& e = i->second;
+  if (e.replicas) {
+    const auto& m = e.replicas->pick();
+    auto link = m.link ? m.link->get() : remote_link::view{};
+    const remote_link* tag = link.remote ? m.link.get() : nullptr;
+    return {m.handle, m.forwarder, !m.local,     std::move(link.remote),
+            tag,      link.epoch,  m.outstanding};
+  }
   auto link = e.link ? e.link->get() : remote_link::view{};
   const remote_link* tag = link.remote ? e.link.get() : nullptr;
-  return {e.handle, e.forwarder, e.forwarder && !e.local, std::move(link.remote), tag, link.epoch};
+  return {e.handle,   e.forwarder, e.forwarder && !e.local, std::move(link.remote), tag,
+          link.epoch, nullptr};
 }
 
 remote_link::~remote_link() {
@@ -59,6 +67,7 @@ void remote_link::lose(const caf::error& err) {
     std::lock_guard<std::mutex> guard{mutex_};
     remote_ = nullptr;
     epoch = ++epoch_;
+    state_ = state_kind::down;
   }
   call_deadlines::instance().fail_tagged(this, epoch, err);
 }
@@ -162,11 +171,21 @@ caf::error check_reachable(caf::actor_system& sys, const std::string& name, caf:
     return make_error(errc::unknown_component, "no component named \"" + name + "\"");
   if (entry.stats && !entry.stats->running)
     return make_error(errc::unavailable, name + " is not running (it ended)");
-  if (!entry.forwarder || entry.local) return caf::none;
-  caf::scoped_actor self{sys};
+  if (entry.local) return caf::none;
+  // A replicated component is reachable if one of its replicas is.
+  std::vector<caf::actor> forwarders;
+  if (entry.replicas)
+    for (const auto& m : entry.replicas->members()) forwarders.push_back(m.handle);
+  else if (entry.forwarder)
+    forwarders.push_back(entry.handle);
   caf::error out;
-  self->request(entry.handle, timeout, probe_reachable{})
-      .receive([](bool) {}, [&](caf::error& err) { out = std::move(err); });
+  for (const auto& forwarder : forwarders) {
+    caf::scoped_actor self{sys};
+    out = caf::none;
+    self->request(forwarder, timeout, probe_reachable{})
+        .receive([](bool) {}, [&](caf::error& err) { out = std::move(err); });
+    if (!out) return out;
+  }
   if (out == caf::sec::request_timeout)
     return make_error(errc::unavailable, name + ": not reachable within the probe's deadline");
   return out;

@@ -22,6 +22,7 @@
 #include <caf/scheduled_actor.hpp>
 #include <caf/timespan.hpp>
 
+#include "runtime/component/detail/replicas.hpp"
 #include "runtime/core/message.hpp"
 
 namespace cleave::detail {
@@ -65,11 +66,25 @@ class remote_link {
     return {remote_, epoch_};
   }
 
-  /// Connected to `remote`.
+  /// Whether calls can go there, as balancing over replicas sees it.
+  enum class state_kind : uint8_t {
+    /// Not reached yet (the node may still be starting).
+    unknown,
+    connected,
+    /// Its node refused a connection or the connection was lost, and it is not back yet.
+    down,
+  };
+  state_kind state() const { return state_.load(std::memory_order_relaxed); }
+
+  /// Connected to `remote` (null: the forwarder has ended).
   void set(caf::actor remote) {
     std::lock_guard<std::mutex> guard{mutex_};
+    state_ = remote ? state_kind::connected : state_kind::down;
     remote_ = std::move(remote);
   }
+
+  /// An attempt to connect failed: the node is known to be down.
+  void mark_down() { state_ = state_kind::down; }
 
   /// The connection is gone: calls stop going direct, and those in flight fail with `err`.
   void lose(const caf::error& err);
@@ -78,6 +93,7 @@ class remote_link {
   mutable std::mutex mutex_;
   caf::actor remote_;
   uint64_t epoch_ = 0;
+  std::atomic<state_kind> state_{state_kind::unknown};
 };
 
 /// What a name resolves to.
@@ -92,6 +108,9 @@ struct directory_entry {
   std::shared_ptr<component_stats> stats;
   /// For a component on another node: the connection its forwarder keeps (null otherwise).
   std::shared_ptr<remote_link> link;
+  /// For a replicated component: its replicas, this node's instance among them if placed here.
+  /// Calls go to the member it picks; `handle`, `local` and `stats` are this node's instance.
+  std::shared_ptr<const replica_set> replicas;
 };
 
 /// What a call to a name is sent to: the part of an entry a call needs (copying less than the
@@ -108,6 +127,8 @@ struct call_target {
   caf::actor direct;
   const remote_link* link = nullptr;
   uint64_t link_epoch = 0;
+  /// For a replica: its count of outstanding calls, which the call keeps up to date.
+  std::shared_ptr<outstanding_calls> outstanding;
 };
 
 /// Name -> entry. Written while a node starts, read by every call.

@@ -292,6 +292,7 @@ class forwarder {
       return;
     }
     st_.known_down = true;
+    if (st_.target.link) st_.target.link->mark_down();
     auto waiting = std::move(st_.waiting);
     st_.waiting.clear();
     for (auto& call : waiting)
@@ -309,7 +310,7 @@ class forwarder {
   void retry() {
     st_.retry_scheduled = false;
     if (st_.remote || st_.connecting) return;
-    if (st_.known_down || !st_.waiting.empty()) start_connect();
+    if (st_.known_down || !st_.waiting.empty() || st_.target.eager) start_connect();
   }
 
   void expire(uint64_t id) {
@@ -356,6 +357,8 @@ caf::behavior forwarder_impl(forwarder_actor* self, forwarder_target target) {
     self->monitor(self->state.remote);
   }
   self->set_down_handler([self](caf::down_msg& dm) { forwarder{self}.lost(dm); });
+  // A replica's callers need to know which replicas are up before they send to one.
+  if (self->state.target.eager) self->send(self, retry_connect{});
   // Calls must not go straight to a component whose forwarder is gone.
   self->attach_functor([link = self->state.target.link] {
     if (link) link->set(nullptr);

@@ -50,6 +50,9 @@ struct forwarder_target {
   /// Until then, while the node has never been reached, calls wait for it up to their deadline
   /// ("defaults.startup_grace_ms" after this node started): nodes may start in any order.
   std::chrono::steady_clock::time_point patient_until{};
+  /// Connects at once and keeps retrying until connected, without waiting for a call: a replica,
+  /// whose callers send only to the replicas known to be up (replicas.hpp).
+  bool eager = false;
 };
 
 caf::actor spawn_forwarder(caf::actor_system& sys, forwarder_target target);

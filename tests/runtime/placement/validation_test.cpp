@@ -453,9 +453,11 @@ TEST(validation, component_the_app_does_not_have) {
 TEST(validation, two_nodes_without_balance_are_refused) {
   doc d;
   d.components = R"({"thingey-store": {"nodes": ["front", "store"]}})";
-  EXPECT_EQ(error_of(d.text()),
-            prefixed("components.thingey-store.nodes: placed on 2 nodes without being declared "
-                     "replicated: add \"balance\": \"round-robin\" (or \"random\")"));
+  EXPECT_EQ(
+      error_of(d.text()),
+      prefixed(
+          "components.thingey-store.nodes: placed on 2 nodes without being declared "
+          "replicated: add \"balance\": \"round-robin\" (or \"least-outstanding\", \"random\")"));
 }
 
 TEST(validation, node_and_nodes_together_are_refused) {
@@ -483,8 +485,9 @@ TEST(validation, node_listed_twice_is_refused) {
 TEST(validation, unknown_balance_is_refused) {
   doc d;
   d.components = R"({"thingey-store": {"nodes": ["front", "store"], "balance": "fastest"}})";
-  EXPECT_EQ(error_of(d.text()), prefixed("components.thingey-store.balance: found \"fastest\", "
-                                         "expected one of \"round-robin\", \"random\""));
+  EXPECT_EQ(error_of(d.text()),
+            prefixed("components.thingey-store.balance: found \"fastest\", "
+                     "expected one of \"round-robin\", \"least-outstanding\", \"random\""));
 }
 
 TEST(validation, config_must_be_an_object) {

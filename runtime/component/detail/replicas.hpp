@@ -1,0 +1,68 @@
+// A replicated component as its callers see it: one member per replica (the instance on this
+// node, or a forwarder to one on another node), and the choice of the member each call goes to.
+//
+// A member is in rotation while its forwarder is connected. One whose node is known to be down (a
+// refused connect, a lost connection) gets no new calls until its forwarder reconnects in the
+// background; one never reached yet gets calls only when no member is connected. When every
+// member is down the call goes to one anyway, whose forwarder fails it at once with `unavailable`.
+//
+//   "round-robin"        each call to the next member in rotation
+//   "least-outstanding"  to the member with the fewest calls from this node waiting for an answer
+//                        (ties: round-robin), so a slow or stuck replica gets less
+//   "random"             to a member in rotation drawn at random
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <caf/actor.hpp>
+
+namespace cleave::detail {
+
+class remote_link;
+
+enum class balance_policy { round_robin, least_outstanding, random };
+
+/// The policy named `name` in a placement ("round-robin" if the name is unknown).
+balance_policy balance_policy_of(const std::string& name);
+
+/// Calls from this node to one member that wait for an answer.
+using outstanding_calls = std::atomic<int64_t>;
+
+struct replica_member {
+  /// The node it runs on.
+  std::string node;
+  /// What calls are sent to: the instance here, or the forwarder to another node.
+  caf::actor handle;
+  bool forwarder = false;
+  /// The instance on this node (null if it runs elsewhere).
+  caf::actor local;
+  /// The forwarder's connection (null for the instance on this node).
+  std::shared_ptr<remote_link> link;
+  std::shared_ptr<outstanding_calls> outstanding = std::make_shared<outstanding_calls>(0);
+};
+
+class replica_set {
+ public:
+  replica_set(balance_policy policy, std::vector<replica_member> members)
+      : policy_(policy), members_(std::move(members)) {}
+
+  /// The member the next call goes to (there is at least one).
+  const replica_member& pick() const;
+
+  const std::vector<replica_member>& members() const { return members_; }
+  balance_policy policy() const { return policy_; }
+
+  /// A copy with `m` added.
+  std::shared_ptr<const replica_set> with(replica_member m) const;
+
+ private:
+  balance_policy policy_;
+  std::vector<replica_member> members_;
+  mutable std::atomic<uint64_t> next_{0};
+};
+
+}  // namespace cleave::detail

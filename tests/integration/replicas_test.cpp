@@ -1,0 +1,193 @@
+// Step 5 of the split, balancing: cleave_test_app's "echo" on several replica nodes (real
+// processes), called from a node run in the test. Which replica served how many calls is read
+// from each node's status (the calls its handlers served).
+#include <signal.h>
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <chrono>
+#include <future>
+#include <iostream>
+#include <map>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "runtime/component/client.hpp"
+#include "runtime/core/error.hpp"
+#include "runtime/testkit/test_node.hpp"
+#include "tests/integration/cluster.hpp"
+#include "tests/integration/deployment.hpp"
+#include "tests/integration/process.hpp"
+#include "tests/runtime/component/test_components.hpp"
+
+namespace {
+
+using namespace component_test;
+using namespace std::chrono_literals;
+using cleave_test::cluster;
+using cleave_test::temp_dir;
+using clock_type = std::chrono::steady_clock;
+
+const std::string test_app_bin = std::string{CLEAVE_BIN_DIR} + "/cleave_test_app";
+constexpr auto child_deadline = 10s;
+constexpr std::chrono::milliseconds status_deadline{2000};
+
+cleave::placement_options test_app_options() {
+  cleave::placement_options opts;
+  opts.app = "cleave_test_app";
+  for (const auto& c : all_components()) opts.known_components.push_back(c.name());
+  return opts;
+}
+
+/// "echo" replicated over `replicas` with `balance`; every other component on "caller".
+std::string replicated_echo(const std::vector<std::string>& replicas, const std::string& balance,
+                            int timeout_ms = 2000) {
+  std::string nodes = R"("caller": {"host": "127.0.0.1", "port": 1})";
+  std::string list;
+  for (const auto& r : replicas) {
+    nodes += R"(, ")" + r + R"(": {"host": "127.0.0.1", "port": 1})";
+    list += (list.empty() ? "\"" : ", \"") + r + "\"";
+  }
+  std::string components = R"("echo": {"nodes": [)" + list + R"(], "balance": ")" + balance + "\"}";
+  for (const auto& c : all_components())
+    if (c.name() != "echo")
+      components += ", \"" + c.name() + R"(": {"node": "caller")" +
+                    (c.name() == "silent" ? R"(, "config": {"greeting": "hi"})" : "") + "}";
+  return R"({"app": "cleave_test_app", "defaults": {"timeout_ms": )" + std::to_string(timeout_ms) +
+         R"(}, "nodes": {)" + nodes + R"(}, "components": {)" + components + "}}";
+}
+
+std::vector<std::string> with_caller(std::vector<std::string> replicas) {
+  replicas.insert(replicas.begin(), "caller");
+  return replicas;
+}
+
+/// Calls "echo" served by `node` so far (-1 if its status cannot be read).
+int64_t echo_calls(cleave::test_node& caller, cluster& c, const std::string& node) {
+  auto status = cleave_test::node_status(caller.system(), c.port(node), status_deadline);
+  if (!status) return -1;
+  for (const auto& s : status->components)
+    if (s.name == "echo") return static_cast<int64_t>(s.calls);
+  return -1;
+}
+
+class replicas : public ::testing::Test {
+ protected:
+  void start(const std::vector<std::string>& names, const std::string& balance,
+             int timeout_ms = 2000) {
+    names_ = names;
+    file_ = dir_.write("placement.json", replicated_echo(names, balance, timeout_ms));
+    nodes_ = std::make_unique<cluster>(test_app_bin, file_, with_caller(names));
+    for (const auto& n : names) nodes_->start(n);
+    for (const auto& n : names) ASSERT_TRUE(nodes_->wait_listening(n, child_deadline)) << report();
+    caller_ = std::make_unique<cleave::test_node>(all_components(),
+                                                  nodes_->plan(test_app_options()), "caller");
+  }
+
+  std::string report() { return nodes_ ? nodes_->report() : std::string{}; }
+
+  std::map<std::string, int64_t> calls_per_replica() {
+    std::map<std::string, int64_t> out;
+    for (const auto& n : names_) out[n] = echo_calls(*caller_, *nodes_, n);
+    return out;
+  }
+
+  temp_dir dir_;
+  std::string file_;
+  std::vector<std::string> names_;
+  std::unique_ptr<cluster> nodes_;
+  std::unique_ptr<cleave::test_node> caller_;
+};
+
+TEST_F(replicas, round_robin_spreads_calls_evenly_over_three_replicas) {
+  start({"r1", "r2", "r3"}, "round-robin");
+  constexpr int calls = 300;
+  for (int i = 0; i < calls; ++i) {
+    auto r = caller_->call("echo", echo{"x"}, 2s);
+    ASSERT_TRUE(r) << cleave::describe(r.error()) << report();
+  }
+  for (const auto& [node, served] : calls_per_replica()) {
+    EXPECT_GE(served, calls / 3 * 9 / 10) << node << "\n" << report();
+    EXPECT_LE(served, calls / 3 * 11 / 10) << node << "\n" << report();
+  }
+}
+
+TEST_F(replicas, least_outstanding_sends_new_calls_past_a_stuck_replica) {
+  start({"r1", "r2"}, "least-outstanding", 400);
+  // Connected to both first, so that neither is preferred for being reached.
+  for (int i = 0; i < 10; ++i) ASSERT_TRUE(caller_->call("echo", echo{"warm"}, 2s)) << report();
+  auto before = calls_per_replica();
+  nodes_->at("r2").signal(SIGSTOP);
+  // Four callers for 1.2 s: each call on r2 waits out its 400 ms deadline, and meanwhile r2 has a
+  // call outstanding while r1 answers at once, so the new calls go to r1.
+  std::atomic<int> ok{0};
+  std::atomic<int> failed{0};
+  auto until = clock_type::now() + 1200ms;
+  std::vector<std::future<void>> callers;
+  for (int t = 0; t < 4; ++t)
+    callers.push_back(std::async(std::launch::async, [&] {
+      cleave::client client{caller_->system()};
+      while (clock_type::now() < until) {
+        if (client.call("echo", echo{"y"}, 400ms))
+          ++ok;
+        else
+          ++failed;
+      }
+    }));
+  for (auto& f : callers) f.get();
+  nodes_->at("r2").signal(SIGCONT);
+  auto after = calls_per_replica();
+  std::cout << "[ figures  ] one of two replicas stopped for 1.2 s: " << ok.load() << " calls ok, "
+            << failed.load() << " failed\n";
+  // Round-robin would have sent half of them to r2, each costing its caller 400 ms: at most a few
+  // dozen calls in all. Here r1 served hundreds, and only the calls already waiting on r2 failed.
+  EXPECT_GE(ok.load(), 200) << "failed " << failed.load() << "\n" << report();
+  EXPECT_LE(failed.load(), 16) << "ok " << ok.load() << "\n" << report();
+  EXPECT_GE(after["r1"] - before["r1"], ok.load()) << report();
+}
+
+TEST_F(replicas, a_killed_replica_leaves_the_rotation_and_returns_after_a_restart) {
+  start({"r1", "r2"}, "round-robin");
+  for (int i = 0; i < 10; ++i) ASSERT_TRUE(caller_->call("echo", echo{"warm"}, 2s)) << report();
+  nodes_->at("r2").signal(SIGKILL);
+  ASSERT_TRUE(nodes_->at("r2").wait(child_deadline)) << report();
+  auto killed = clock_type::now();
+  // A call on its way when the connection went may fail (outcome unknown, or unavailable); from
+  // the moment the caller knows, every call goes to r1.
+  int failures = 0;
+  clock_type::time_point last_failure = killed;
+  for (int i = 0; i < 200; ++i) {
+    auto r = caller_->call("echo", echo{"z"}, 2s);
+    if (!r) {
+      ++failures;
+      last_failure = clock_type::now();
+      EXPECT_TRUE(cleave::is(r.error(), cleave::errc::unavailable) ||
+                  cleave::is(r.error(), cleave::errc::outcome_unknown))
+          << cleave::describe(r.error());
+    }
+  }
+  EXPECT_LE(failures, 2) << report();
+  auto out_of_rotation_ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(last_failure - killed).count();
+  std::cout << "[ figures  ] kill -9: " << failures << " failed calls, the last "
+            << out_of_rotation_ms << " ms after the kill\n";
+  EXPECT_LT(out_of_rotation_ms, 100);
+  // Restarted at the same address, it is used again without a restart of the caller.
+  nodes_->start("r2");
+  ASSERT_TRUE(nodes_->wait_listening("r2", child_deadline)) << report();
+  auto restarted = clock_type::now();
+  bool back = false;
+  while (!back && clock_type::now() < restarted + 5s) {
+    ASSERT_TRUE(caller_->call("echo", echo{"again"}, 2s)) << report();
+    back = echo_calls(*caller_, *nodes_, "r2") > 0;
+  }
+  EXPECT_TRUE(back) << report();
+  std::cout << "[ figures  ] back in rotation "
+            << std::chrono::duration_cast<std::chrono::milliseconds>(clock_type::now() - restarted)
+                   .count()
+            << " ms after the restarted node listened\n";
+}
+
+}  // namespace
