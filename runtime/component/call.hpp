@@ -18,9 +18,13 @@
 // component, which then answers the original caller directly.
 #pragma once
 
+#include <algorithm>
+#include <chrono>
+#include <memory>
 #include <optional>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include <caf/actor.hpp>
 #include <caf/delegated.hpp>
@@ -149,6 +153,102 @@ auto reply_adapter(caf::actor_system& sys, OnReply on_reply, OnError on_error) {
   }
 }
 
+/// What is left until `deadline` (zero if it has passed).
+inline caf::timespan time_left(std::chrono::steady_clock::time_point deadline) {
+  auto now = std::chrono::steady_clock::now();
+  if (deadline == std::chrono::steady_clock::time_point::max()) return caf::timespan::max();
+  return deadline > now ? std::chrono::duration_cast<caf::timespan>(deadline - now)
+                        : caf::timespan{0};
+}
+
+/// True if a failed attempt of a `Req` call to a replica (`err`, annotated) may be made again on
+/// another one before `deadline`: it certainly did not arrive (`unavailable`), or it may have and
+/// `Req` is idempotent (`outcome_unknown`). A deadline that passed is never retried.
+template <class Req>
+bool retry_on(const caf::error& err, std::chrono::steady_clock::time_point deadline) {
+  if (time_left(deadline) <= caf::timespan{0}) return false;
+  if (is(err, errc::unavailable)) return true;
+  return is_idempotent_v<Req> && is(err, errc::outcome_unknown);
+}
+
+/// An event-based call, and its further attempts on other replicas (retry_on).
+template <class Self, class Req, class OnReply, class OnError>
+class event_call : public std::enable_shared_from_this<event_call<Self, Req, OnReply, OnError>> {
+ public:
+  event_call(Self self, std::string component, caf::timespan timeout, OnReply on_reply,
+             OnError on_error)
+      : self_(self),
+        component_(std::move(component)),
+        timeout_(timeout),
+        start_(std::chrono::steady_clock::now()),
+        deadline_(deadline_after(start_, timeout)),
+        // The callbacks run later, outside the handler that made the call: they get its
+        // request back.
+        request_(current_request()),
+        on_reply_(std::move(on_reply)),
+        on_error_(std::move(on_error)) {}
+
+  /// Sends `req` to `dest`. The deadline is kept by call_deadlines, not CAF's clock (see there):
+  /// the callbacks take it out again.
+  void attempt(const call_target& dest, Req req) {
+    if (dest.outstanding) again_ = req;
+    auto handle = request_to(self_, dest, time_left(deadline_), std::move(req), caf::infinite);
+    auto ticket = track(self_->ctrl(), dest, handle.id(), deadline_);
+    outstanding_call outstanding{dest.outstanding};
+    auto me = this->shared_from_this();
+    auto fail = [me, ticket, outstanding, to = dest.handle, remote = dest.remote](
+                    caf::error err, bool final = false) mutable {
+      call_deadlines::instance().remove(ticket);
+      outstanding.end();
+      me->failed(std::move(err), final, to, remote);
+    };
+    auto reply = [me, ticket, outstanding, remote = dest.remote](auto&&... xs) mutable {
+      call_deadlines::instance().remove(ticket);
+      outstanding.end();
+      request_scope scope{me->request_};
+      record_call(me->component_, message_name<Req>(), remote, caf::none,
+                  std::chrono::steady_clock::now() - me->start_);
+      me->on_reply_(std::forward<decltype(xs)>(xs)...);
+    };
+    std::move(handle).then(reply_adapter<response_t<Req>>(
+                               self_->system(), std::move(reply),
+                               [fail](caf::error err) mutable { fail(std::move(err), true); }),
+                           [fail](caf::error& err) mutable { fail(std::move(err)); });
+  }
+
+ private:
+  void failed(caf::error err, bool final, const caf::actor& to, bool remote) {
+    request_scope scope{request_};
+    auto annotated = annotate_call_error(std::move(err), component_, message_name<Req>(), timeout_);
+    if (!final && again_ && retry_on<Req>(annotated, deadline_)) {
+      tried_.push_back(to);
+      auto next = call_target_of(self_->system(), component_, tried_);
+      if (std::find(tried_.begin(), tried_.end(), next.handle) == tried_.end()) {
+        Req req = std::move(*again_);
+        again_.reset();
+        attempt(next, std::move(req));
+        return;
+      }
+    }
+    record_call(component_, message_name<Req>(), remote, annotated,
+                std::chrono::steady_clock::now() - start_);
+    on_error_(std::move(annotated));
+  }
+
+  Self self_;
+  std::string component_;
+  caf::timespan timeout_;
+  std::chrono::steady_clock::time_point start_;
+  std::chrono::steady_clock::time_point deadline_;
+  current_request_info request_;
+  OnReply on_reply_;
+  OnError on_error_;
+  /// A copy of the request while another attempt may be made (replicated components only).
+  std::optional<Req> again_;
+  /// The replicas tried so far.
+  std::vector<caf::actor> tried_;
+};
+
 }  // namespace detail
 
 /// A call on its way; say what happens with the reply with `then` (event-based actors) or
@@ -162,39 +262,10 @@ class pending_call {
   /// Event-based: `on_reply(response)` or `on_error(caf::error)` runs later, exactly once.
   template <class OnReply, class OnError>
   void then(OnReply on_reply, OnError on_error) && {
-    auto& sys = self_->system();
-    auto start = std::chrono::steady_clock::now();
-    auto dest = detail::call_target_of(sys, component_);
-    bool remote = dest.remote;
-    // The callbacks run later, outside the handler that made the call: they get its request back.
-    const auto& request = current_request();  // copied into the callbacks
-    // The deadline is kept by call_deadlines, not CAF's clock (see there): the callbacks take
-    // it out again.
-    auto handle = detail::request_to(self_, dest, timeout_, std::move(req_), caf::infinite);
-    auto ticket = detail::track(self_->ctrl(), dest, handle.id(), deadline_after(start, timeout_));
-    detail::outstanding_call outstanding{dest.outstanding};
-    auto fail = [on_error = std::move(on_error), component = component_, timeout = timeout_,
-                 request, start, remote, ticket, outstanding](caf::error err) mutable {
-      detail::call_deadlines::instance().remove(ticket);
-      outstanding.end();
-      request_scope scope{request};
-      auto annotated =
-          detail::annotate_call_error(std::move(err), component, message_name<Req>(), timeout);
-      detail::record_call(component, message_name<Req>(), remote, annotated,
-                          std::chrono::steady_clock::now() - start);
-      on_error(std::move(annotated));
-    };
-    auto reply = [on_reply = std::move(on_reply), component = component_, request, start, remote,
-                  ticket, outstanding](auto&&... xs) mutable {
-      detail::call_deadlines::instance().remove(ticket);
-      outstanding.end();
-      request_scope scope{request};
-      detail::record_call(component, message_name<Req>(), remote, caf::none,
-                          std::chrono::steady_clock::now() - start);
-      on_reply(std::forward<decltype(xs)>(xs)...);
-    };
-    std::move(handle).then(detail::reply_adapter<response_t<Req>>(sys, std::move(reply), fail),
-                           [fail](caf::error& err) mutable { fail(std::move(err)); });
+    auto dest = detail::call_target_of(self_->system(), component_);
+    auto call = std::make_shared<detail::event_call<Self, Req, OnReply, OnError>>(
+        self_, std::move(component_), timeout_, std::move(on_reply), std::move(on_error));
+    call->attempt(dest, std::move(req_));
   }
 
   /// Blocking: waits (at most until the deadline) and runs `on_reply` or `on_error`.
@@ -202,30 +273,53 @@ class pending_call {
   void receive(OnReply on_reply, OnError on_error) && {
     auto& sys = self_->system();
     auto start = std::chrono::steady_clock::now();
+    auto deadline = deadline_after(start, timeout_);
     auto dest = detail::call_target_of(sys, component_);
-    bool remote = dest.remote;
-    auto fail = [&](caf::error err) {
-      auto annotated =
-          detail::annotate_call_error(std::move(err), component_, message_name<Req>(), timeout_);
-      detail::record_call(component_, message_name<Req>(), remote, annotated,
+    std::vector<caf::actor> tried;
+    for (;;) {
+      // A replicated component's call may be made again on another replica (retry_on).
+      std::optional<Req> again;
+      if (dest.outstanding) again = req_;
+      caf::error failure;
+      bool answered = false;
+      bool final = false;
+      auto reply = [&](auto&&... xs) {
+        answered = true;
+        detail::record_call(component_, message_name<Req>(), dest.remote, caf::none,
+                            std::chrono::steady_clock::now() - start);
+        on_reply(std::forward<decltype(xs)>(xs)...);
+      };
+      auto undecodable = [&](caf::error err) {
+        failure = std::move(err);
+        final = true;
+      };
+      // CAF's clock keeps the deadline of a blocking call (its receive waits on it); the table
+      // fails a direct one if its connection is lost.
+      auto left = detail::time_left(deadline);
+      auto handle = detail::request_to(self_, dest, left, std::move(req_), caf::duration{left});
+      auto ticket = detail::track(self_->ctrl(), dest, handle.id(), deadline);
+      detail::outstanding_call outstanding{dest.outstanding};
+      std::move(handle).receive(detail::reply_adapter<response_t<Req>>(sys, reply, undecodable),
+                                [&](caf::error& err) { failure = std::move(err); });
+      detail::call_deadlines::instance().remove(ticket);
+      outstanding.end();
+      if (answered) return;
+      auto annotated = detail::annotate_call_error(std::move(failure), component_,
+                                                   message_name<Req>(), timeout_);
+      if (!final && again && detail::retry_on<Req>(annotated, deadline)) {
+        tried.push_back(dest.handle);
+        auto next = detail::call_target_of(sys, component_, tried);
+        if (std::find(tried.begin(), tried.end(), next.handle) == tried.end()) {
+          dest = std::move(next);
+          req_ = std::move(*again);
+          continue;
+        }
+      }
+      detail::record_call(component_, message_name<Req>(), dest.remote, annotated,
                           std::chrono::steady_clock::now() - start);
       on_error(std::move(annotated));
-    };
-    auto reply = [&](auto&&... xs) {
-      detail::record_call(component_, message_name<Req>(), remote, caf::none,
-                          std::chrono::steady_clock::now() - start);
-      on_reply(std::forward<decltype(xs)>(xs)...);
-    };
-    // CAF's clock keeps the deadline of a blocking call (its receive waits on it); the table
-    // fails a direct one if its connection is lost.
-    auto handle =
-        detail::request_to(self_, dest, timeout_, std::move(req_), caf::duration{timeout_});
-    auto ticket = detail::track(self_->ctrl(), dest, handle.id(), deadline_after(start, timeout_));
-    detail::outstanding_call outstanding{dest.outstanding};
-    std::move(handle).receive(detail::reply_adapter<response_t<Req>>(sys, std::move(reply), fail),
-                              [&](caf::error& err) { fail(std::move(err)); });
-    detail::call_deadlines::instance().remove(ticket);
-    outstanding.end();
+      return;
+    }
   }
 
  private:

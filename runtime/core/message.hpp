@@ -8,6 +8,7 @@
 //     std::string id;
 //     std::optional<int32_t> version;
 //     using response = item;          // requests name their reply type (void for none)
+//     static constexpr bool idempotent = true;  // optional: safe to apply twice (is_idempotent)
 //   };
 //   CLEAVE_MESSAGE(get_item, id, version)
 //   }
@@ -91,6 +92,20 @@ struct is_message<T, std::void_t<decltype(cleave_message_name(static_cast<const 
 
 template <class T>
 constexpr bool is_message_v = is_message<T>::value;
+
+/// True for request types that declare themselves idempotent - applying one twice has the effect
+/// of applying it once - with a member `static constexpr bool idempotent = true;`. A call of such a
+/// type to a replicated component is retried on another replica when the one it went to is lost
+/// after the request may have reached it (docs/placement.md, balancing). Requests are not
+/// idempotent unless they say so.
+template <class T, class = void>
+struct is_idempotent : std::false_type {};
+
+template <class T>
+struct is_idempotent<T, std::enable_if_t<T::idempotent>> : std::true_type {};
+
+template <class T>
+constexpr bool is_idempotent_v = is_idempotent<T>::value;
 
 /// The portable name of message type `T`, e.g. "get_item".
 template <class T>

@@ -7,13 +7,18 @@
 
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <future>
 #include <iostream>
 #include <map>
+#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include <caf/event_based_actor.hpp>
+
+#include "runtime/component/call.hpp"
 #include "runtime/component/client.hpp"
 #include "runtime/core/error.hpp"
 #include "runtime/testkit/test_node.hpp"
@@ -188,6 +193,122 @@ TEST_F(replicas, a_killed_replica_leaves_the_rotation_and_returns_after_a_restar
             << std::chrono::duration_cast<std::chrono::milliseconds>(clock_type::now() - restarted)
                    .count()
             << " ms after the restarted node listened\n";
+}
+
+/// What callers saw while one of two replicas was killed under load.
+struct failover_counts {
+  int ok = 0;
+  int outcome_unknown = 0;
+  int other = 0;
+  std::string first_other;
+};
+
+/// Counts one call's outcome.
+void count(failover_counts& counts, const caf::error* failure) {
+  if (failure == nullptr)
+    ++counts.ok;
+  else if (cleave::is(*failure, cleave::errc::outcome_unknown))
+    ++counts.outcome_unknown;
+  else if (++counts.other == 1)
+    counts.first_other = cleave::describe(*failure);
+}
+
+/// Four callers call `Req` for 800 ms, r2 is killed (kill -9) after 200 ms: blocking clients, or
+/// event-based actors whose calls take their `then` path.
+template <class Req>
+failover_counts calls_across_a_kill(cleave::test_node& caller, cluster& nodes, bool event_based) {
+  std::mutex mutex;
+  failover_counts counts;
+  auto start = clock_type::now();
+  auto end = start + 800ms;
+  std::vector<std::future<void>> callers;
+  std::atomic<int> actors_done{0};
+  for (int t = 0; t < 4; ++t) {
+    if (event_based) {
+      caller.system().spawn([&, end](caf::event_based_actor* self) {
+        auto next = std::make_shared<std::function<void()>>();
+        *next = [self, next, end, &mutex, &counts, &actors_done] {
+          if (clock_type::now() >= end) {
+            ++actors_done;
+            self->quit();
+            *next = nullptr;
+            return;
+          }
+          cleave::call(self, "echo", Req{"k"}, 2s)
+              .then(
+                  [next, &mutex, &counts](const echoed&) {
+                    {
+                      std::lock_guard<std::mutex> guard{mutex};
+                      count(counts, nullptr);
+                    }
+                    if (*next) (*next)();
+                  },
+                  [next, &mutex, &counts](const caf::error& err) {
+                    {
+                      std::lock_guard<std::mutex> guard{mutex};
+                      count(counts, &err);
+                    }
+                    if (*next) (*next)();
+                  });
+        };
+        (*next)();
+      });
+      continue;
+    }
+    callers.push_back(std::async(std::launch::async, [&] {
+      cleave::client client{caller.system()};
+      while (clock_type::now() < end) {
+        auto r = client.call("echo", Req{"k"}, 2s);
+        std::lock_guard<std::mutex> guard{mutex};
+        count(counts, r ? nullptr : &r.error());
+      }
+    }));
+  }
+  while (clock_type::now() < start + 200ms) std::this_thread::yield();
+  nodes.at("r2").signal(SIGKILL);
+  for (auto& f : callers) f.get();
+  // Event-based callers end with the first call they start after `end`: within its deadline.
+  auto until = end + 3s;
+  while (event_based && actors_done < 4 && clock_type::now() < until)
+    std::this_thread::sleep_for(1ms);
+  EXPECT_TRUE(!event_based || actors_done == 4);
+  std::lock_guard<std::mutex> guard{mutex};
+  return counts;
+}
+
+/// Kills r2 under load twice (restarting it in between): idempotent calls, then others.
+void kill_under_load_twice(cleave::test_node& caller, cluster& nodes, bool event_based) {
+  for (int i = 0; i < 10; ++i) ASSERT_TRUE(caller.call("echo", echo{"warm"}, 2s)) << nodes.report();
+  auto idempotent = calls_across_a_kill<echo_idempotent>(caller, nodes, event_based);
+  std::cout << "[ figures  ] idempotent calls across a kill -9: " << idempotent.ok << " ok, "
+            << idempotent.outcome_unknown << " outcome unknown, " << idempotent.other << " other\n";
+  EXPECT_GT(idempotent.ok, 100) << nodes.report();
+  EXPECT_EQ(idempotent.outcome_unknown + idempotent.other, 0) << idempotent.first_other;
+
+  nodes.start("r2");
+  ASSERT_TRUE(nodes.wait_listening("r2", child_deadline)) << nodes.report();
+  // Back in rotation before the second round.
+  auto until = clock_type::now() + 5s;
+  while (echo_calls(caller, nodes, "r2") <= 0 && clock_type::now() < until)
+    ASSERT_TRUE(caller.call("echo", echo{"again"}, 2s)) << nodes.report();
+  auto plain = calls_across_a_kill<echo>(caller, nodes, event_based);
+  std::cout << "[ figures  ] other calls across a kill -9: " << plain.ok << " ok, "
+            << plain.outcome_unknown << " outcome unknown, " << plain.other << " other\n";
+  EXPECT_GT(plain.ok, 100) << nodes.report();
+  // Calls that had reached r2 cannot be known applied or not; none fails any other way (those
+  // that certainly had not been sent went to r1).
+  EXPECT_LE(plain.outcome_unknown, 4) << nodes.report();
+  EXPECT_EQ(plain.other, 0) << plain.first_other;
+}
+
+TEST_F(replicas, a_replica_killed_under_load_fails_idempotent_calls_never_and_others_as_unknown) {
+  start({"r1", "r2"}, "round-robin");
+  kill_under_load_twice(*caller_, *nodes_, false);
+}
+
+TEST_F(replicas, the_same_for_calls_from_event_based_actors) {
+  start({"r1", "r2"}, "round-robin");
+  kill_under_load_twice(*caller_, *nodes_, true);
 }
 
 }  // namespace

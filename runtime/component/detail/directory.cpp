@@ -39,13 +39,13 @@ directory_entry directory::resolve(const std::string& name) const {
   return out;
 }
 
-call_target directory::target(const std::string& name) const {
+call_target directory::target(const std::string& name, const std::vector<caf::actor>& avoid) const {
   std::shared_lock<std::shared_mutex> guard{mutex_};
   auto i = entries_.find(name);
   if (i == entries_.end()) return {fallback_, false, false, {}, nullptr, 0, nullptr};
   const auto& e = i->second;
   if (e.replicas) {
-    const auto& m = e.replicas->pick();
+    const auto& m = e.replicas->pick(avoid);
     auto link = m.link ? m.link->get() : remote_link::view{};
     const remote_link* tag = link.remote ? m.link.get() : nullptr;
     return {m.handle, m.forwarder, !m.local,     std::move(link.remote),
@@ -113,9 +113,10 @@ const runtime_config* runtime_of(const caf::actor_system& sys) {
   return dynamic_cast<const runtime_config*>(&cfg);
 }
 
-call_target call_target_of(caf::actor_system& sys, const std::string& name) {
+call_target call_target_of(caf::actor_system& sys, const std::string& name,
+                           const std::vector<caf::actor>& avoid) {
   auto* rt = runtime_of(sys);
-  return rt != nullptr ? rt->components->target(name) : call_target{};
+  return rt != nullptr ? rt->components->target(name, avoid) : call_target{};
 }
 
 directory_entry resolve(caf::actor_system& sys, const std::string& name) {

@@ -139,8 +139,9 @@ class directory {
   /// The entry registered under `name`, else one for the fallback (answers unknown_component).
   directory_entry resolve(const std::string& name) const;
 
-  /// Where a call to `name` goes: as resolve(), without the entry's counters.
-  call_target target(const std::string& name) const;
+  /// Where a call to `name` goes: as resolve(), without the entry's counters. For a replicated
+  /// component, the replica balancing picks, avoiding those in `avoid` while it can.
+  call_target target(const std::string& name, const std::vector<caf::actor>& avoid = {}) const;
 
   /// True if `name` is registered.
   bool contains(const std::string& name) const;
@@ -203,8 +204,10 @@ const runtime_config* runtime_of(const caf::actor_system& sys);
 /// What to call component `name` through from `sys` (a valid handle on a cleave node).
 directory_entry resolve(caf::actor_system& sys, const std::string& name);
 
-/// Where a call from `sys` to component `name` goes (a null handle off cleave nodes).
-call_target call_target_of(caf::actor_system& sys, const std::string& name);
+/// Where a call from `sys` to component `name` goes (a null handle off cleave nodes); for a
+/// replicated component, avoiding the replicas in `avoid` while it can.
+call_target call_target_of(caf::actor_system& sys, const std::string& name,
+                           const std::vector<caf::actor>& avoid = {});
 
 /// True if component `name` is reachable from `sys`.
 bool is_known(const caf::actor_system& sys, const std::string& name);

@@ -1,5 +1,6 @@
 #include "runtime/component/detail/replicas.hpp"
 
+#include <algorithm>
 #include <random>
 
 #include "runtime/component/detail/directory.hpp"
@@ -8,8 +9,9 @@ namespace cleave::detail {
 
 namespace {
 
-/// 0: in rotation (here, or connected), 1: not reached yet, 2: known to be down.
-int rank_of(const replica_member& m) {
+/// 0: in rotation (here, or connected), 1: not reached yet, 2: known to be down, 3: to avoid.
+int rank_of(const replica_member& m, const std::vector<caf::actor>& avoid) {
+  if (!avoid.empty() && std::find(avoid.begin(), avoid.end(), m.handle) != avoid.end()) return 3;
   if (!m.link) return 0;
   switch (m.link->state()) {
     case remote_link::state_kind::connected:
@@ -35,14 +37,14 @@ balance_policy balance_policy_of(const std::string& name) {
   return balance_policy::round_robin;
 }
 
-const replica_member& replica_set::pick() const {
+const replica_member& replica_set::pick(const std::vector<caf::actor>& avoid) const {
   auto n = members_.size();
   if (n == 1) return members_.front();
   // The best rank present, and how many members have it.
-  int best = 3;
+  int best = 4;
   size_t count = 0;
   for (const auto& m : members_) {
-    auto r = rank_of(m);
+    auto r = rank_of(m, avoid);
     if (r < best) {
       best = r;
       count = 0;
@@ -56,7 +58,7 @@ const replica_member& replica_set::pick() const {
     int64_t fewest = 0;
     for (size_t i = 0; i < n; ++i) {
       const auto& m = members_[(start + i) % n];
-      if (rank_of(m) != best) continue;
+      if (rank_of(m, avoid) != best) continue;
       auto load = m.outstanding->load(std::memory_order_relaxed);
       if (chosen == nullptr || load < fewest) {
         chosen = &m;
@@ -69,7 +71,7 @@ const replica_member& replica_set::pick() const {
   // The k-th member of the best rank: an even spread over those in rotation.
   auto k = start % count;
   for (const auto& m : members_)
-    if (rank_of(m) == best && k-- == 0) return m;
+    if (rank_of(m, avoid) == best && k-- == 0) return m;
   return members_.front();
 }
 

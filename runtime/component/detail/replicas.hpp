@@ -50,8 +50,9 @@ class replica_set {
   replica_set(balance_policy policy, std::vector<replica_member> members)
       : policy_(policy), members_(std::move(members)) {}
 
-  /// The member the next call goes to (there is at least one).
-  const replica_member& pick() const;
+  /// The member the next call goes to (there is at least one), preferring members whose handle
+  /// is not in `avoid` (those a failed call was sent to).
+  const replica_member& pick(const std::vector<caf::actor>& avoid = {}) const;
 
   const std::vector<replica_member>& members() const { return members_; }
   balance_policy policy() const { return policy_; }

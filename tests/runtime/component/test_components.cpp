@@ -15,7 +15,13 @@ namespace {
 
 caf::behavior echo_impl(caf::event_based_actor* self, const cleave::component_context& ctx) {
   (void)self;
-  return cleave::handlers([by = ctx.name()](const echo& req) { return echoed{req.text, by}; });
+  return cleave::handlers(
+      [by = ctx.name()](const echo& req) {
+        return echoed{req.text, by};
+      },
+      [by = ctx.name()](const echo_idempotent& req) {
+        return echoed{req.text, by};
+      });
 }
 
 struct later_state {
@@ -119,7 +125,7 @@ cleave::component whoami_component() {
 }
 
 cleave::component echo_component() {
-  return cleave::component::make<echo>("echo", echo_impl);
+  return cleave::component::make<echo, echo_idempotent>("echo", echo_impl);
 }
 cleave::component later_component() {
   return cleave::component::make<echo_later, fire>("later", later_impl);

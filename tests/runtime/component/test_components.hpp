@@ -24,6 +24,15 @@ struct echo {
 };
 CLEAVE_MESSAGE(echo, text)
 
+/// Answered at once by "echo", and declared idempotent: retried on another replica when the one
+/// it went to is lost.
+struct echo_idempotent {
+  std::string text;
+  using response = echoed;
+  static constexpr bool idempotent = true;
+};
+CLEAVE_MESSAGE(echo_idempotent, text)
+
 /// "later" keeps the reply handle and answers from another handler.
 struct echo_later {
   std::string text;
