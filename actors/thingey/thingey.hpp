@@ -9,6 +9,7 @@
 // placement alone.
 #pragma once
 
+#include <iterator>
 #include <string>
 #include <vector>
 
@@ -25,6 +26,12 @@ CLEAVE_MESSAGE(thingey, id, name)
 
 struct thingey_list {
   std::vector<thingey> items;
+  /// Lists from several store replicas make one (a store placed with "route_by" is asked for its
+  /// list on every replica).
+  void merge(thingey_list&& other) {
+    items.insert(items.end(), std::make_move_iterator(other.items.begin()),
+                 std::make_move_iterator(other.items.end()));
+  }
 };
 CLEAVE_MESSAGE(thingey_list, items)
 

@@ -171,11 +171,12 @@ bool retry_on(const caf::error& err, std::chrono::steady_clock::time_point deadl
   return is_idempotent_v<Req> && is(err, errc::outcome_unknown);
 }
 
-/// An event-based call, and its further attempts on other replicas (retry_on).
+/// What an event-based call keeps until it ends: where it goes, its deadline, the request it works
+/// for, and the caller's callbacks; ending it records its metrics.
 template <class Self, class Req, class OnReply, class OnError>
-class event_call : public std::enable_shared_from_this<event_call<Self, Req, OnReply, OnError>> {
+class call_state {
  public:
-  event_call(Self self, std::string component, caf::timespan timeout, OnReply on_reply,
+  call_state(Self self, std::string component, caf::timespan timeout, OnReply on_reply,
              OnError on_error)
       : self_(self),
         component_(std::move(component)),
@@ -188,12 +189,54 @@ class event_call : public std::enable_shared_from_this<event_call<Self, Req, OnR
         on_reply_(std::move(on_reply)),
         on_error_(std::move(on_error)) {}
 
+  const std::string& component() const { return component_; }
+
+ protected:
+  /// Hands the reply to the caller.
+  template <class... Xs>
+  void succeed(bool remote, Xs&&... xs) {
+    request_scope scope{request_};
+    record_call(component_, message_name<Req>(), remote, caf::none,
+                std::chrono::steady_clock::now() - start_);
+    on_reply_(std::forward<Xs>(xs)...);
+  }
+
+  /// Hands `annotated` (see annotate_call_error) to the caller.
+  void fail(caf::error annotated, bool remote) {
+    request_scope scope{request_};
+    record_call(component_, message_name<Req>(), remote, annotated,
+                std::chrono::steady_clock::now() - start_);
+    on_error_(std::move(annotated));
+  }
+
+  caf::error annotate(caf::error err) const {
+    return annotate_call_error(std::move(err), component_, message_name<Req>(), timeout_);
+  }
+
+  Self self_;
+  std::string component_;
+  caf::timespan timeout_;
+  std::chrono::steady_clock::time_point start_;
+  std::chrono::steady_clock::time_point deadline_;
+  current_request_info request_;
+  OnReply on_reply_;
+  OnError on_error_;
+};
+
+/// An event-based call, and its further attempts on other replicas (retry_on).
+template <class Self, class Req, class OnReply, class OnError>
+class event_call : public call_state<Self, Req, OnReply, OnError>,
+                   public std::enable_shared_from_this<event_call<Self, Req, OnReply, OnError>> {
+ public:
+  using call_state<Self, Req, OnReply, OnError>::call_state;
+
   /// Sends `req` to `dest`. The deadline is kept by call_deadlines, not CAF's clock (see there):
   /// the callbacks take it out again.
   void attempt(const call_target& dest, Req req) {
     if (dest.outstanding) again_ = req;
-    auto handle = request_to(self_, dest, time_left(deadline_), std::move(req), caf::infinite);
-    auto ticket = track(self_->ctrl(), dest, handle.id(), deadline_);
+    auto handle =
+        request_to(this->self_, dest, time_left(this->deadline_), std::move(req), caf::infinite);
+    auto ticket = track(this->self_->ctrl(), dest, handle.id(), this->deadline_);
     outstanding_call outstanding{dest.outstanding};
     auto me = this->shared_from_this();
     auto fail = [me, ticket, outstanding, to = dest.handle, remote = dest.remote](
@@ -205,24 +248,22 @@ class event_call : public std::enable_shared_from_this<event_call<Self, Req, OnR
     auto reply = [me, ticket, outstanding, remote = dest.remote](auto&&... xs) mutable {
       call_deadlines::instance().remove(ticket);
       outstanding.end();
-      request_scope scope{me->request_};
-      record_call(me->component_, message_name<Req>(), remote, caf::none,
-                  std::chrono::steady_clock::now() - me->start_);
-      me->on_reply_(std::forward<decltype(xs)>(xs)...);
+      me->succeed(remote, std::forward<decltype(xs)>(xs)...);
     };
     std::move(handle).then(reply_adapter<response_t<Req>>(
-                               self_->system(), std::move(reply),
+                               this->self_->system(), std::move(reply),
                                [fail](caf::error err) mutable { fail(std::move(err), true); }),
                            [fail](caf::error& err) mutable { fail(std::move(err)); });
   }
 
  private:
   void failed(caf::error err, bool final, const caf::actor& to, bool remote) {
-    request_scope scope{request_};
-    auto annotated = annotate_call_error(std::move(err), component_, message_name<Req>(), timeout_);
-    if (!final && again_ && retry_on<Req>(annotated, deadline_)) {
+    auto annotated = this->annotate(std::move(err));
+    if (!final && again_ && retry_on<Req>(annotated, this->deadline_)) {
       tried_.push_back(to);
-      auto next = call_target_of(self_->system(), component_, tried_);
+      request_scope scope{this->request_};
+      request_key<Req> key{*again_};
+      auto next = call_target_of(this->self_->system(), this->component_, call_route{tried_, &key});
       if (std::find(tried_.begin(), tried_.end(), next.handle) == tried_.end()) {
         Req req = std::move(*again_);
         again_.reset();
@@ -230,23 +271,69 @@ class event_call : public std::enable_shared_from_this<event_call<Self, Req, OnR
         return;
       }
     }
-    record_call(component_, message_name<Req>(), remote, annotated,
-                std::chrono::steady_clock::now() - start_);
-    on_error_(std::move(annotated));
+    this->fail(std::move(annotated), remote);
   }
 
-  Self self_;
-  std::string component_;
-  caf::timespan timeout_;
-  std::chrono::steady_clock::time_point start_;
-  std::chrono::steady_clock::time_point deadline_;
-  current_request_info request_;
-  OnReply on_reply_;
-  OnError on_error_;
   /// A copy of the request while another attempt may be made (replicated components only).
   std::optional<Req> again_;
   /// The replicas tried so far.
   std::vector<caf::actor> tried_;
+};
+
+/// An event-based call of a keyless request to a keyed component: asked of every replica, the
+/// answers merged (is_mergeable) in the order they arrive; the first failure fails the call.
+template <class Self, class Req, class OnReply, class OnError>
+class gather_call : public call_state<Self, Req, OnReply, OnError>,
+                    public std::enable_shared_from_this<gather_call<Self, Req, OnReply, OnError>> {
+ public:
+  using response = response_t<Req>;
+  using call_state<Self, Req, OnReply, OnError>::call_state;
+
+  void start(const Req& req, const std::vector<call_target>& targets) {
+    waiting_ = targets.size();
+    for (const auto& dest : targets) {
+      auto handle = request_to(this->self_, dest, time_left(this->deadline_), req, caf::infinite);
+      auto ticket = track(this->self_->ctrl(), dest, handle.id(), this->deadline_);
+      outstanding_call outstanding{dest.outstanding};
+      auto me = this->shared_from_this();
+      remote_ = remote_ || dest.remote;
+      auto fail = [me, ticket, outstanding](caf::error err) mutable {
+        call_deadlines::instance().remove(ticket);
+        outstanding.end();
+        me->failed(std::move(err));
+      };
+      auto part = [me, ticket, outstanding](response& r) mutable {
+        call_deadlines::instance().remove(ticket);
+        outstanding.end();
+        me->answered(std::move(r));
+      };
+      std::move(handle).then(reply_adapter<response>(this->self_->system(), std::move(part), fail),
+                             [fail](caf::error& err) mutable { fail(std::move(err)); });
+    }
+  }
+
+ private:
+  void answered(response r) {
+    if (done_) return;
+    if (merged_)
+      merged_->merge(std::move(r));
+    else
+      merged_ = std::move(r);
+    if (--waiting_ > 0) return;
+    done_ = true;
+    this->succeed(remote_, *merged_);
+  }
+
+  void failed(caf::error err) {
+    if (done_) return;
+    done_ = true;
+    this->fail(this->annotate(std::move(err)), remote_);
+  }
+
+  size_t waiting_ = 0;
+  bool done_ = false;
+  bool remote_ = false;
+  std::optional<response> merged_;
 };
 
 }  // namespace detail
@@ -262,7 +349,16 @@ class pending_call {
   /// Event-based: `on_reply(response)` or `on_error(caf::error)` runs later, exactly once.
   template <class OnReply, class OnError>
   void then(OnReply on_reply, OnError on_error) && {
-    auto dest = detail::call_target_of(self_->system(), component_);
+    detail::request_key<Req> key{req_};
+    auto dest = detail::call_target_of(self_->system(), component_, {{}, &key});
+    if constexpr (is_mergeable_v<response_t<Req>>) {
+      if (dest.keyless) {
+        auto call = std::make_shared<detail::gather_call<Self, Req, OnReply, OnError>>(
+            self_, std::move(component_), timeout_, std::move(on_reply), std::move(on_error));
+        call->start(req_, detail::replica_targets_of(self_->system(), call->component()));
+        return;
+      }
+    }
     auto call = std::make_shared<detail::event_call<Self, Req, OnReply, OnError>>(
         self_, std::move(component_), timeout_, std::move(on_reply), std::move(on_error));
     call->attempt(dest, std::move(req_));
@@ -274,7 +370,14 @@ class pending_call {
     auto& sys = self_->system();
     auto start = std::chrono::steady_clock::now();
     auto deadline = deadline_after(start, timeout_);
-    auto dest = detail::call_target_of(sys, component_);
+    detail::request_key<Req> key{req_};
+    auto dest = detail::call_target_of(sys, component_, {{}, &key});
+    if constexpr (is_mergeable_v<response_t<Req>>) {
+      if (dest.keyless) {
+        gather(detail::replica_targets_of(sys, component_), start, deadline, on_reply, on_error);
+        return;
+      }
+    }
     std::vector<caf::actor> tried;
     for (;;) {
       // A replicated component's call may be made again on another replica (retry_on).
@@ -308,7 +411,8 @@ class pending_call {
                                                    message_name<Req>(), timeout_);
       if (!final && again && detail::retry_on<Req>(annotated, deadline)) {
         tried.push_back(dest.handle);
-        auto next = detail::call_target_of(sys, component_, tried);
+        detail::request_key<Req> again_key{*again};
+        auto next = detail::call_target_of(sys, component_, detail::call_route{tried, &again_key});
         if (std::find(tried.begin(), tried.end(), next.handle) == tried.end()) {
           dest = std::move(next);
           req_ = std::move(*again);
@@ -323,6 +427,51 @@ class pending_call {
   }
 
  private:
+  /// Blocking: asks each of `targets` in turn and merges their answers (a keyless request to a
+  /// keyed component); the first failure fails the call.
+  template <class OnReply, class OnError>
+  void gather(const std::vector<detail::call_target>& targets,
+              std::chrono::steady_clock::time_point start,
+              std::chrono::steady_clock::time_point deadline, OnReply& on_reply,
+              OnError& on_error) {
+    auto& sys = self_->system();
+    std::optional<response_t<Req>> merged;
+    caf::error failure;
+    bool remote = false;
+    for (const auto& dest : targets) {
+      remote = remote || dest.remote;
+      auto left = detail::time_left(deadline);
+      auto handle = detail::request_to(self_, dest, left, req_, caf::duration{left});
+      auto ticket = detail::track(self_->ctrl(), dest, handle.id(), deadline);
+      detail::outstanding_call outstanding{dest.outstanding};
+      auto part = [&](response_t<Req>& r) {
+        if (merged)
+          merged->merge(std::move(r));
+        else
+          merged = std::move(r);
+      };
+      auto fail = [&](caf::error err) {
+        failure = std::move(err);
+      };
+      std::move(handle).receive(detail::reply_adapter<response_t<Req>>(sys, part, fail),
+                                [&](caf::error& err) { failure = std::move(err); });
+      detail::call_deadlines::instance().remove(ticket);
+      outstanding.end();
+      if (failure) break;
+    }
+    if (!failure && merged) {
+      detail::record_call(component_, message_name<Req>(), remote, caf::none,
+                          std::chrono::steady_clock::now() - start);
+      on_reply(*merged);
+      return;
+    }
+    auto annotated =
+        detail::annotate_call_error(std::move(failure), component_, message_name<Req>(), timeout_);
+    detail::record_call(component_, message_name<Req>(), remote, annotated,
+                        std::chrono::steady_clock::now() - start);
+    on_error(std::move(annotated));
+  }
+
   Self self_;
   std::string component_;
   Req req_;
@@ -343,7 +492,8 @@ pending_call<Self, Req> call(Self self, std::string component, Req req,
 /// Sends one-way message `msg` to `component` (dropped if there is no such component).
 template <class Self, class Msg>
 void send(Self self, const std::string& component, Msg msg) {
-  self->send(detail::call_target_of(self->system(), component).handle,
+  detail::request_key<Msg> key{msg};
+  self->send(detail::call_target_of(self->system(), component, {{}, &key}).handle,
              detail::call_message(std::move(msg)));
 }
 
@@ -352,7 +502,8 @@ void send(Self self, const std::string& component, Msg msg) {
 /// (an unknown_component error if there is no such component).
 template <class Self, class Req>
 caf::result<response_t<Req>> delegate(Self self, const std::string& component, Req req) {
-  auto dest = detail::call_target_of(self->system(), component).handle;
+  detail::request_key<Req> key{req};
+  auto dest = detail::call_target_of(self->system(), component, {{}, &key}).handle;
   if (!detail::is_known(self->system(), component))
     return make_error(errc::unknown_component,
                       detail::unknown_component_message(component, message_name<Req>()));

@@ -107,6 +107,20 @@ struct is_idempotent<T, std::enable_if_t<T::idempotent>> : std::true_type {};
 template <class T>
 constexpr bool is_idempotent_v = is_idempotent<T>::value;
 
+/// True for response types that can be combined from parts with a member
+/// `void merge(T&& other)`. A request without a key to a component placed with "route_by" (a
+/// listing, say) is then asked of every replica and the answers are merged in the caller; without
+/// it, such a request goes to one replica (docs/placement.md, keyed routing).
+template <class T, class = void>
+struct is_mergeable : std::false_type {};
+
+template <class T>
+struct is_mergeable<T, std::void_t<decltype(std::declval<T&>().merge(std::declval<T&&>()))>>
+    : std::true_type {};
+
+template <class T>
+constexpr bool is_mergeable_v = is_mergeable<T>::value;
+
 /// The portable name of message type `T`, e.g. "get_item".
 template <class T>
 const char* message_name() {

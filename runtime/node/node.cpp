@@ -228,7 +228,7 @@ void node::start_forwarders(const placement& plan) {
     detail::directory_entry entry;
     if (spec.replicated())
       entry.replicas = std::make_shared<const detail::replica_set>(
-          detail::balance_policy_of(spec.balance), members);
+          detail::balance_policy_of(spec.balance), members, spec.route_by);
     if (!here) {
       // What probes see of a component placed elsewhere: its first replica's forwarder.
       entry.handle = members.front().handle;

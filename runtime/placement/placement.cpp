@@ -1,6 +1,7 @@
 #include "runtime/placement/placement.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -25,6 +26,14 @@ namespace {
 constexpr int64_t max_millis = 31'536'000'000;  // one year
 
 const char* const balance_kinds[] = {"round-robin", "least-outstanding", "random"};
+
+/// A C identifier: what a member of a request struct can be named.
+bool is_identifier(std::string_view s) {
+  if (s.empty() || std::isdigit(static_cast<unsigned char>(s.front()))) return false;
+  return std::all_of(s.begin(), s.end(), [](char ch) {
+    return std::isalnum(static_cast<unsigned char>(ch)) || ch == '_';
+  });
+}
 
 /// "host:port" or "[v6]:port" with a port of 0..65535.
 bool is_host_port(std::string_view s) {
@@ -420,11 +429,16 @@ class validator {
         if (!is_one_of(x.get_string(), {balance_kinds[0], balance_kinds[1], balance_kinds[2]}))
           return wrong_value(key_path, x, expected);
         c.balance = x.get_string();
+      } else if (kv.key() == "route_by") {
+        auto expected = "the name of a request member, e.g. \"id\"";
+        if (!x.is_string()) return wrong_type(key_path, x, expected);
+        if (!is_identifier(x.get_string())) return wrong_value(key_path, x, expected);
+        c.route_by = x.get_string();
       } else if (kv.key() == "config") {
         if (!x.is_object()) return wrong_type(key_path, x, "an object");
         c.config = x.get_object();
       } else {
-        return unknown_key(path, kv.key(), {"node", "nodes", "balance", "config"});
+        return unknown_key(path, kv.key(), {"node", "nodes", "balance", "route_by", "config"});
       }
     }
     if (has_node && has_nodes)
@@ -434,6 +448,12 @@ class validator {
       return fail(path, "placed nowhere: expected \"node\" or \"nodes\"");
     // Spreading calls over replicas changes behaviour (state is per replica), so it must be asked
     // for, not implied by listing a second node.
+    if (!c.route_by.empty() && c.nodes.size() < 2)
+      return fail(path_key(path, "route_by"),
+                  "found a routing key for a component on one node, expected \"nodes\" with two "
+                  "or more (keyed routing picks one of several replicas)");
+    // Keyed calls need no policy; calls without the key are balanced round-robin unless told.
+    if (!c.route_by.empty() && c.balance.empty()) c.balance = balance_kinds[0];
     if (c.nodes.size() > 1 && c.balance.empty())
       return fail(path_key(path, "nodes"),
                   "placed on " + std::to_string(c.nodes.size()) +

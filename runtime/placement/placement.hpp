@@ -50,6 +50,9 @@ struct component_spec {
   /// "random" (runtime/component/detail/replicas.hpp); "" when the
   /// component is not replicated (runs on one node).
   std::string balance;
+  /// "route_by": the request member whose value picks the replica (keyed routing: the same key,
+  /// the same replica); "" when calls are balanced.
+  std::string route_by;
   /// "config": handed to the component at start; {} if absent.
   boost::json::object config;
   /// True if the component runs on more than one node.

@@ -28,7 +28,10 @@ std::string plan_text(const placement& plan) {
     for (size_t i = 0; i < hosted.size(); ++i) {
       const auto& spec = plan.components.at(hosted[i]);
       out << (i == 0 ? "" : ", ") << hosted[i];
-      if (spec.replicated()) out << " (replica, " << spec.balance << ")";
+      if (spec.replicated() && !spec.route_by.empty())
+        out << " (replica, keyed by " << spec.route_by << ")";
+      else if (spec.replicated())
+        out << " (replica, " << spec.balance << ")";
     }
     if (!node.admin.empty()) out << "  (admin http://" << node.admin << ")";
     out << "\n";

@@ -135,6 +135,29 @@ TEST(banano_cluster, mixed_prints_what_the_monolith_prints) {
   EXPECT_EQ(exit_code(data), 0) << c.report();
 }
 
+TEST(banano_cluster, step5_two_store_replicas_keyed_by_id_print_what_the_monolith_prints) {
+  auto expected = monolith_output();
+  cluster c{banano_bin, banano_config("step5"), {"front", "store-a", "store-b"}};
+  c.start("store-a");
+  c.start("store-b");
+  ASSERT_TRUE(c.wait_listening("store-a", child_deadline)) << c.report();
+  ASSERT_TRUE(c.wait_listening("store-b", child_deadline)) << c.report();
+  auto& front = c.start("front");
+  EXPECT_EQ(exit_code(front), 0) << c.report();
+  EXPECT_EQ(front.output(), expected) << c.report();
+  // Every call about d1 went to one replica (insert, find, erase), the two listings to both:
+  // `cleave status` counts 5 calls on one and 2 on the other.
+  std::vector<std::string> argv{bin_dir + "/cleave", "status", banano_config("step5")};
+  for (const auto& o : c.overrides()) argv.insert(argv.end(), {"--set", o});
+  cleave_test::process status{argv};
+  ASSERT_NE(exit_code(status), -1) << status.report();
+  auto out = status.output();
+  auto five = out.find("thingey-store: 5 calls served");
+  auto two = out.find("thingey-store: 2 calls served");
+  EXPECT_NE(five, std::string::npos) << out;
+  EXPECT_NE(two, std::string::npos) << out;
+}
+
 TEST(banano_cluster, front_started_before_the_store_waits_for_it) {
   auto expected = monolith_output();
   // The first call waits for the store to come up: more headroom than the file's 2 s.

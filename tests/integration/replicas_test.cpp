@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <functional>
@@ -12,6 +13,7 @@
 #include <iostream>
 #include <map>
 #include <mutex>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -48,14 +50,15 @@ cleave::placement_options test_app_options() {
 
 /// "echo" replicated over `replicas` with `balance`; every other component on "caller".
 std::string replicated_echo(const std::vector<std::string>& replicas, const std::string& balance,
-                            int timeout_ms = 2000) {
+                            int timeout_ms = 2000, const std::string& route_by = "") {
   std::string nodes = R"("caller": {"host": "127.0.0.1", "port": 1})";
   std::string list;
   for (const auto& r : replicas) {
     nodes += R"(, ")" + r + R"(": {"host": "127.0.0.1", "port": 1})";
     list += (list.empty() ? "\"" : ", \"") + r + "\"";
   }
-  std::string components = R"("echo": {"nodes": [)" + list + R"(], "balance": ")" + balance + "\"}";
+  std::string components = R"("echo": {"nodes": [)" + list + R"(], "balance": ")" + balance + "\"" +
+                           (route_by.empty() ? "" : R"(, "route_by": ")" + route_by + "\"") + "}";
   for (const auto& c : all_components())
     if (c.name() != "echo")
       components += ", \"" + c.name() + R"(": {"node": "caller")" +
@@ -81,9 +84,9 @@ int64_t echo_calls(cleave::test_node& caller, cluster& c, const std::string& nod
 class replicas : public ::testing::Test {
  protected:
   void start(const std::vector<std::string>& names, const std::string& balance,
-             int timeout_ms = 2000) {
+             int timeout_ms = 2000, const std::string& route_by = "") {
     names_ = names;
-    file_ = dir_.write("placement.json", replicated_echo(names, balance, timeout_ms));
+    file_ = dir_.write("placement.json", replicated_echo(names, balance, timeout_ms, route_by));
     nodes_ = std::make_unique<cluster>(test_app_bin, file_, with_caller(names));
     for (const auto& n : names) nodes_->start(n);
     for (const auto& n : names) ASSERT_TRUE(nodes_->wait_listening(n, child_deadline)) << report();
@@ -193,6 +196,67 @@ TEST_F(replicas, a_killed_replica_leaves_the_rotation_and_returns_after_a_restar
             << std::chrono::duration_cast<std::chrono::milliseconds>(clock_type::now() - restarted)
                    .count()
             << " ms after the restarted node listened\n";
+}
+
+/// The replica whose count of served calls grew from `before` to `after` by `n`, "" if none did
+/// (or more than one grew).
+std::string the_one_that_served(const std::map<std::string, int64_t>& before,
+                                const std::map<std::string, int64_t>& after, int64_t n) {
+  std::string out;
+  for (const auto& [node, count] : after) {
+    auto grew = count - before.at(node);
+    if (grew == n && out.empty())
+      out = node;
+    else if (grew != 0)
+      return "";
+  }
+  return out;
+}
+
+TEST_F(replicas, keyed_calls_stick_to_one_replica_move_when_it_dies_and_come_back) {
+  start({"r1", "r2", "r3"}, "round-robin", 2000, "text");
+  auto send = [&](const std::string& key, int n) {
+    for (int i = 0; i < n; ++i)
+      ASSERT_TRUE(caller_->call("echo", echo{key}, 2s)) << key << "\n" << report();
+  };
+  // Each key goes to one replica, and not all keys to the same one.
+  std::map<std::string, std::string> owner;
+  for (const char* key : {"alice", "bob", "carol", "dave", "erin", "frank"}) {
+    auto before = calls_per_replica();
+    send(key, 20);
+    owner[key] = the_one_that_served(before, calls_per_replica(), 20);
+    EXPECT_FALSE(owner[key].empty()) << key << " was spread over replicas";
+  }
+  std::set<std::string> used;
+  for (const auto& kv : owner) used.insert(kv.second);
+  EXPECT_GE(used.size(), 2u);
+
+  // The owner of "alice" dies: her calls go elsewhere; the keys of the other replicas stay.
+  auto gone = owner["alice"];
+  nodes_->at(gone).signal(SIGKILL);
+  ASSERT_TRUE(nodes_->at(gone).wait(child_deadline)) << report();
+  names_.erase(std::find(names_.begin(), names_.end(), gone));
+  // A call sent before the caller noticed may fail once; after that all succeed.
+  (void)caller_->call("echo", echo{"alice"}, 2s);
+  for (const auto& [key, node] : owner) {
+    auto before = calls_per_replica();
+    send(key, 10);
+    auto served = the_one_that_served(before, calls_per_replica(), 10);
+    if (node == gone)
+      EXPECT_FALSE(served.empty()) << key;
+    else
+      EXPECT_EQ(served, node) << key << " moved though its replica stayed";
+  }
+
+  // Back: its keys return to it.
+  nodes_->start(gone);
+  ASSERT_TRUE(nodes_->wait_listening(gone, child_deadline)) << report();
+  names_.push_back(gone);
+  auto until = clock_type::now() + 5s;
+  while (echo_calls(*caller_, *nodes_, gone) <= 0 && clock_type::now() < until) send("alice", 1);
+  auto before = calls_per_replica();
+  send("alice", 10);
+  EXPECT_EQ(the_one_that_served(before, calls_per_replica(), 10), gone) << report();
 }
 
 /// What callers saw while one of two replicas was killed under load.

@@ -39,22 +39,43 @@ directory_entry directory::resolve(const std::string& name) const {
   return out;
 }
 
-call_target directory::target(const std::string& name, const std::vector<caf::actor>& avoid) const {
+namespace {
+
+call_target target_of(const replica_member& m) {
+  auto link = m.link ? m.link->get() : remote_link::view{};
+  const remote_link* tag = link.remote ? m.link.get() : nullptr;
+  return {m.handle, m.forwarder, !m.local,      std::move(link.remote),
+          tag,      link.epoch,  m.outstanding, false};
+}
+
+}  // namespace
+
+call_target directory::target(const std::string& name, const call_route& route) const {
   std::shared_lock<std::shared_mutex> guard{mutex_};
   auto i = entries_.find(name);
-  if (i == entries_.end()) return {fallback_, false, false, {}, nullptr, 0, nullptr};
+  if (i == entries_.end()) return {fallback_, false, false, {}, nullptr, 0, nullptr, false};
   const auto& e = i->second;
   if (e.replicas) {
-    const auto& m = e.replicas->pick(avoid);
-    auto link = m.link ? m.link->get() : remote_link::view{};
-    const remote_link* tag = link.remote ? m.link.get() : nullptr;
-    return {m.handle, m.forwarder, !m.local,     std::move(link.remote),
-            tag,      link.epoch,  m.outstanding};
+    if (e.replicas->route_by().empty()) return target_of(e.replicas->pick(route.avoid));
+    auto key = route.key != nullptr ? route.key->key(e.replicas->route_by()) : std::nullopt;
+    if (key) return target_of(e.replicas->pick_for_key(*key, route.avoid));
+    auto out = target_of(e.replicas->pick(route.avoid));
+    out.keyless = true;
+    return out;
   }
   auto link = e.link ? e.link->get() : remote_link::view{};
   const remote_link* tag = link.remote ? e.link.get() : nullptr;
-  return {e.handle,   e.forwarder, e.forwarder && !e.local, std::move(link.remote), tag,
-          link.epoch, nullptr};
+  return {e.handle, e.forwarder, e.forwarder && !e.local, std::move(link.remote), tag, link.epoch,
+          nullptr,  false};
+}
+
+std::vector<call_target> directory::replica_targets(const std::string& name) const {
+  std::shared_lock<std::shared_mutex> guard{mutex_};
+  std::vector<call_target> out;
+  auto i = entries_.find(name);
+  if (i == entries_.end() || !i->second.replicas) return out;
+  for (const auto& m : i->second.replicas->members()) out.push_back(target_of(m));
+  return out;
 }
 
 remote_link::~remote_link() {
@@ -114,9 +135,14 @@ const runtime_config* runtime_of(const caf::actor_system& sys) {
 }
 
 call_target call_target_of(caf::actor_system& sys, const std::string& name,
-                           const std::vector<caf::actor>& avoid) {
+                           const call_route& route) {
   auto* rt = runtime_of(sys);
-  return rt != nullptr ? rt->components->target(name, avoid) : call_target{};
+  return rt != nullptr ? rt->components->target(name, route) : call_target{};
+}
+
+std::vector<call_target> replica_targets_of(caf::actor_system& sys, const std::string& name) {
+  auto* rt = runtime_of(sys);
+  return rt != nullptr ? rt->components->replica_targets(name) : std::vector<call_target>{};
 }
 
 directory_entry resolve(caf::actor_system& sys, const std::string& name) {

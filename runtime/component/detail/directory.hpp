@@ -23,6 +23,7 @@
 #include <caf/timespan.hpp>
 
 #include "runtime/component/detail/replicas.hpp"
+#include "runtime/component/detail/routing_key.hpp"
 #include "runtime/core/message.hpp"
 
 namespace cleave::detail {
@@ -129,6 +130,17 @@ struct call_target {
   uint64_t link_epoch = 0;
   /// For a replica: its count of outstanding calls, which the call keeps up to date.
   std::shared_ptr<outstanding_calls> outstanding;
+  /// The component is keyed ("route_by") and the request has no key: a caller that can combine
+  /// the replicas' answers asks them all (replica_targets); else this one, picked by balancing.
+  bool keyless = false;
+};
+
+/// How a call picks a replica.
+struct call_route {
+  /// The replicas earlier attempts of the call failed on.
+  std::vector<caf::actor> avoid;
+  /// The request's key, for components placed with "route_by" (null: none).
+  const key_source* key = nullptr;
 };
 
 /// Name -> entry. Written while a node starts, read by every call.
@@ -141,7 +153,10 @@ class directory {
 
   /// Where a call to `name` goes: as resolve(), without the entry's counters. For a replicated
   /// component, the replica balancing picks, avoiding those in `avoid` while it can.
-  call_target target(const std::string& name, const std::vector<caf::actor>& avoid = {}) const;
+  call_target target(const std::string& name, const call_route& route = {}) const;
+
+  /// A target for each replica of `name` (empty if it is not replicated).
+  std::vector<call_target> replica_targets(const std::string& name) const;
 
   /// True if `name` is registered.
   bool contains(const std::string& name) const;
@@ -205,9 +220,12 @@ const runtime_config* runtime_of(const caf::actor_system& sys);
 directory_entry resolve(caf::actor_system& sys, const std::string& name);
 
 /// Where a call from `sys` to component `name` goes (a null handle off cleave nodes); for a
-/// replicated component, avoiding the replicas in `avoid` while it can.
+/// replicated component, the replica `route` leads to.
 call_target call_target_of(caf::actor_system& sys, const std::string& name,
-                           const std::vector<caf::actor>& avoid = {});
+                           const call_route& route = {});
+
+/// A target for each replica of component `name` (empty if it is not replicated).
+std::vector<call_target> replica_targets_of(caf::actor_system& sys, const std::string& name);
 
 /// True if component `name` is reachable from `sys`.
 bool is_known(const caf::actor_system& sys, const std::string& name);

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <random>
+#include <string_view>
 
 #include "runtime/component/detail/directory.hpp"
 
@@ -24,12 +25,67 @@ int rank_of(const replica_member& m, const std::vector<caf::actor>& avoid) {
   return 2;
 }
 
+/// Keyed routing's rank: a member never reached yet keeps its keys.
+int keyed_rank_of(const replica_member& m, const std::vector<caf::actor>& avoid) {
+  auto r = rank_of(m, avoid);
+  return r == 1 ? 0 : r;
+}
+
+/// FNV-1a: the same in every process and build, unlike std::hash.
+uint64_t stable_hash(std::string_view s) {
+  uint64_t h = 14695981039346656037ULL;
+  for (unsigned char ch : s) {
+    h ^= ch;
+    h *= 1099511628211ULL;
+  }
+  // FNV's low bits mix poorly for short keys: finish with a 64-bit mixer (splitmix64).
+  h ^= h >> 30;
+  h *= 0xbf58476d1ce4e5b9ULL;
+  h ^= h >> 27;
+  h *= 0x94d049bb133111ebULL;
+  return h ^ (h >> 31);
+}
+
+/// Points per member on the ring: enough for an even share of keys with a few members.
+constexpr uint32_t points_per_member = 64;
+
 uint64_t random_draw() {
   thread_local std::minstd_rand rng{std::random_device{}()};
   return rng();
 }
 
 }  // namespace
+
+replica_set::replica_set(balance_policy policy, std::vector<replica_member> members,
+                         std::string route_by)
+    : policy_(policy), members_(std::move(members)), route_by_(std::move(route_by)) {
+  if (route_by_.empty()) return;
+  for (uint32_t i = 0; i < members_.size(); ++i)
+    for (uint32_t p = 0; p < points_per_member; ++p)
+      ring_.emplace_back(stable_hash(members_[i].node + "#" + std::to_string(p)), i);
+  std::sort(ring_.begin(), ring_.end());
+}
+
+const replica_member& replica_set::pick_for_key(const std::string& key,
+                                                const std::vector<caf::actor>& avoid) const {
+  if (ring_.empty()) return pick(avoid);
+  int best = 4;
+  for (const auto& m : members_) best = std::min(best, keyed_rank_of(m, avoid));
+  auto start =
+      std::lower_bound(ring_.begin(), ring_.end(), std::make_pair(stable_hash(key), uint32_t{0})) -
+      ring_.begin();
+  for (size_t i = 0; i < ring_.size(); ++i) {
+    const auto& m = members_[ring_[(start + i) % ring_.size()].second];
+    if (keyed_rank_of(m, avoid) == best) return m;
+  }
+  return members_.front();
+}
+
+std::shared_ptr<const replica_set> replica_set::with(replica_member m) const {
+  auto members = members_;
+  members.push_back(std::move(m));
+  return std::make_shared<const replica_set>(policy_, std::move(members), route_by_);
+}
 
 balance_policy balance_policy_of(const std::string& name) {
   if (name == "least-outstanding") return balance_policy::least_outstanding;
@@ -73,12 +129,6 @@ const replica_member& replica_set::pick(const std::vector<caf::actor>& avoid) co
   for (const auto& m : members_)
     if (rank_of(m, avoid) == best && k-- == 0) return m;
   return members_.front();
-}
-
-std::shared_ptr<const replica_set> replica_set::with(replica_member m) const {
-  auto members = members_;
-  members.push_back(std::move(m));
-  return std::make_shared<const replica_set>(policy_, std::move(members));
 }
 
 }  // namespace cleave::detail

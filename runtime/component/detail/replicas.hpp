@@ -10,12 +10,15 @@
 //   "least-outstanding"  to the member with the fewest calls from this node waiting for an answer
 //                        (ties: round-robin), so a slow or stuck replica gets less
 //   "random"             to a member in rotation drawn at random
+//
+// With "route_by" calls are keyed instead (pick_for_key): the same key goes to the same replica.
 #pragma once
 
 #include <atomic>
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <caf/actor.hpp>
@@ -47,15 +50,24 @@ struct replica_member {
 
 class replica_set {
  public:
-  replica_set(balance_policy policy, std::vector<replica_member> members)
-      : policy_(policy), members_(std::move(members)) {}
+  /// `route_by`: the request member that keys calls ("" = balanced by `policy` only).
+  replica_set(balance_policy policy, std::vector<replica_member> members,
+              std::string route_by = {});
 
   /// The member the next call goes to (there is at least one), preferring members whose handle
   /// is not in `avoid` (those a failed call was sent to).
   const replica_member& pick(const std::vector<caf::actor>& avoid = {}) const;
 
+  /// The member that serves `key`: the first member in rotation clockwise from the key's hash on
+  /// a ring of points that depends on the members' node names only, so that every caller agrees
+  /// and a member's absence moves only its own keys. A member never reached yet keeps its keys
+  /// (calls wait for it, as for a single node), one known to be down does not.
+  const replica_member& pick_for_key(const std::string& key,
+                                     const std::vector<caf::actor>& avoid = {}) const;
+
   const std::vector<replica_member>& members() const { return members_; }
   balance_policy policy() const { return policy_; }
+  const std::string& route_by() const { return route_by_; }
 
   /// A copy with `m` added.
   std::shared_ptr<const replica_set> with(replica_member m) const;
@@ -63,6 +75,9 @@ class replica_set {
  private:
   balance_policy policy_;
   std::vector<replica_member> members_;
+  std::string route_by_;
+  /// (hash, member index), sorted: the ring of keyed routing (empty when not keyed).
+  std::vector<std::pair<uint64_t, uint32_t>> ring_;
   mutable std::atomic<uint64_t> next_{0};
 };
 

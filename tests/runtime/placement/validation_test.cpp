@@ -227,7 +227,33 @@ TEST(validation, unknown_component_key) {
   d.components = R"({"thingey-repo": {"node": "front", "settings": {}}})";
   EXPECT_EQ(error_of(d.text()),
             prefixed("components.thingey-repo.settings: unknown key, expected one of \"node\", "
-                     "\"nodes\", \"balance\", \"config\""));
+                     "\"nodes\", \"balance\", \"route_by\", \"config\""));
+}
+
+TEST(validation, route_by_needs_replicas) {
+  doc d;
+  d.components = R"({"thingey-store": {"node": "store", "route_by": "id"}})";
+  EXPECT_EQ(error_of(d.text()),
+            prefixed("components.thingey-store.route_by: found a routing key for a component on "
+                     "one node, expected \"nodes\" with two or more (keyed routing picks one of "
+                     "several replicas)"));
+}
+
+TEST(validation, route_by_must_name_a_member) {
+  doc d;
+  d.components = R"({"thingey-store": {"nodes": ["front", "store"], "route_by": "item.id"}})";
+  EXPECT_EQ(error_of(d.text()),
+            prefixed("components.thingey-store.route_by: found \"item.id\", expected the name of "
+                     "a request member, e.g. \"id\""));
+}
+
+TEST(validation, route_by_makes_balance_optional) {
+  doc d;
+  d.components = R"({"thingey-store": {"nodes": ["front", "store"], "route_by": "id"}})";
+  auto plan = cleave::parse_placement(d.text(), file, no_env());
+  ASSERT_TRUE(plan) << cleave::describe(plan.error());
+  EXPECT_EQ(plan->components.at("thingey-store").route_by, "id");
+  EXPECT_EQ(plan->components.at("thingey-store").balance, "round-robin");
 }
 
 // --- defaults -----------------------------------------------------------------------------------
