@@ -1,5 +1,7 @@
 #include "runtime/transport/transport.hpp"
 
+#include <netdb.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 
 #include <cerrno>
@@ -188,6 +190,14 @@ caf::expected<uint16_t> listen(caf::actor_system& sys, const caf::actor& gatekee
   auto where = host + ":" + std::to_string(port);
   if (!network)
     return make_error(errc::unavailable, "cannot listen on " + where + ": network not started");
+  // CAF reports a name that does not resolve as "no local interface available".
+  addrinfo hints{};
+  hints.ai_socktype = SOCK_STREAM;
+  addrinfo* found = nullptr;
+  if (int rc = ::getaddrinfo(host.c_str(), nullptr, &hints, &found); rc != 0)
+    return make_error(errc::unavailable, "cannot listen on " + where + ": cannot resolve " + host +
+                                             ": " + ::gai_strerror(rc));
+  ::freeaddrinfo(found);
   caf::scoped_actor self{sys};
   caf::expected<uint16_t> out{caf::error{}};
   self->request(network, listen_timeout, caf::publish_atom::value, port,
