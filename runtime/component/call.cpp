@@ -38,4 +38,14 @@ caf::error annotate_call_error(caf::error err, const std::string& component, con
   return err;
 }
 
+bool replica_failure(const caf::error& annotated) {
+  if (!annotated) return false;
+  return is(annotated, errc::unavailable) || is(annotated, errc::outcome_unknown) ||
+         is(annotated, errc::deadline_exceeded);
+}
+
+caf::error circuit_open(const std::string& component, const char* op) {
+  return make_error(errc::unavailable, component + "." + op + ": circuit open");
+}
+
 }  // namespace cleave::detail

@@ -40,6 +40,7 @@
 #include "runtime/core/error.hpp"
 #include "runtime/core/message.hpp"
 #include "runtime/core/request_context.hpp"
+#include "runtime/middleware/circuit_breaker.hpp"
 
 namespace cleave {
 
@@ -171,6 +172,35 @@ bool retry_on(const caf::error& err, std::chrono::steady_clock::time_point deadl
   return is_idempotent_v<Req> && is(err, errc::outcome_unknown);
 }
 
+/// True if `annotated` (see annotate_call_error) is a failure of the replica the call went to,
+/// which its circuit breaker counts: not reached, no answer, answered too late. Errors a component
+/// answers with (not found, invalid argument, ...) are answers.
+bool replica_failure(const caf::error& annotated);
+
+/// A call's passage through the circuit breaker of the replica it goes to (call_target::breaker):
+/// admitted or not, and the outcome reported once.
+class breaker_pass {
+ public:
+  explicit breaker_pass(std::shared_ptr<middleware::breaker> b) : breaker_(std::move(b)) {
+    if (breaker_) ticket_ = breaker_->acquire();
+  }
+
+  /// The breaker is open: the call must not be sent there.
+  bool refused() const { return breaker_ && !ticket_.allowed; }
+
+  /// Reports how the call ended (`annotated`: none if it succeeded).
+  void report(const caf::error& annotated) const {
+    if (breaker_ && ticket_.allowed) breaker_->release(ticket_, !replica_failure(annotated));
+  }
+
+ private:
+  std::shared_ptr<middleware::breaker> breaker_;
+  middleware::breaker::ticket ticket_;
+};
+
+/// The error of a call refused by an open circuit breaker: nothing was sent.
+caf::error circuit_open(const std::string& component, const char* op);
+
 /// What an event-based call keeps until it ends: where it goes, its deadline, the request it works
 /// for, and the caller's callbacks; ending it records its metrics.
 template <class Self, class Req, class OnReply, class OnError>
@@ -234,20 +264,27 @@ class event_call : public call_state<Self, Req, OnReply, OnError>,
   /// the callbacks take it out again.
   void attempt(const call_target& dest, Req req) {
     if (dest.outstanding) again_ = req;
+    breaker_pass pass{dest.breaker};
+    if (pass.refused()) {
+      failed(circuit_open(this->component_, message_name<Req>()), false, dest.handle, dest.remote,
+             pass);
+      return;
+    }
     auto handle =
         request_to(this->self_, dest, time_left(this->deadline_), std::move(req), caf::infinite);
     auto ticket = track(this->self_->ctrl(), dest, handle.id(), this->deadline_);
     outstanding_call outstanding{dest.outstanding};
     auto me = this->shared_from_this();
-    auto fail = [me, ticket, outstanding, to = dest.handle, remote = dest.remote](
+    auto fail = [me, ticket, outstanding, pass, to = dest.handle, remote = dest.remote](
                     caf::error err, bool final = false) mutable {
       call_deadlines::instance().remove(ticket);
       outstanding.end();
-      me->failed(std::move(err), final, to, remote);
+      me->failed(std::move(err), final, to, remote, pass);
     };
-    auto reply = [me, ticket, outstanding, remote = dest.remote](auto&&... xs) mutable {
+    auto reply = [me, ticket, outstanding, pass, remote = dest.remote](auto&&... xs) mutable {
       call_deadlines::instance().remove(ticket);
       outstanding.end();
+      pass.report(caf::none);
       me->succeed(remote, std::forward<decltype(xs)>(xs)...);
     };
     std::move(handle).then(reply_adapter<response_t<Req>>(
@@ -257,8 +294,10 @@ class event_call : public call_state<Self, Req, OnReply, OnError>,
   }
 
  private:
-  void failed(caf::error err, bool final, const caf::actor& to, bool remote) {
+  void failed(caf::error err, bool final, const caf::actor& to, bool remote,
+              const breaker_pass& pass) {
     auto annotated = this->annotate(std::move(err));
+    pass.report(annotated);
     if (!final && again_ && retry_on<Req>(annotated, this->deadline_)) {
       tried_.push_back(to);
       request_scope scope{this->request_};
@@ -398,17 +437,26 @@ class pending_call {
       };
       // CAF's clock keeps the deadline of a blocking call (its receive waits on it); the table
       // fails a direct one if its connection is lost.
-      auto left = detail::time_left(deadline);
-      auto handle = detail::request_to(self_, dest, left, std::move(req_), caf::duration{left});
-      auto ticket = detail::track(self_->ctrl(), dest, handle.id(), deadline);
-      detail::outstanding_call outstanding{dest.outstanding};
-      std::move(handle).receive(detail::reply_adapter<response_t<Req>>(sys, reply, undecodable),
-                                [&](caf::error& err) { failure = std::move(err); });
-      detail::call_deadlines::instance().remove(ticket);
-      outstanding.end();
-      if (answered) return;
+      detail::breaker_pass pass{dest.breaker};
+      if (pass.refused()) {
+        failure = detail::circuit_open(component_, message_name<Req>());
+      } else {
+        auto left = detail::time_left(deadline);
+        auto handle = detail::request_to(self_, dest, left, std::move(req_), caf::duration{left});
+        auto ticket = detail::track(self_->ctrl(), dest, handle.id(), deadline);
+        detail::outstanding_call outstanding{dest.outstanding};
+        std::move(handle).receive(detail::reply_adapter<response_t<Req>>(sys, reply, undecodable),
+                                  [&](caf::error& err) { failure = std::move(err); });
+        detail::call_deadlines::instance().remove(ticket);
+        outstanding.end();
+      }
+      if (answered) {
+        pass.report(caf::none);
+        return;
+      }
       auto annotated = detail::annotate_call_error(std::move(failure), component_,
                                                    message_name<Req>(), timeout_);
+      pass.report(annotated);
       if (!final && again && detail::retry_on<Req>(annotated, deadline)) {
         tried.push_back(dest.handle);
         detail::request_key<Req> again_key{*again};

@@ -36,7 +36,8 @@ caf::error make_error(errc x, std::string what) {
 }
 
 bool is(const caf::error& err, errc x) {
-  return err.category() == error_category && err.code() == static_cast<uint8_t>(x);
+  // CAF 0.17 reads through a null pointer for the category of an empty error.
+  return err && err.category() == error_category && err.code() == static_cast<uint8_t>(x);
 }
 
 std::string what(const caf::error& err) {

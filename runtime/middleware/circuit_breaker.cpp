@@ -28,7 +28,13 @@ caf::expected<std::shared_ptr<breaker>> breaker::make(const circuit_breaker_conf
 breaker::breaker(const circuit_breaker_config& cfg, clock_fn now)
     : cfg_(cfg), now_(std::move(now)) {}
 
+void breaker::on_change(std::function<void(state, state)> f) {
+  std::lock_guard<std::mutex> guard{mutex_};
+  on_change_ = std::move(f);
+}
+
 void breaker::enter(state next, std::chrono::steady_clock::time_point at) {
+  if (next != state_ && on_change_) on_change_(state_, next);
   state_ = next;
   ++generation_;
   consecutive_failures_ = 0;

@@ -23,6 +23,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 
@@ -81,6 +82,10 @@ class breaker {
   /// The state now (an open breaker past its cool-down reads as half_open).
   state current() const;
 
+  /// Calls `f(from, to)` at every change of state from now on (under the breaker's lock: keep it
+  /// short, and do not call back into the breaker).
+  void on_change(std::function<void(state from, state to)> f);
+
  private:
   breaker(const circuit_breaker_config& cfg, clock_fn now);
   void enter(state next, std::chrono::steady_clock::time_point at);
@@ -93,6 +98,7 @@ class breaker {
   int64_t consecutive_failures_ = 0;
   /// When the current state was entered: the cool-down (open) or the probe (half-open) started.
   std::chrono::steady_clock::time_point since_{};
+  std::function<void(state, state)> on_change_;
 };
 
 /// "closed", "open" or "half_open".

@@ -17,6 +17,8 @@
 #include "runtime/core/error.hpp"
 #include "runtime/core/log.hpp"
 #include "runtime/core/request_context.hpp"
+#include "runtime/metrics/registry.hpp"
+#include "runtime/middleware/circuit_breaker.hpp"
 #include "runtime/node/detail/gatekeeper.hpp"
 #include "runtime/node/protocol.hpp"
 #include "runtime/transport/transport.hpp"
@@ -194,6 +196,29 @@ caf::error node::start_local_components(std::vector<placed_component> placed,
   return caf::none;
 }
 
+std::shared_ptr<middleware::breaker> node::make_breaker(const component_spec& spec,
+                                                        const std::string& target_node) const {
+  if (spec.breaker_failures == 0) return nullptr;
+  auto b = middleware::breaker::make({spec.breaker_failures, spec.breaker_cool_down});
+  if (!b) return nullptr;  // the placement parser checked the settings
+  auto transitions = [component = spec.name, target_node](const char* to) {
+    return metrics::default_registry().counter(
+        "cleave_breaker_transitions_total",
+        "Changes of state of this node's circuit breakers, per component and target node.",
+        {{"component", component}, {"node", target_node}, {"to", to}});
+  };
+  (*b)->on_change([me = config_->node_name, component = spec.name, target_node, transitions](
+                      middleware::breaker::state from, middleware::breaker::state to) {
+    transitions(middleware::to_string(to)).inc();
+    log(to == middleware::breaker::state::open ? "warning" : "info", me, "circuit breaker",
+        {{"component", component},
+         {"node", target_node},
+         {"from", middleware::to_string(from)},
+         {"to", middleware::to_string(to)}});
+  });
+  return std::move(*b);
+}
+
 void node::start_forwarders(const placement& plan) {
   auto& dir = *config_->components;
   auto started = std::chrono::steady_clock::now();
@@ -220,13 +245,15 @@ void node::start_forwarders(const placement& plan) {
       detail::replica_member m;
       m.node = node_name;
       m.link = std::move(link);
+      m.breaker = make_breaker(spec, node_name);
       m.handle = detail::spawn_forwarder(*system_, std::move(target));
       m.forwarder = true;
       actors_.push_back(m.handle);
       members.push_back(std::move(m));
     }
     detail::directory_entry entry;
-    if (spec.replicated())
+    // A breaker is kept per replica: a component with one on a single other node is a set of one.
+    if (spec.replicated() || spec.breaker_failures > 0)
       entry.replicas = std::make_shared<const detail::replica_set>(
           detail::balance_policy_of(spec.balance), members, spec.route_by);
     if (!here) {

@@ -24,6 +24,10 @@
 #include "runtime/component/detail/directory.hpp"
 #include "runtime/placement/placement.hpp"
 
+namespace cleave::middleware {
+class breaker;
+}  // namespace cleave::middleware
+
 namespace cleave {
 
 class node {
@@ -74,6 +78,10 @@ class node {
 
   /// Puts a forwarder in front of every component placed on another node.
   void start_forwarders(const placement& plan);
+  /// This node's circuit breaker for calls to `spec`'s replica on `target_node` (null if the
+  /// placement sets none); its changes are logged and counted in /metrics.
+  std::shared_ptr<middleware::breaker> make_breaker(const component_spec& spec,
+                                                    const std::string& target_node) const;
 
   /// Opens this node's address to peers.
   caf::error listen(const placement& plan);

@@ -179,6 +179,29 @@ class validator {
     return {};
   }
 
+  /// "breaker": {"failures": N, "cool_down_ms": M}.
+  caf::error read_breaker(const json::value& v, const std::string& path, component_spec& c) const {
+    if (!v.is_object())
+      return wrong_type(path, v, "an object with \"failures\" and \"cool_down_ms\"");
+    c.breaker_failures = 5;
+    for (const auto& kv : v.get_object()) {
+      auto key_path = path_key(path, kv.key());
+      const auto& x = kv.value();
+      if (kv.key() == "failures") {
+        const char* expected = "an integer from 1 to 1000000 (consecutive failed calls)";
+        if (!x.is_int64()) return wrong_type(key_path, x, expected);
+        if (x.get_int64() < 1 || x.get_int64() > 1'000'000)
+          return wrong_value(key_path, x, expected);
+        c.breaker_failures = x.get_int64();
+      } else if (kv.key() == "cool_down_ms") {
+        if (auto err = read_millis(x, key_path, c.breaker_cool_down)) return err;
+      } else {
+        return unknown_key(path, kv.key(), {"failures", "cool_down_ms"});
+      }
+    }
+    return {};
+  }
+
   caf::error read_defaults(const json::object& top) {
     const auto* v = top.if_contains("defaults");
     if (!v) return {};
@@ -434,11 +457,14 @@ class validator {
         if (!x.is_string()) return wrong_type(key_path, x, expected);
         if (!is_identifier(x.get_string())) return wrong_value(key_path, x, expected);
         c.route_by = x.get_string();
+      } else if (kv.key() == "breaker") {
+        if (auto err = read_breaker(x, key_path, c)) return err;
       } else if (kv.key() == "config") {
         if (!x.is_object()) return wrong_type(key_path, x, "an object");
         c.config = x.get_object();
       } else {
-        return unknown_key(path, kv.key(), {"node", "nodes", "balance", "route_by", "config"});
+        return unknown_key(path, kv.key(),
+                           {"node", "nodes", "balance", "route_by", "breaker", "config"});
       }
     }
     if (has_node && has_nodes)

@@ -53,6 +53,10 @@ struct component_spec {
   /// "route_by": the request member whose value picks the replica (keyed routing: the same key,
   /// the same replica); "" when calls are balanced.
   std::string route_by;
+  /// "breaker": each caller's circuit breaker per replica of this component on another node
+  /// (runtime/middleware/circuit_breaker.hpp); failures = 0 when there is none.
+  int64_t breaker_failures = 0;
+  std::chrono::milliseconds breaker_cool_down{10'000};
   /// "config": handed to the component at start; {} if absent.
   boost::json::object config;
   /// True if the component runs on more than one node.

@@ -23,6 +23,7 @@
 #include "runtime/component/call.hpp"
 #include "runtime/component/client.hpp"
 #include "runtime/core/error.hpp"
+#include "runtime/metrics/registry.hpp"
 #include "runtime/testkit/test_node.hpp"
 #include "tests/integration/cluster.hpp"
 #include "tests/integration/deployment.hpp"
@@ -50,7 +51,8 @@ cleave::placement_options test_app_options() {
 
 /// "echo" replicated over `replicas` with `balance`; every other component on "caller".
 std::string replicated_echo(const std::vector<std::string>& replicas, const std::string& balance,
-                            int timeout_ms = 2000, const std::string& route_by = "") {
+                            int timeout_ms = 2000, const std::string& route_by = "",
+                            const std::string& breaker = "") {
   std::string nodes = R"("caller": {"host": "127.0.0.1", "port": 1})";
   std::string list;
   for (const auto& r : replicas) {
@@ -58,7 +60,8 @@ std::string replicated_echo(const std::vector<std::string>& replicas, const std:
     list += (list.empty() ? "\"" : ", \"") + r + "\"";
   }
   std::string components = R"("echo": {"nodes": [)" + list + R"(], "balance": ")" + balance + "\"" +
-                           (route_by.empty() ? "" : R"(, "route_by": ")" + route_by + "\"") + "}";
+                           (route_by.empty() ? "" : R"(, "route_by": ")" + route_by + "\"") +
+                           (breaker.empty() ? "" : R"(, "breaker": )" + breaker) + "}";
   for (const auto& c : all_components())
     if (c.name() != "echo")
       components += ", \"" + c.name() + R"(": {"node": "caller")" +
@@ -84,14 +87,28 @@ int64_t echo_calls(cleave::test_node& caller, cluster& c, const std::string& nod
 class replicas : public ::testing::Test {
  protected:
   void start(const std::vector<std::string>& names, const std::string& balance,
-             int timeout_ms = 2000, const std::string& route_by = "") {
+             int timeout_ms = 2000, const std::string& route_by = "",
+             const std::string& breaker = "") {
     names_ = names;
-    file_ = dir_.write("placement.json", replicated_echo(names, balance, timeout_ms, route_by));
+    file_ = dir_.write("placement.json",
+                       replicated_echo(names, balance, timeout_ms, route_by, breaker));
     nodes_ = std::make_unique<cluster>(test_app_bin, file_, with_caller(names));
     for (const auto& n : names) nodes_->start(n);
     for (const auto& n : names) ASSERT_TRUE(nodes_->wait_listening(n, child_deadline)) << report();
     caller_ = std::make_unique<cleave::test_node>(all_components(),
                                                   nodes_->plan(test_app_options()), "caller");
+    // The caller connects to the replicas in the background: until it has, calls go to those it
+    // reached. Tests start once every replica has served a call.
+    auto until = clock_type::now() + child_deadline;
+    auto all_served = [&] {
+      for (const auto& [node, served] : calls_per_replica())
+        if (served <= 0) return false;
+      return true;
+    };
+    while (!all_served() && clock_type::now() < until)
+      for (int i = 0; i < 2 * static_cast<int>(names.size()); ++i)
+        (void)caller_->call("echo", echo{std::to_string(i)}, 2s);
+    ASSERT_TRUE(all_served()) << report();
   }
 
   std::string report() { return nodes_ ? nodes_->report() : std::string{}; }
@@ -112,13 +129,14 @@ class replicas : public ::testing::Test {
 TEST_F(replicas, round_robin_spreads_calls_evenly_over_three_replicas) {
   start({"r1", "r2", "r3"}, "round-robin");
   constexpr int calls = 300;
+  auto before = calls_per_replica();
   for (int i = 0; i < calls; ++i) {
     auto r = caller_->call("echo", echo{"x"}, 2s);
     ASSERT_TRUE(r) << cleave::describe(r.error()) << report();
   }
   for (const auto& [node, served] : calls_per_replica()) {
-    EXPECT_GE(served, calls / 3 * 9 / 10) << node << "\n" << report();
-    EXPECT_LE(served, calls / 3 * 11 / 10) << node << "\n" << report();
+    EXPECT_GE(served - before[node], calls / 3 * 9 / 10) << node << "\n" << report();
+    EXPECT_LE(served - before[node], calls / 3 * 11 / 10) << node << "\n" << report();
   }
 }
 
@@ -257,6 +275,51 @@ TEST_F(replicas, keyed_calls_stick_to_one_replica_move_when_it_dies_and_come_bac
   auto before = calls_per_replica();
   send("alice", 10);
   EXPECT_EQ(the_one_that_served(before, calls_per_replica(), 10), gone) << report();
+}
+
+/// The value of `cleave_breaker_transitions_total` for `node` and `to` in this process.
+std::string breaker_transitions(const std::string& node, const std::string& to) {
+  auto text = cleave::metrics::default_registry().prometheus_text();
+  auto series = R"(cleave_breaker_transitions_total{component="echo",node=")" + node + R"(",to=")" +
+                to + "\"} ";
+  auto at = text.find(series);
+  if (at == std::string::npos) return "0";
+  auto end = text.find('\n', at);
+  return text.substr(at + series.size(), end - at - series.size());
+}
+
+TEST_F(replicas, a_breaker_takes_a_stopped_replica_out_of_rotation_and_a_probe_brings_it_back) {
+  // Calls of 200 ms; a replica's breaker opens after 2 consecutive failures for 800 ms.
+  start({"r1", "r2"}, "round-robin", 200, "", R"({"failures": 2, "cool_down_ms": 800})");
+  for (int i = 0; i < 10; ++i) ASSERT_TRUE(caller_->call("echo", echo{"warm"}, 2s)) << report();
+  nodes_->at("r2").signal(SIGSTOP);
+  int failed = 0;
+  auto stopped = clock_type::now();
+  for (int i = 0; i < 40; ++i)
+    if (!caller_->call("echo", echo{"x"}, 200ms)) ++failed;
+  auto elapsed_ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(clock_type::now() - stopped).count();
+  std::cout << "[ figures  ] 40 calls with one of two replicas stopped: " << failed
+            << " failed (each after its 200 ms deadline), " << elapsed_ms << " ms in all\n";
+  // Round-robin without a breaker would send every other call into the 200 ms wait (20 failures,
+  // ~4 s); the breaker opens after 2.
+  EXPECT_LE(failed, 3) << report();
+  EXPECT_EQ(breaker_transitions("r2", "open"), "1");
+  nodes_->at("r2").signal(SIGCONT);
+  // After the cool-down one call is let through as a probe; it succeeds and closes the breaker.
+  // (The calls that timed out reach r2 when it resumes: its count alone proves nothing.)
+  auto until = clock_type::now() + 5s;
+  while (breaker_transitions("r2", "closed") != "1" && clock_type::now() < until)
+    (void)caller_->call("echo", echo{"y"}, 2s);
+  EXPECT_EQ(breaker_transitions("r2", "closed"), "1");
+  // Back in rotation: it takes its share of calls again.
+  auto before = echo_calls(*caller_, *nodes_, "r2");
+  for (int i = 0; i < 10; ++i) ASSERT_TRUE(caller_->call("echo", echo{"z"}, 2s)) << report();
+  EXPECT_GE(echo_calls(*caller_, *nodes_, "r2") - before, 4) << report();
+  std::cout
+      << "[ figures  ] r2 back in rotation "
+      << std::chrono::duration_cast<std::chrono::milliseconds>(clock_type::now() - stopped).count()
+      << " ms after it was stopped\n";
 }
 
 /// What callers saw while one of two replicas was killed under load.

@@ -44,8 +44,8 @@ namespace {
 call_target target_of(const replica_member& m) {
   auto link = m.link ? m.link->get() : remote_link::view{};
   const remote_link* tag = link.remote ? m.link.get() : nullptr;
-  return {m.handle, m.forwarder, !m.local,      std::move(link.remote),
-          tag,      link.epoch,  m.outstanding, false};
+  return {m.handle,      m.forwarder, !m.local, std::move(link.remote), tag, link.epoch,
+          m.outstanding, m.breaker,   false};
 }
 
 }  // namespace
@@ -53,7 +53,8 @@ call_target target_of(const replica_member& m) {
 call_target directory::target(const std::string& name, const call_route& route) const {
   std::shared_lock<std::shared_mutex> guard{mutex_};
   auto i = entries_.find(name);
-  if (i == entries_.end()) return {fallback_, false, false, {}, nullptr, 0, nullptr, false};
+  if (i == entries_.end())
+    return {fallback_, false, false, {}, nullptr, 0, nullptr, nullptr, false};
   const auto& e = i->second;
   if (e.replicas) {
     if (e.replicas->route_by().empty()) return target_of(e.replicas->pick(route.avoid));
@@ -65,8 +66,15 @@ call_target directory::target(const std::string& name, const call_route& route) 
   }
   auto link = e.link ? e.link->get() : remote_link::view{};
   const remote_link* tag = link.remote ? e.link.get() : nullptr;
-  return {e.handle, e.forwarder, e.forwarder && !e.local, std::move(link.remote), tag, link.epoch,
-          nullptr,  false};
+  return {e.handle,
+          e.forwarder,
+          e.forwarder && !e.local,
+          std::move(link.remote),
+          tag,
+          link.epoch,
+          nullptr,
+          nullptr,
+          false};
 }
 
 std::vector<call_target> directory::replica_targets(const std::string& name) const {

@@ -130,6 +130,8 @@ struct call_target {
   uint64_t link_epoch = 0;
   /// For a replica: its count of outstanding calls, which the call keeps up to date.
   std::shared_ptr<outstanding_calls> outstanding;
+  /// The replica's circuit breaker, which the call must pass (null: none).
+  std::shared_ptr<middleware::breaker> breaker;
   /// The component is keyed ("route_by") and the request has no key: a caller that can combine
   /// the replicas' answers asks them all (replica_targets); else this one, picked by balancing.
   bool keyless = false;

@@ -13,6 +13,7 @@ namespace {
 /// 0: in rotation (here, or connected), 1: not reached yet, 2: known to be down, 3: to avoid.
 int rank_of(const replica_member& m, const std::vector<caf::actor>& avoid) {
   if (!avoid.empty() && std::find(avoid.begin(), avoid.end(), m.handle) != avoid.end()) return 3;
+  if (m.breaker && m.breaker->current() == middleware::breaker::state::open) return 2;
   if (!m.link) return 0;
   switch (m.link->state()) {
     case remote_link::state_kind::connected:

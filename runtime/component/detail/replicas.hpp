@@ -12,6 +12,8 @@
 //   "random"             to a member in rotation drawn at random
 //
 // With "route_by" calls are keyed instead (pick_for_key): the same key goes to the same replica.
+// With "breaker" each caller keeps a circuit breaker per replica on another node; a component
+// with a breaker on a single other node is a set of one.
 #pragma once
 
 #include <atomic>
@@ -22,6 +24,8 @@
 #include <vector>
 
 #include <caf/actor.hpp>
+
+#include "runtime/middleware/circuit_breaker.hpp"
 
 namespace cleave::detail {
 
@@ -46,6 +50,9 @@ struct replica_member {
   /// The forwarder's connection (null for the instance on this node).
   std::shared_ptr<remote_link> link;
   std::shared_ptr<outstanding_calls> outstanding = std::make_shared<outstanding_calls>(0);
+  /// This caller's circuit breaker for the replica ("breaker" in the placement; null: none). An
+  /// open one takes the replica out of rotation as a known-down one is.
+  std::shared_ptr<middleware::breaker> breaker;
 };
 
 class replica_set {

@@ -227,7 +227,7 @@ TEST(validation, unknown_component_key) {
   d.components = R"({"thingey-repo": {"node": "front", "settings": {}}})";
   EXPECT_EQ(error_of(d.text()),
             prefixed("components.thingey-repo.settings: unknown key, expected one of \"node\", "
-                     "\"nodes\", \"balance\", \"route_by\", \"config\""));
+                     "\"nodes\", \"balance\", \"route_by\", \"breaker\", \"config\""));
 }
 
 TEST(validation, route_by_needs_replicas) {
@@ -245,6 +245,23 @@ TEST(validation, route_by_must_name_a_member) {
   EXPECT_EQ(error_of(d.text()),
             prefixed("components.thingey-store.route_by: found \"item.id\", expected the name of "
                      "a request member, e.g. \"id\""));
+}
+
+TEST(validation, breaker_settings) {
+  doc d;
+  d.components = R"({"thingey-store": {"node": "store", "breaker": {"failures": 0}}})";
+  EXPECT_EQ(error_of(d.text()),
+            prefixed("components.thingey-store.breaker.failures: found 0, expected an integer "
+                     "from 1 to 1000000 (consecutive failed calls)"));
+  d.components = R"({"thingey-store": {"node": "store", "breaker": {"cooldown": 5}}})";
+  EXPECT_EQ(error_of(d.text()),
+            prefixed("components.thingey-store.breaker.cooldown: unknown key, expected one of "
+                     "\"failures\", \"cool_down_ms\""));
+  d.components = R"({"thingey-store": {"node": "store", "breaker": {"cool_down_ms": 250}}})";
+  auto plan = cleave::parse_placement(d.text(), file, no_env());
+  ASSERT_TRUE(plan) << cleave::describe(plan.error());
+  EXPECT_EQ(plan->components.at("thingey-store").breaker_failures, 5);
+  EXPECT_EQ(plan->components.at("thingey-store").breaker_cool_down, std::chrono::milliseconds{250});
 }
 
 TEST(validation, route_by_makes_balance_optional) {
