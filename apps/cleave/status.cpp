@@ -1,5 +1,6 @@
 #include "apps/cleave/status.hpp"
 
+#include <algorithm>
 #include <iostream>
 
 #include <caf/actor_system.hpp>
@@ -13,6 +14,21 @@
 #include "runtime/transport/transport.hpp"
 
 namespace cleave::tool {
+
+namespace {
+
+/// " (replica 1 of 2, keyed by id)" for a replicated component's instance on `node`, else "".
+std::string replica_note(const placement& plan, const std::string& component,
+                         const std::string& node) {
+  auto i = plan.components.find(component);
+  if (i == plan.components.end() || !i->second.replicated()) return {};
+  const auto& spec = i->second;
+  auto at = std::find(spec.nodes.begin(), spec.nodes.end(), node) - spec.nodes.begin();
+  return " (replica " + std::to_string(at + 1) + " of " + std::to_string(spec.nodes.size()) + ", " +
+         (spec.route_by.empty() ? spec.balance : "keyed by " + spec.route_by) + ")";
+}
+
+}  // namespace
 
 int print_status(const placement& plan, std::chrono::milliseconds timeout) {
   detail::runtime_config cfg;
@@ -49,6 +65,7 @@ int print_status(const placement& plan, std::chrono::milliseconds timeout) {
       std::cout << "  warning: it says it is node \"" << status->node << "\"\n";
     for (const auto& c : status->components) {
       std::cout << "  " << c.name << ": " << c.calls << " calls served";
+      std::cout << replica_note(plan, c.name, name);
       if (!c.running) {
         std::cout << ", NOT RUNNING (it ended; see the node's log)";
         exit_code = 1;

@@ -152,8 +152,10 @@ TEST(banano_cluster, step5_two_store_replicas_keyed_by_id_print_what_the_monolit
   cleave_test::process status{argv};
   ASSERT_NE(exit_code(status), -1) << status.report();
   auto out = status.output();
-  auto five = out.find("thingey-store: 5 calls served");
-  auto two = out.find("thingey-store: 2 calls served");
+  auto five = out.find("thingey-store: 5 calls served (replica ");
+  auto two = out.find("thingey-store: 2 calls served (replica ");
+  EXPECT_NE(out.find("(replica 1 of 2, keyed by id)"), std::string::npos) << out;
+  EXPECT_NE(out.find("(replica 2 of 2, keyed by id)"), std::string::npos) << out;
   EXPECT_NE(five, std::string::npos) << out;
   EXPECT_NE(two, std::string::npos) << out;
 }
