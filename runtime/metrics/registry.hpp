@@ -68,8 +68,8 @@ struct histogram_cell {
 /// A handle to one counter series: a monotonically increasing count.
 class counter {
  public:
-  /// Adds `n`; lock-free.
-  void inc(uint64_t n = 1) noexcept { cell_->value.fetch_add(n, std::memory_order_relaxed); }
+  /// Adds `n`; lock-free (the handle points at the series: a const handle counts too).
+  void inc(uint64_t n = 1) const noexcept { cell_->value.fetch_add(n, std::memory_order_relaxed); }
 
   /// The current value.
   uint64_t value() const noexcept { return cell_->value.load(std::memory_order_relaxed); }

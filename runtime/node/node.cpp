@@ -55,6 +55,14 @@ void configure_scheduler(caf::actor_system_config& cfg, const placement_defaults
   cfg.set("work-stealing.moderate-sleep-duration", caf::timespan{0});
 }
 
+/// The counter of calls this node sends to `component`'s replica on `target_node`.
+metrics::counter replica_calls(const std::string& component, const std::string& target_node) {
+  return metrics::default_registry().counter(
+      "cleave_replica_calls_total",
+      "Calls (and retries) this node sent to each replica of a replicated component.",
+      {{"component", component}, {"node", target_node}});
+}
+
 }  // namespace
 
 caf::expected<std::unique_ptr<node>> node::start(const std::vector<component>& components,
@@ -174,6 +182,7 @@ caf::error node::start_local_components(std::vector<placed_component> placed,
       m.handle = entry.handle;
       m.forwarder = entry.forwarder;
       m.local = entry.local;
+      m.sent = replica_calls(name, node_name);
       entry.replicas = others->with(std::move(m));
     }
     dir.add(name, std::move(entry));
@@ -246,6 +255,7 @@ void node::start_forwarders(const placement& plan) {
       m.node = node_name;
       m.link = std::move(link);
       m.breaker = make_breaker(spec, node_name);
+      m.sent = replica_calls(name, node_name);
       m.handle = detail::spawn_forwarder(*system_, std::move(target));
       m.forwarder = true;
       actors_.push_back(m.handle);

@@ -126,10 +126,31 @@ class replicas : public ::testing::Test {
   std::unique_ptr<cleave::test_node> caller_;
 };
 
+/// The value of series `series` (`name{labels}`) in this process's /metrics ("0" if absent).
+std::string metric(const std::string& series) {
+  auto text = cleave::metrics::default_registry().prometheus_text();
+  auto at = text.find(series + " ");
+  if (at == std::string::npos) return "0";
+  auto start = at + series.size() + 1;
+  return text.substr(start, text.find('\n', at) - start);
+}
+
+/// The value of `cleave_breaker_transitions_total` for `node` and `to` in this process.
+std::string breaker_transitions(const std::string& node, const std::string& to) {
+  return metric(R"(cleave_breaker_transitions_total{component="echo",node=")" + node + R"(",to=")" +
+                to + "\"}");
+}
+
 TEST_F(replicas, round_robin_spreads_calls_evenly_over_three_replicas) {
   start({"r1", "r2", "r3"}, "round-robin");
   constexpr int calls = 300;
   auto before = calls_per_replica();
+  auto sent = [](const std::string& node) {
+    return std::stoll(
+        metric(R"(cleave_replica_calls_total{component="echo",node=")" + node + "\"}"));
+  };
+  std::map<std::string, int64_t> sent_before;
+  for (const auto& [node, served] : before) sent_before[node] = sent(node);
   for (int i = 0; i < calls; ++i) {
     auto r = caller_->call("echo", echo{"x"}, 2s);
     ASSERT_TRUE(r) << cleave::describe(r.error()) << report();
@@ -137,6 +158,8 @@ TEST_F(replicas, round_robin_spreads_calls_evenly_over_three_replicas) {
   for (const auto& [node, served] : calls_per_replica()) {
     EXPECT_GE(served - before[node], calls / 3 * 9 / 10) << node << "\n" << report();
     EXPECT_LE(served - before[node], calls / 3 * 11 / 10) << node << "\n" << report();
+    // The caller's /metrics counts what it sent to each replica.
+    EXPECT_EQ(sent(node) - sent_before[node], served - before[node]) << node;
   }
 }
 
@@ -275,17 +298,6 @@ TEST_F(replicas, keyed_calls_stick_to_one_replica_move_when_it_dies_and_come_bac
   auto before = calls_per_replica();
   send("alice", 10);
   EXPECT_EQ(the_one_that_served(before, calls_per_replica(), 10), gone) << report();
-}
-
-/// The value of `cleave_breaker_transitions_total` for `node` and `to` in this process.
-std::string breaker_transitions(const std::string& node, const std::string& to) {
-  auto text = cleave::metrics::default_registry().prometheus_text();
-  auto series = R"(cleave_breaker_transitions_total{component="echo",node=")" + node + R"(",to=")" +
-                to + "\"} ";
-  auto at = text.find(series);
-  if (at == std::string::npos) return "0";
-  auto end = text.find('\n', at);
-  return text.substr(at + series.size(), end - at - series.size());
 }
 
 TEST_F(replicas, a_breaker_takes_a_stopped_replica_out_of_rotation_and_a_probe_brings_it_back) {

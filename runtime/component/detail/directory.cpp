@@ -42,6 +42,7 @@ directory_entry directory::resolve(const std::string& name) const {
 namespace {
 
 call_target target_of(const replica_member& m) {
+  if (m.sent) m.sent->inc();
   auto link = m.link ? m.link->get() : remote_link::view{};
   const remote_link* tag = link.remote ? m.link.get() : nullptr;
   return {m.handle,      m.forwarder, !m.local, std::move(link.remote), tag, link.epoch,

@@ -19,12 +19,14 @@
 #include <atomic>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include <caf/actor.hpp>
 
+#include "runtime/metrics/registry.hpp"
 #include "runtime/middleware/circuit_breaker.hpp"
 
 namespace cleave::detail {
@@ -53,6 +55,8 @@ struct replica_member {
   /// This caller's circuit breaker for the replica ("breaker" in the placement; null: none). An
   /// open one takes the replica out of rotation as a known-down one is.
   std::shared_ptr<middleware::breaker> breaker;
+  /// Calls (and attempts) this node sent to the replica: cleave_replica_calls_total in /metrics.
+  std::optional<metrics::counter> sent;
 };
 
 class replica_set {
