@@ -263,7 +263,7 @@ class event_call : public call_state<Self, Req, OnReply, OnError>,
   /// Sends `req` to `dest`. The deadline is kept by call_deadlines, not CAF's clock (see there):
   /// the callbacks take it out again.
   void attempt(const call_target& dest, Req req) {
-    if (dest.outstanding) again_ = req;
+    if (dest.replicated) again_ = req;
     breaker_pass pass{dest.breaker};
     if (pass.refused()) {
       failed(circuit_open(this->component_, message_name<Req>()), false, dest.handle, dest.remote,
@@ -421,7 +421,7 @@ class pending_call {
     for (;;) {
       // A replicated component's call may be made again on another replica (retry_on).
       std::optional<Req> again;
-      if (dest.outstanding) again = req_;
+      if (dest.replicated) again = req_;
       caf::error failure;
       bool answered = false;
       bool final = false;

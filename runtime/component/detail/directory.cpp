@@ -41,12 +41,16 @@ directory_entry directory::resolve(const std::string& name) const {
 
 namespace {
 
-call_target target_of(const replica_member& m) {
+/// A call to member `m` of `set`: counted as outstanding only where least-outstanding reads it.
+call_target target_of(const replica_set& set, const replica_member& m) {
   if (m.sent) m.sent->inc();
   auto link = m.link ? m.link->get() : remote_link::view{};
   const remote_link* tag = link.remote ? m.link.get() : nullptr;
-  return {m.handle,      m.forwarder, !m.local, std::move(link.remote), tag, link.epoch,
-          m.outstanding, m.breaker,   false};
+  call_target out{m.handle, m.forwarder, !m.local, std::move(link.remote), tag, link.epoch};
+  if (set.policy() == balance_policy::least_outstanding) out.outstanding = m.outstanding;
+  out.breaker = m.breaker;
+  out.replicated = true;
+  return out;
 }
 
 }  // namespace
@@ -54,28 +58,20 @@ call_target target_of(const replica_member& m) {
 call_target directory::target(const std::string& name, const call_route& route) const {
   std::shared_lock<std::shared_mutex> guard{mutex_};
   auto i = entries_.find(name);
-  if (i == entries_.end())
-    return {fallback_, false, false, {}, nullptr, 0, nullptr, nullptr, false};
+  if (i == entries_.end()) return {fallback_, false, false, {}, nullptr, 0};
   const auto& e = i->second;
   if (e.replicas) {
-    if (e.replicas->route_by().empty()) return target_of(e.replicas->pick(route.avoid));
-    auto key = route.key != nullptr ? route.key->key(e.replicas->route_by()) : std::nullopt;
-    if (key) return target_of(e.replicas->pick_for_key(*key, route.avoid));
-    auto out = target_of(e.replicas->pick(route.avoid));
+    const auto& set = *e.replicas;
+    if (set.route_by().empty()) return target_of(set, set.pick(route.avoid));
+    auto key = route.key != nullptr ? route.key->key(set.route_by()) : std::nullopt;
+    if (key) return target_of(set, set.pick_for_key(*key, route.avoid));
+    auto out = target_of(set, set.pick(route.avoid));
     out.keyless = true;
     return out;
   }
   auto link = e.link ? e.link->get() : remote_link::view{};
   const remote_link* tag = link.remote ? e.link.get() : nullptr;
-  return {e.handle,
-          e.forwarder,
-          e.forwarder && !e.local,
-          std::move(link.remote),
-          tag,
-          link.epoch,
-          nullptr,
-          nullptr,
-          false};
+  return {e.handle, e.forwarder, e.forwarder && !e.local, std::move(link.remote), tag, link.epoch};
 }
 
 std::vector<call_target> directory::replica_targets(const std::string& name) const {
@@ -83,7 +79,8 @@ std::vector<call_target> directory::replica_targets(const std::string& name) con
   std::vector<call_target> out;
   auto i = entries_.find(name);
   if (i == entries_.end() || !i->second.replicas) return out;
-  for (const auto& m : i->second.replicas->members()) out.push_back(target_of(m));
+  for (const auto& m : i->second.replicas->members())
+    out.push_back(target_of(*i->second.replicas, m));
   return out;
 }
 

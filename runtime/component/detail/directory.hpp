@@ -128,10 +128,13 @@ struct call_target {
   caf::actor direct;
   const remote_link* link = nullptr;
   uint64_t link_epoch = 0;
-  /// For a replica: its count of outstanding calls, which the call keeps up to date.
-  std::shared_ptr<outstanding_calls> outstanding;
+  /// For a replica balanced least-outstanding: its count of outstanding calls, which the call
+  /// keeps up to date (null otherwise).
+  std::shared_ptr<outstanding_calls> outstanding = nullptr;
   /// The replica's circuit breaker, which the call must pass (null: none).
-  std::shared_ptr<middleware::breaker> breaker;
+  std::shared_ptr<middleware::breaker> breaker = nullptr;
+  /// The component is replicated: a failed call may be made again on another replica.
+  bool replicated = false;
   /// The component is keyed ("route_by") and the request has no key: a caller that can combine
   /// the replicas' answers asks them all (replica_targets); else this one, picked by balancing.
   bool keyless = false;
