@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "bench/chain/variants.hpp"
+#include "bench/common/own_directory.hpp"
 #include "bench/common/report.hpp"
 
 namespace {
@@ -43,13 +44,6 @@ const variant all_variants[] = {
     {"split_plain", chain_bench::run_split_plain},
 };
 
-std::string own_directory(const char* argv0) {
-  std::error_code ec;
-  auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
-  if (ec) self = std::filesystem::absolute(argv0);
-  return self.parent_path().string();
-}
-
 int usage(const std::string& why) {
   std::fprintf(stderr,
                "cleave_bench_chain: %s\n"
@@ -63,7 +57,7 @@ int usage(const std::string& why) {
 
 int main(int argc, char** argv) {
   run_context ctx;
-  ctx.bin_dir = own_directory(argv[0]);
+  ctx.bin_dir = cleave_bench::own_directory(argv[0]);
   std::vector<std::string> only;
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];

@@ -3,8 +3,9 @@
 //
 //   {"bench":"B3","metric":"seq_rtt_us","variant":"cleave","value":101.5}
 //
-// `bench` is the id of bench/README.md (B1..B9); `variant` names what was measured ("cleave",
-// "raw_caf", "poco_http", ...); `metric` ends with its unit: _us, _ms, _per_s, _bytes, _percent.
+// `bench` is the id of bench/README.md (B1..B11); `variant` names what was measured ("cleave",
+// "raw_caf", "poco_http", ...); `metric` ends with its unit: _us, _ms, _per_s, _bytes, _percent,
+// _calls (a count of calls).
 // Anything else a program prints (progress, Google Benchmark's console table) goes to stderr.
 #pragma once
 

@@ -35,6 +35,17 @@ struct echo_request {
 };
 CLEAVE_MESSAGE(echo_request, seq, payload)
 
+/// The same request declared idempotent (runtime/core/message.hpp): a call of it to a replicated
+/// component that may have reached a replica lost meanwhile is made again on another one
+/// (bench/replicas, B11). The bench_remote app's echo does not take it.
+struct echo_idempotent_request {
+  int64_t seq = 0;
+  std::string payload;
+  using response = echo_reply;
+  static constexpr bool idempotent = true;
+};
+CLEAVE_MESSAGE(echo_idempotent_request, seq, payload)
+
 /// "config" of the raw component.
 struct raw_config {
   int64_t caf_port = 0;
@@ -55,6 +66,10 @@ CLEAVE_MESSAGE(get_raw_ports)
 
 /// The echo work itself, one definition for the cleave component and the raw CAF actor.
 inline echo_reply answer(const echo_request& req) {
+  return echo_reply{req.seq, static_cast<int64_t>(req.payload.size()), true};
+}
+
+inline echo_reply answer(const echo_idempotent_request& req) {
   return echo_reply{req.seq, static_cast<int64_t>(req.payload.size()), true};
 }
 

@@ -38,7 +38,10 @@ template <class Send>
 struct caller_state {
   std::shared_ptr<run<Send>> shared;
   std::vector<int64_t> latencies;
+  std::vector<int64_t> starts;
   uint64_t errors = 0;
+  uint64_t outcome_unknown = 0;
+  uint64_t answered = 0;
   std::string first_error;
   int outstanding = 0;
   int64_t next_seq = 0;
@@ -55,7 +58,10 @@ void finish(caller_actor<Send>* self) {
     std::lock_guard<std::mutex> guard{r.mutex};
     r.result.latencies_ns.insert(r.result.latencies_ns.end(), st.latencies.begin(),
                                  st.latencies.end());
+    r.result.started_ns.insert(r.result.started_ns.end(), st.starts.begin(), st.starts.end());
     r.result.errors += st.errors;
+    r.result.outcome_unknown += st.outcome_unknown;
+    r.result.answered += st.answered;
     if (r.result.first_error.empty()) r.result.first_error = st.first_error;
     if (--r.remaining == 0) r.done.set_value();
   }
@@ -67,18 +73,29 @@ void finish(caller_actor<Send>* self) {
 template <class Send>
 void issue(caller_actor<Send>* self);
 
+/// One call ended: `failure` is empty if it succeeded; `unknown` if it failed with
+/// errc::outcome_unknown.
 template <class Send>
-void complete(caller_actor<Send>* self, clock_type::time_point t0, const std::string& failure) {
+void complete(caller_actor<Send>* self, clock_type::time_point t0, const std::string& failure,
+              bool unknown = false) {
   auto& st = self->state;
   auto& r = *st.shared;
   auto t1 = clock_type::now();
   --st.outstanding;
   bool in_window = t0 >= r.record_from && t0 < r.stop_at;
   if (failure.empty()) {
-    if (in_window)
+    ++st.answered;
+    if (in_window) {
       st.latencies.push_back(std::chrono::duration_cast<std::chrono::nanoseconds>(t1 - t0).count());
+      if (r.spec.record_starts)
+        st.starts.push_back(
+            std::chrono::duration_cast<std::chrono::nanoseconds>(t0 - r.record_from).count());
+    }
   } else {
-    if (in_window) ++st.errors;
+    if (in_window) {
+      ++st.errors;
+      if (unknown) ++st.outcome_unknown;
+    }
     if (st.first_error.empty()) st.first_error = failure;
   }
   if (t1 < r.stop_at)
@@ -100,7 +117,9 @@ void issue(caller_actor<Send>* self) {
         bool right = reply.ok && reply.seq == seq && reply.len == expected_len;
         complete(self, t0, right ? std::string{} : std::string{"wrong answer"});
       },
-      [self, t0](const caf::error& err) { complete(self, t0, cleave::describe(err)); });
+      [self, t0](const caf::error& err) {
+        complete(self, t0, cleave::describe(err), cleave::is(err, cleave::errc::outcome_unknown));
+      });
 }
 
 template <class Send>
@@ -142,10 +161,25 @@ load_result run_load(caf::actor_system& sys, Send send, const load_spec& spec) {
 
 load_result run_cleave_load(caf::actor_system& sys, const std::string& component,
                             const load_spec& spec) {
+  return run_cleave_load(sys, std::vector<std::string>{component}, spec);
+}
+
+load_result run_cleave_load(caf::actor_system& sys, const std::vector<std::string>& components,
+                            const load_spec& spec) {
+  if (components.empty()) throw std::invalid_argument("no component to call");
   auto timeout = spec.timeout;
-  auto send = [component, timeout](auto* self, echo_request req, auto on_reply, auto on_error) {
-    cleave::call(self, component, std::move(req), timeout)
-        .then(std::move(on_reply), std::move(on_error));
+  auto idempotent = spec.idempotent;
+  auto send = [components, timeout, idempotent](auto* self, echo_request req, auto on_reply,
+                                                auto on_error) {
+    // A caller's sequence numbers count up by one: its calls take the components in turn.
+    const auto& component = components[static_cast<size_t>(req.seq) % components.size()];
+    if (idempotent)
+      cleave::call(self, component, echo_idempotent_request{req.seq, std::move(req.payload)},
+                   timeout)
+          .then(std::move(on_reply), std::move(on_error));
+    else
+      cleave::call(self, component, std::move(req), timeout)
+          .then(std::move(on_reply), std::move(on_error));
   };
   return run_load(sys, send, spec);
 }

@@ -28,13 +28,26 @@ struct load_spec {
   std::chrono::nanoseconds measure{};
   /// Deadline of each call.
   caf::timespan timeout = std::chrono::seconds(2);
+  /// Cleave calls send echo_idempotent_request instead of echo_request: a replicated component
+  /// retries them on another replica when the one they reached is lost (bench/replicas, B11).
+  bool idempotent = false;
+  /// Also record when each successful call started (load_result::started_ns).
+  bool record_starts = false;
 };
 
 struct load_result {
   /// Latency (ns) of every successful call started within the window.
   std::vector<int64_t> latencies_ns;
+  /// With load_spec::record_starts: when each of them started, in ns since the window opened
+  /// (the same order as latencies_ns).
+  std::vector<int64_t> started_ns;
   /// Failed calls (errors or wrong answers) started within the window.
   uint64_t errors = 0;
+  /// Of those, the calls that failed with errc::outcome_unknown (sent, then the connection to
+  /// the component's node was lost).
+  uint64_t outcome_unknown = 0;
+  /// Every call answered, in the window or not (warm-up and the window's tail included).
+  uint64_t answered = 0;
   /// The first failure seen, for the log.
   std::string first_error;
   /// Length of the window in seconds.
@@ -49,6 +62,10 @@ struct load_result {
 /// Calls `component` (an echo) by name with cleave::call from caller actors spawned in `sys` (a
 /// cleave node). Throws std::runtime_error if the callers do not finish in time.
 load_result run_cleave_load(caf::actor_system& sys, const std::string& component,
+                            const load_spec& spec);
+
+/// The same, each caller calling `components` in turn (one call to each, then again).
+load_result run_cleave_load(caf::actor_system& sys, const std::vector<std::string>& components,
                             const load_spec& spec);
 
 /// The same with plain CAF requests to `target` (the raw echo actor, a remote handle).

@@ -1,8 +1,8 @@
 // Children are killed even when this program is interrupted: cleave_test::process kills its child
 // in its destructor, which SIGINT/SIGTERM/SIGHUP/SIGQUIT/SIGPIPE (e.g. `| head`) would skip. A
 // guard records the child's pid while it lives; the handler installed by kill_children_on_signal()
-// SIGKILLs and reaps every recorded child, removes the temporary files named with
-// remove_on_signal(), then ends the program with the signal's default action.
+// SIGKILLs and reaps every recorded child, removes the temporary directory named with
+// remove_on_signal() (and all in it), then ends the program with the signal's default action.
 #pragma once
 
 #include <signal.h>
@@ -45,7 +45,16 @@ inline void kill_children_and_exit(int sig) {
   }
   auto& paths = paths_to_remove();
   if (paths.file[0] != 0) ::unlink(paths.file);
-  if (paths.dir[0] != 0) ::rmdir(paths.dir);
+  if (paths.dir[0] != 0) {
+    // The directory holds more than the file (the certificates the nodes made beside their
+    // placement): rm -rf it, fork and exec being async-signal-safe.
+    pid_t rm = ::fork();
+    if (rm == 0) {
+      ::execl("/bin/rm", "rm", "-rf", paths.dir, static_cast<char*>(nullptr));
+      ::_exit(127);
+    }
+    if (rm > 0) ::waitpid(rm, nullptr, 0);
+  }
   ::signal(sig, SIG_DFL);
   ::raise(sig);
 }
@@ -58,8 +67,9 @@ inline void kill_children_on_signal() {
     ::signal(sig, detail::kill_children_and_exit);
 }
 
-/// Names the temporary `file` and its `dir` for the handler to remove (before any signal may
-/// arrive, i.e. right after they are created; paths longer than 511 bytes are ignored).
+/// Names the temporary `file` and its `dir` for the handler to remove, the directory with all in
+/// it (before any signal may arrive, i.e. right after they are created; paths longer than 511
+/// bytes are ignored).
 inline void remove_on_signal(const std::string& file, const std::string& dir) {
   auto& paths = detail::paths_to_remove();
   if (file.size() < sizeof paths.file && dir.size() < sizeof paths.dir) {
@@ -69,7 +79,7 @@ inline void remove_on_signal(const std::string& file, const std::string& dir) {
 }
 
 /// Records `pid` for the handler while the guard lives (more than 16 children at once are not
-/// recorded; this program has at most 3).
+/// recorded; the benchmark programs have at most 3).
 class child_guard {
  public:
   explicit child_guard(pid_t pid) {

@@ -34,6 +34,7 @@
 #include <caf/io/middleman.hpp>
 #include <caf/scoped_actor.hpp>
 
+#include "bench/common/own_directory.hpp"
 #include "bench/common/report.hpp"
 #include "bench/remote/bench_components.hpp"
 #include "bench/remote/child_guard.hpp"
@@ -55,13 +56,9 @@ struct options {
   std::vector<std::string> sets;
 };
 
-std::string own_directory() {
-  return std::filesystem::read_symlink("/proc/self/exe").parent_path().string();
-}
-
 options parse(int argc, char** argv) {
   options o;
-  o.server = own_directory() + "/cleave_bench_remote_server";
+  o.server = cleave_bench::own_directory() + "/cleave_bench_remote_server";
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     auto value = [&]() -> std::string {

@@ -4,7 +4,7 @@
 // judged in the table, not by the exit code).
 //
 //   cleave_bench --source DIR --peers DIR --out FILE [--quick] [--reps N]
-//                [--only inprocess,remote,chain,http,coldstart] [--commit SHA]
+//                [--only inprocess,remote,replicas,chain,http,coldstart] [--commit SHA]
 //   cleave_bench --source DIR --no-peers --out FILE ...   the same without the peer services
 //                (B6 measures cleave alone, B7 needs the peers' coldstart and is skipped)
 //   cleave_bench --validate FILE     checks that FILE is such a report, with figures and no errors
@@ -171,12 +171,9 @@ void print_table(const results& r, const std::vector<verdict>& verdicts, int rep
   std::printf("\n%-4s %-62s %10s %10s  %s\n", "id", "target", "figure", "bound", "verdict");
   for (const auto& v : verdicts) {
     std::string verdict_text = !v.figure ? "no figure" : !v.met ? "-" : *v.met ? "met" : "MISSED";
-    std::printf(
-        "%-4s %-62s %10s %10s  %s\n", v.t->id.c_str(), v.t->what.c_str(),
-        v.figure
-            ? (number(*v.figure) + (v.t->how == target::kind::value_at_most ? "" : "x")).c_str()
-            : "-",
-        bound_text(*v.t).c_str(), verdict_text.c_str());
+    std::printf("%-4s %-62s %10s %10s  %s\n", v.t->id.c_str(), v.t->what.c_str(),
+                v.figure ? (number(*v.figure) + (is_value(*v.t) ? "" : "x")).c_str() : "-",
+                bound_text(*v.t).c_str(), verdict_text.c_str());
   }
 }
 
@@ -263,6 +260,7 @@ int main(int argc, char** argv) {
     run_program(o.env, r, "cleave_bench_remote",
                 {"--set", "security.insecure=true", "--variant-suffix", "_plain"});
   }
+  if (o.wants("replicas")) run_program(o.env, r, "cleave_bench_replicas");
   if (o.wants("chain")) run_program(o.env, r, "cleave_bench_chain");
   if (o.wants("http")) run_http_throughput(o.env, r);
   if (o.wants("coldstart") && !o.no_peers) run_cold_start(o.env, r);

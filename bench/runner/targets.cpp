@@ -1,5 +1,6 @@
 #include "bench/runner/targets.hpp"
 
+#include <algorithm>
 #include <cstdio>
 
 #include <boost/json/object.hpp>
@@ -18,6 +19,10 @@ target ratio(std::string id, std::string what, result_key measured, result_key r
 
 target value(std::string id, std::string what, result_key measured, double bound) {
   return target{std::move(id), std::move(what), std::move(measured), {}, k::value_at_most, bound};
+}
+
+target reported(std::string id, std::string what, result_key measured) {
+  return target{std::move(id), std::move(what), std::move(measured), {}, k::report_value, 0};
 }
 
 std::vector<target> make_targets() {
@@ -95,6 +100,37 @@ std::vector<target> make_targets() {
                     k::ratio_at_most, 1.15));
   t.push_back(value("B9", "idle CPU of a serving node (% of a core)",
                     {"B9", "idle_cpu_percent", "cleave_server"}, 1.0));
+  // Issue 11: what balancing over two replicas costs a call, against a single target of the
+  // same run; in-process, the replicated component's only replica up is the caller's own.
+  for (const char* policy : {"round_robin", "least_outstanding"}) {
+    std::string name = policy;
+    std::replace(name.begin(), name.end(), '_', '-');
+    t.push_back(ratio("B10", "in-process, 2 replicas (" + name + ") / plain local",
+                      {"B10", "seq_latency_us", std::string{"local_"} + policy},
+                      {"B10", "seq_latency_us", "local"}, k::ratio_at_most, 1.1));
+    t.push_back(ratio("B10", "remote round trip, 2 replicas (" + name + ") / 1 node",
+                      {"B10", "seq_rtt_us", policy}, {"B10", "seq_rtt_us", "single"},
+                      k::ratio_at_most, 1.1));
+  }
+  // Where a remote difference comes from: calls spread over two nodes without a replica choice,
+  // and the choice with one replica up.
+  t.push_back(ratio("B10", "remote, 2 single nodes called in turn / 1 node",
+                    {"B10", "seq_rtt_us", "alternating"}, {"B10", "seq_rtt_us", "single"},
+                    k::report_ratio, 0));
+  t.push_back(ratio("B10", "remote, 2 replicas, 1 up (round-robin) / 1 node",
+                    {"B10", "seq_rtt_us", "round_robin_one_up"}, {"B10", "seq_rtt_us", "single"},
+                    k::report_ratio, 0));
+  // One of two replicas killed under a steady load, next to the same load without a kill.
+  for (const char* variant : {"kill", "kill_idempotent"}) {
+    std::string calls = std::string{variant} == "kill" ? "" : " (idempotent)";
+    t.push_back(ratio("B11", "p99 with a replica killed / without" + calls,
+                      {"B11", "p99_us", variant}, {"B11", "p99_us", "no_kill"}, k::report_ratio,
+                      0));
+    t.push_back(reported("B11", "failed calls across the kill: outcome_unknown" + calls,
+                         {"B11", "failed_outcome_unknown_calls", variant}));
+    t.push_back(reported("B11", "failed calls across the kill: other errors" + calls,
+                         {"B11", "failed_other_calls", variant}));
+  }
   return t;
 }
 
@@ -117,10 +153,10 @@ std::vector<verdict> judge(const results& r) {
     verdict v;
     v.t = &t;
     auto m = r.get(t.measured);
-    if (t.how == k::value_at_most) {
+    if (is_value(t)) {
       if (m) {
         v.figure = m->median;
-        v.met = m->median <= t.bound;
+        if (t.how == k::value_at_most) v.met = m->median <= t.bound;
       }
     } else if (auto ref = r.get(t.reference); m && ref && ref->median != 0) {
       v.figure = m->median / ref->median;
@@ -141,9 +177,14 @@ std::string bound_text(const target& t) {
     case k::value_at_most:
       return "<= " + format(t.bound);
     case k::report_ratio:
+    case k::report_value:
       return "(reported)";
   }
   return "";
+}
+
+bool is_value(const target& t) {
+  return t.how == k::value_at_most || t.how == k::report_value;
 }
 
 boost::json::array verdicts_json(const std::vector<verdict>& verdicts) {
@@ -156,7 +197,7 @@ boost::json::array verdicts_json(const std::vector<verdict>& verdicts) {
                           {"what", v.t->what},
                           {"target", bound_text(*v.t)},
                           {"measured", key(v.t->measured)}};
-    if (v.t->how != k::value_at_most) o["reference"] = key(v.t->reference);
+    if (!is_value(*v.t)) o["reference"] = key(v.t->reference);
     o["figure"] = v.figure ? boost::json::value(*v.figure) : boost::json::value(nullptr);
     o["met"] = v.met ? boost::json::value(*v.met) : boost::json::value(nullptr);
     out.push_back(std::move(o));
