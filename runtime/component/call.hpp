@@ -265,6 +265,8 @@ class event_call : public call_state<Self, Req, OnReply, OnError>,
   void attempt(const call_target& dest, Req req) {
     if (dest.replicated) again_ = req;
     breaker_pass pass{dest.breaker};
+    // Every replica's breaker open (picking avoids open ones while it can): the call fails, or
+    // tries the next replica, before `then` returns.
     if (pass.refused()) {
       failed(circuit_open(this->component_, message_name<Req>()), false, dest.handle, dest.remote,
              pass);
@@ -435,12 +437,12 @@ class pending_call {
         failure = std::move(err);
         final = true;
       };
-      // CAF's clock keeps the deadline of a blocking call (its receive waits on it); the table
-      // fails a direct one if its connection is lost.
       detail::breaker_pass pass{dest.breaker};
       if (pass.refused()) {
         failure = detail::circuit_open(component_, message_name<Req>());
       } else {
+        // CAF's clock keeps the deadline of a blocking call (its receive waits on it); the table
+        // fails a direct one if its connection is lost.
         auto left = detail::time_left(deadline);
         auto handle = detail::request_to(self_, dest, left, std::move(req_), caf::duration{left});
         auto ticket = detail::track(self_->ctrl(), dest, handle.id(), deadline);
