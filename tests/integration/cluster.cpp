@@ -81,6 +81,15 @@ caf::expected<cleave::protocol::node_status> node_status(caf::actor_system& sys,
   return cleave::ask_node(sys, "127.0.0.1", port, cleave::protocol::get_node_status{}, timeout);
 }
 
+int64_t calls_served(caf::actor_system& sys, const std::string& host, uint16_t port,
+                     const std::string& component, std::chrono::milliseconds timeout) {
+  auto status = cleave::ask_node(sys, host, port, cleave::protocol::get_node_status{}, timeout);
+  if (!status) return -1;
+  for (const auto& c : status->components)
+    if (c.name == component) return static_cast<int64_t>(c.calls);
+  return -1;
+}
+
 bool wait_for_calls(caf::actor_system& sys, uint16_t port, const std::string& component,
                     uint64_t calls, std::chrono::steady_clock::time_point deadline) {
   using std::chrono::steady_clock;
@@ -88,10 +97,8 @@ bool wait_for_calls(caf::actor_system& sys, uint16_t port, const std::string& co
     auto left =
         std::chrono::duration_cast<std::chrono::milliseconds>(deadline - steady_clock::now());
     if (left <= std::chrono::milliseconds{0}) return false;
-    if (auto status = node_status(sys, port, left)) {
-      for (const auto& c : status->components)
-        if (c.name == component && c.calls >= calls) return true;
-    }
+    if (calls_served(sys, "127.0.0.1", port, component, left) >= static_cast<int64_t>(calls))
+      return true;
     std::this_thread::sleep_for(probe_interval);
   }
 }

@@ -89,6 +89,11 @@ class cluster {
 caf::expected<cleave::protocol::node_status> node_status(caf::actor_system& sys, uint16_t port,
                                                          std::chrono::milliseconds timeout);
 
+/// Calls `component` has served on the node at `host`:`port` so far (its status, asked through
+/// `sys`), or -1 if the status cannot be read within `timeout` or lists no such component.
+int64_t calls_served(caf::actor_system& sys, const std::string& host, uint16_t port,
+                     const std::string& component, std::chrono::milliseconds timeout);
+
 /// Polls the node at 127.0.0.1:`port` until its `component` has served at least `calls` calls
 /// (true), or `deadline` passes (false).
 bool wait_for_calls(caf::actor_system& sys, uint16_t port, const std::string& component,

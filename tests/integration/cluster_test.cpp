@@ -189,11 +189,6 @@ app_under_test test_app() {
   return app;
 }
 
-/// Options that check a placement as cleave_test_app does.
-cleave::placement_options test_app_options() {
-  return cleave_test::placement_options_for(test_app());
-}
-
 /// A placement of cleave_test_app: the components in `elsewhere` on the nodes it names, every
 /// other one on node "caller" (the test). Ports come from the cluster's --set arguments.
 std::string test_app_placement(const std::map<std::string, std::string>& elsewhere,

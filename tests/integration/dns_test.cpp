@@ -249,13 +249,6 @@ bool listening_on(const std::string& ip, uint16_t port) {
 
 // -- the cluster ---------------------------------------------------------------------------------
 
-cleave::placement_options test_app_options() {
-  cleave::placement_options opts;
-  opts.app = "cleave_test_app";
-  for (const auto& c : all_components()) opts.known_components.push_back(c.name());
-  return opts;
-}
-
 /// "echo" on node "far" at `far_host`; every other component on "caller" at 127.0.0.1.
 std::string echo_far_away(const std::string& far_host, const std::string& defaults) {
   std::string components = R"("echo": {"node": "far"})";
@@ -299,12 +292,8 @@ class dns : public ::testing::Test {
   /// Calls "echo" served by the node at far_name:port("far") so far, asked by name (-1 if its
   /// status cannot be read).
   int64_t far_echo_calls() {
-    auto status = cleave::ask_node(caller_->system(), far_name, nodes_->port("far"),
-                                   cleave::protocol::get_node_status{}, status_deadline);
-    if (!status) return -1;
-    for (const auto& s : status->components)
-      if (s.name == "echo") return static_cast<int64_t>(s.calls);
-    return -1;
+    return cleave_test::calls_served(caller_->system(), far_name, nodes_->port("far"), "echo",
+                                     status_deadline);
   }
 
   std::string report() { return nodes_ ? nodes_->report() : std::string{}; }

@@ -42,13 +42,6 @@ const std::string test_app_bin = std::string{CLEAVE_BIN_DIR} + "/cleave_test_app
 constexpr auto child_deadline = 10s;
 constexpr std::chrono::milliseconds status_deadline{2000};
 
-cleave::placement_options test_app_options() {
-  cleave::placement_options opts;
-  opts.app = "cleave_test_app";
-  for (const auto& c : all_components()) opts.known_components.push_back(c.name());
-  return opts;
-}
-
 /// "echo" replicated over `replicas` with `balance`; every other component on "caller".
 std::string replicated_echo(const std::vector<std::string>& replicas, const std::string& balance,
                             int timeout_ms = 2000, const std::string& route_by = "",
@@ -77,11 +70,8 @@ std::vector<std::string> with_caller(std::vector<std::string> replicas) {
 
 /// Calls "echo" served by `node` so far (-1 if its status cannot be read).
 int64_t echo_calls(cleave::test_node& caller, cluster& c, const std::string& node) {
-  auto status = cleave_test::node_status(caller.system(), c.port(node), status_deadline);
-  if (!status) return -1;
-  for (const auto& s : status->components)
-    if (s.name == "echo") return static_cast<int64_t>(s.calls);
-  return -1;
+  return cleave_test::calls_served(caller.system(), "127.0.0.1", c.port(node), "echo",
+                                   status_deadline);
 }
 
 class replicas : public ::testing::Test {
@@ -361,14 +351,15 @@ failover_counts calls_across_a_kill(cleave::test_node& caller, cluster& nodes, b
   auto start = clock_type::now();
   auto end = start + 800ms;
   std::vector<std::future<void>> callers;
-  std::atomic<int> actors_done{0};
   for (int t = 0; t < 4; ++t) {
     if (event_based) {
-      caller.system().spawn([&, end](caf::event_based_actor* self) {
+      auto done = std::make_shared<std::promise<void>>();
+      callers.push_back(done->get_future());
+      caller.system().spawn([&, end, done](caf::event_based_actor* self) {
         auto next = std::make_shared<std::function<void()>>();
-        *next = [self, next, end, &mutex, &counts, &actors_done] {
+        *next = [self, next, end, done, &mutex, &counts] {
           if (clock_type::now() >= end) {
-            ++actors_done;
+            done->set_value();
             self->quit();
             *next = nullptr;
             return;
@@ -405,12 +396,8 @@ failover_counts calls_across_a_kill(cleave::test_node& caller, cluster& nodes, b
   }
   while (clock_type::now() < start + 200ms) std::this_thread::yield();
   nodes.at("r2").signal(SIGKILL);
-  for (auto& f : callers) f.get();
-  // Event-based callers end with the first call they start after `end`: within its deadline.
-  auto until = end + 3s;
-  while (event_based && actors_done < 4 && clock_type::now() < until)
-    std::this_thread::sleep_for(1ms);
-  EXPECT_TRUE(!event_based || actors_done == 4);
+  // Every caller ends with the first call it starts after `end`: within that call's deadline.
+  for (auto& f : callers) EXPECT_EQ(f.wait_until(end + 3s), std::future_status::ready);
   std::lock_guard<std::mutex> guard{mutex};
   return counts;
 }

@@ -153,4 +153,11 @@ std::vector<cleave::component> all_components() {
           relay_component(), failing_component(), silent_component(),    whoami_component()};
 }
 
+cleave::placement_options test_app_options() {
+  cleave::placement_options opts;
+  opts.app = "cleave_test_app";
+  for (const auto& c : all_components()) opts.known_components.push_back(c.name());
+  return opts;
+}
+
 }  // namespace component_test

@@ -8,6 +8,7 @@
 #include "runtime/component/component.hpp"
 #include "runtime/component/reply.hpp"
 #include "runtime/core/message.hpp"
+#include "runtime/placement/placement.hpp"
 
 namespace component_test {
 
@@ -101,5 +102,8 @@ cleave::component whoami_component();
 
 /// Every component above.
 std::vector<cleave::component> all_components();
+
+/// Options that check a placement as cleave_test_app (all_components as an app) does.
+cleave::placement_options test_app_options();
 
 }  // namespace component_test
