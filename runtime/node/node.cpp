@@ -21,6 +21,7 @@
 #include "runtime/middleware/circuit_breaker.hpp"
 #include "runtime/node/detail/gatekeeper.hpp"
 #include "runtime/node/protocol.hpp"
+#include "runtime/registry/registry.hpp"
 #include "runtime/transport/transport.hpp"
 
 namespace cleave {
@@ -76,6 +77,8 @@ caf::expected<std::unique_ptr<node>> node::start(const std::vector<component>& c
   }
   std::unique_ptr<node> self{new node};
   self->run_timeout_ = plan.defaults.run_timeout;
+  self->defaults_ = plan.defaults;
+  self->started_ = std::chrono::steady_clock::now();
   self->config_ = std::make_unique<detail::runtime_config>();
   auto& cfg = *self->config_;
   cfg.node_name = node_name;
@@ -102,12 +105,19 @@ caf::expected<std::unique_ptr<node>> node::start(const std::vector<component>& c
   self->system_ = std::make_unique<caf::actor_system>(cfg);
   if (networked)
     if (auto err = transport::start(*self->system_, network)) return err;
+  if (plan.registry.enabled()) {
+    const auto& me = plan.nodes.at(node_name);
+    self->instance_name_ = registry::instance_name(me.name, me.host, me.port);
+  }
   // Forwarders first: an edge component takes requests as soon as it starts, and every name
   // must resolve by then.
   if (networked) self->start_forwarders(plan);
   if (auto err = self->start_local_components(std::move(placed), plan)) return err;
-  if (networked)
-    if (auto err = self->listen(plan)) return err;
+  if (networked) {
+    auto port = self->listen(plan);
+    if (!port) return std::move(port.error());
+    if (plan.registry.enabled()) self->join_registry(plan, *port);
+  }
   return self;
 }
 
@@ -178,11 +188,12 @@ caf::error node::start_local_components(std::vector<placed_component> placed,
     // A replica here joins the replicas elsewhere that start_forwarders registered.
     if (auto others = dir.resolve(name).replicas) {
       detail::replica_member m;
-      m.node = node_name;
+      // Every caller must name it alike: keyed routing places members by name.
+      m.node = plan.registry.enabled() ? instance_name_ : node_name;
       m.handle = entry.handle;
       m.forwarder = entry.forwarder;
       m.local = entry.local;
-      m.sent = replica_calls(name, node_name);
+      m.sent = replica_calls(name, m.node);
       entry.replicas = others->with(std::move(m));
     }
     dir.add(name, std::move(entry));
@@ -228,39 +239,49 @@ std::shared_ptr<middleware::breaker> node::make_breaker(const component_spec& sp
   return std::move(*b);
 }
 
+detail::replica_member node::remote_member(const component_spec& spec, const std::string& member,
+                                           const std::string& home, const std::string& host,
+                                           uint16_t port) {
+  auto link = std::make_shared<detail::remote_link>();
+  detail::forwarder_target target{spec.name,
+                                  home,
+                                  host,
+                                  port,
+                                  nullptr,
+                                  defaults_.timeout,
+                                  link,
+                                  started_ + defaults_.startup_grace,
+                                  spec.replicated()};
+  detail::replica_member m;
+  m.node = member;
+  m.link = std::move(link);
+  m.breaker = make_breaker(spec, member);
+  m.sent = replica_calls(spec.name, member);
+  m.handle = detail::spawn_forwarder(*system_, std::move(target));
+  m.forwarder = true;
+  return m;
+}
+
 void node::start_forwarders(const placement& plan) {
   auto& dir = *config_->components;
-  auto started = std::chrono::steady_clock::now();
   const auto& me = config_->node_name;
   for (const auto& [name, spec] : plan.components) {
     if (spec.nodes.empty()) continue;
     bool here = std::find(spec.nodes.begin(), spec.nodes.end(), me) != spec.nodes.end();
-    if (here && !spec.replicated()) continue;
-    // One forwarder per replica elsewhere; a replica here joins them when it starts.
+    // A component here and on no other node is called here, registry or not.
+    if (here && spec.nodes.size() < 2) continue;
+    // One forwarder per replica elsewhere; a replica here joins them when it starts. With a
+    // registry these are the placement's addresses until the registry answers.
     std::vector<detail::replica_member> members;
     for (const auto& node_name : spec.nodes) {
       if (node_name == me) continue;
       const auto& home = plan.nodes.at(node_name);
-      auto link = std::make_shared<detail::remote_link>();
-      detail::forwarder_target target{name,
-                                      home.name,
-                                      home.host,
-                                      home.port,
-                                      nullptr,
-                                      plan.defaults.timeout,
-                                      link,
-                                      started + plan.defaults.startup_grace,
-                                      spec.replicated()};
-      detail::replica_member m;
-      m.node = node_name;
-      m.link = std::move(link);
-      m.breaker = make_breaker(spec, node_name);
-      m.sent = replica_calls(name, node_name);
-      m.handle = detail::spawn_forwarder(*system_, std::move(target));
-      m.forwarder = true;
-      actors_.push_back(m.handle);
-      members.push_back(std::move(m));
+      auto member =
+          spec.discovered ? registry::instance_name(home.name, home.host, home.port) : node_name;
+      members.push_back(remote_member(spec, member, home.name, home.host, home.port));
+      actors_.push_back(members.back().handle);
     }
+    if (spec.discovered) discovered_.emplace(name, spec);
     detail::directory_entry entry;
     // A breaker is kept per replica: a component with one on a single other node is a set of one.
     if (spec.replicated() || spec.breaker_failures > 0)
@@ -276,7 +297,7 @@ void node::start_forwarders(const placement& plan) {
   }
 }
 
-caf::error node::listen(const placement& plan) {
+caf::expected<uint16_t> node::listen(const placement& plan) {
   const auto& me = plan.nodes.at(config_->node_name);
   auto gatekeeper = detail::spawn_gatekeeper(
       *system_, config_->components,
@@ -288,7 +309,78 @@ caf::error node::listen(const placement& plan) {
   for (const auto& name : plan.components_on(me.name)) hosted.emplace_back(name);
   log("info", me.name, "listening",
       {{"address", me.host + ":" + std::to_string(*port)}, {"components", std::move(hosted)}});
-  return caf::none;
+  return *port;
+}
+
+void node::join_registry(const placement& plan, uint16_t port) {
+  const auto& me = plan.nodes.at(config_->node_name);
+  registry::settings settings;
+  settings.endpoint = {plan.registry.etcd_host, plan.registry.etcd_port};
+  settings.instances_prefix = plan.registry.prefix + plan.app + "/instances/";
+  settings.lease_ttl = std::chrono::seconds(plan.registry.lease_ttl_s);
+  registry::instance self;
+  self.name = instance_name_;
+  self.node = me.name;
+  self.host = me.host;
+  self.port = port;
+  self.components = plan.components_on(me.name);
+  instance_name_ = self.name;
+  registration_ = std::make_unique<registry::registration>(settings, self, me.name);
+  if (discovered_.empty()) return;  // this node calls no component elsewhere
+  membership_ = std::make_unique<registry::membership_watch>(
+      settings, me.name,
+      [this](const std::vector<registry::instance>& all) { apply_membership(all); });
+}
+
+void node::apply_membership(const std::vector<registry::instance>& all) {
+  std::lock_guard<std::mutex> guard{membership_mutex_};
+  if (stopping_->load()) return;
+  auto& dir = *config_->components;
+  for (const auto& [name, spec] : discovered_) {
+    std::vector<const registry::instance*> wanted;
+    for (const auto& x : all)
+      if (x.name != instance_name_ && x.runs(name) &&
+          std::find(spec.nodes.begin(), spec.nodes.end(), x.node) != spec.nodes.end())
+        wanted.push_back(&x);
+    auto entry = dir.resolve(name);
+    if (!entry.replicas) continue;
+    // No instance registered at all: keep the replicas known, which fail fast while down.
+    if (wanted.empty() && !entry.local) continue;
+    std::vector<detail::replica_member> members;
+    std::vector<std::string> names;
+    bool changed = false;
+    for (const auto& m : entry.replicas->members()) {
+      bool keep = m.local || std::any_of(wanted.begin(), wanted.end(),
+                                         [&](const auto* x) { return x->name == m.node; });
+      if (keep) {
+        members.push_back(m);
+        names.push_back(m.node);
+        continue;
+      }
+      changed = true;
+      caf::anon_send(m.handle, detail::stop_actor{});
+      registry_actors_.erase({name, m.node});
+    }
+    for (const auto* x : wanted) {
+      if (std::find(names.begin(), names.end(), x->name) != names.end()) continue;
+      changed = true;
+      members.push_back(remote_member(spec, x->name, x->node, x->host, x->port));
+      registry_actors_[{name, x->name}] = members.back().handle;
+      names.push_back(x->name);
+    }
+    if (!changed) continue;
+    entry.replicas = std::make_shared<const detail::replica_set>(
+        detail::balance_policy_of(spec.balance), members, spec.route_by);
+    if (!entry.local) {
+      entry.handle = members.front().handle;
+      entry.link = members.front().link;
+    }
+    boost::json::array listed;
+    for (const auto& n : names) listed.emplace_back(n);
+    log("info", config_->node_name, "replicas changed",
+        {{"component", name}, {"replicas", std::move(listed)}});
+    dir.add(name, std::move(entry));
+  }
 }
 
 caf::error node::run_drivers() {
@@ -318,7 +410,15 @@ caf::error node::run_drivers() {
 }
 
 void node::stop() {
-  stopping_->store(true);
+  // Unregistered first: callers elsewhere stop sending here before anything stops.
+  registration_.reset();
+  membership_.reset();
+  {
+    std::lock_guard<std::mutex> guard{membership_mutex_};
+    stopping_->store(true);
+    for (auto& [key, forwarder] : registry_actors_) actors_.push_back(forwarder);
+    registry_actors_.clear();
+  }
   // Edges first, and wait for them: a request they accepted still needs the components behind
   // them (and their directory entries) until it is answered.
   if (!edges_.empty()) {

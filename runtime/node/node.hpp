@@ -12,7 +12,9 @@
 
 #include <atomic>
 #include <chrono>
+#include <map>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -27,6 +29,12 @@
 namespace cleave::middleware {
 class breaker;
 }  // namespace cleave::middleware
+
+namespace cleave::registry {
+struct instance;
+class registration;
+class membership_watch;
+}  // namespace cleave::registry
 
 namespace cleave {
 
@@ -83,8 +91,20 @@ class node {
   std::shared_ptr<middleware::breaker> make_breaker(const component_spec& spec,
                                                     const std::string& target_node) const;
 
-  /// Opens this node's address to peers.
-  caf::error listen(const placement& plan);
+  /// A member for `spec`'s replica named `member` on node `home` at `host`:`port`: a forwarder
+  /// with its link, breaker and counter.
+  detail::replica_member remote_member(const component_spec& spec, const std::string& member,
+                                       const std::string& home, const std::string& host,
+                                       uint16_t port);
+
+  /// Opens this node's address to peers; the port it listens on.
+  caf::expected<uint16_t> listen(const placement& plan);
+
+  /// With a registry: registers this instance and follows the others.
+  void join_registry(const placement& plan, uint16_t port);
+  /// Makes the replicas of every discovered component the registered instances that run it
+  /// (and this node's own instance, if it runs one).
+  void apply_membership(const std::vector<registry::instance>& all);
 
   struct driver_entry {
     component def;
@@ -100,6 +120,19 @@ class node {
   /// The instances of edge components, stopped (and waited for) before the rest.
   std::vector<caf::actor> edges_;
   std::vector<driver_entry> drivers_;
+  /// What remote_member needs of the placement.
+  placement_defaults defaults_;
+  std::chrono::steady_clock::time_point started_;
+  /// Components whose replicas come from the registry, and the nodes they are placed on.
+  std::map<std::string, component_spec> discovered_;
+  /// This instance's name in the registry.
+  std::string instance_name_;
+  std::unique_ptr<registry::registration> registration_;
+  std::unique_ptr<registry::membership_watch> membership_;
+  /// Guards discovered_ replicas and registry_actors_ against stop().
+  std::mutex membership_mutex_;
+  /// Forwarders made for registered instances, by component and member name.
+  std::map<std::pair<std::string, std::string>, caf::actor> registry_actors_;
   /// Set once stop() begins: components ending after that are not failures.
   std::shared_ptr<std::atomic<bool>> stopping_ = std::make_shared<std::atomic<bool>>(false);
 };

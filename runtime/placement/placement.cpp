@@ -104,12 +104,19 @@ class validator {
       return wrong_type("", doc, "an object with \"app\", \"nodes\" and \"components\"");
     const auto& top = doc.get_object();
     for (const auto& kv : top)
-      if (!is_one_of(kv.key(), {"app", "defaults", "security", "nodes", "components"}))
-        return unknown_key("", kv.key(), {"app", "defaults", "security", "nodes", "components"});
+      if (!is_one_of(kv.key(), {"app", "defaults", "security", "registry", "nodes", "components"}))
+        return unknown_key("", kv.key(),
+                           {"app", "defaults", "security", "registry", "nodes", "components"});
     if (auto err = read_app(top)) return err;
     if (auto err = read_defaults(top)) return err;
     if (auto err = read_security(top)) return err;
+    if (auto err = read_registry(top)) return err;
     if (auto err = read_nodes(top)) return err;
+    // Instances register the address where they accept peers, which only networked nodes open.
+    if (result_.registry.enabled() && result_.nodes.size() < 2)
+      return fail("registry",
+                  "found a registry in a placement with one node, expected two or "
+                  "more nodes (instances register the port where they accept peers)");
     if (auto err = read_components(top)) return err;
     if (auto err = check_known_components()) return err;
     return std::move(result_);
@@ -316,6 +323,51 @@ class validator {
     return {};
   }
 
+  caf::error read_registry(const json::object& top) {
+    const auto* v = top.if_contains("registry");
+    if (!v) return {};
+    const char* expected = "an object with \"etcd\": \"http://HOST:PORT\"";
+    if (!v->is_object()) return wrong_type("registry", *v, expected);
+    auto& r = result_.registry;
+    for (const auto& kv : v->get_object()) {
+      auto path = path_key("registry", kv.key());
+      const auto& x = kv.value();
+      if (kv.key() == "etcd") {
+        const char* url = "the address of etcd's JSON gateway, \"http://HOST:PORT\"";
+        if (!x.is_string()) return wrong_type(path, x, url);
+        std::string_view text = x.get_string();
+        constexpr std::string_view scheme = "http://";
+        if (text.substr(0, scheme.size()) != scheme) return wrong_value(path, x, url);
+        auto rest = std::string{text.substr(scheme.size())};
+        if (!rest.empty() && rest.back() == '/') rest.pop_back();
+        auto colon = rest.rfind(':');
+        if (colon == std::string::npos || !is_host_port(rest)) return wrong_value(path, x, url);
+        auto port = std::stoi(rest.substr(colon + 1));
+        if (port < 1) return wrong_value(path, x, url);
+        r.etcd_host = rest.substr(0, colon);
+        if (r.etcd_host.size() > 2 && r.etcd_host.front() == '[')
+          r.etcd_host = r.etcd_host.substr(1, r.etcd_host.size() - 2);
+        r.etcd_port = static_cast<uint16_t>(port);
+      } else if (kv.key() == "lease_ttl_s") {
+        const char* ttl = "a number of seconds from 2 to 3600";
+        if (!x.is_int64()) return wrong_type(path, x, ttl);
+        if (x.get_int64() < 2 || x.get_int64() > 3600) return wrong_value(path, x, ttl);
+        r.lease_ttl_s = x.get_int64();
+      } else if (kv.key() == "prefix") {
+        const char* prefix = "a key prefix starting and ending with '/'";
+        if (!x.is_string()) return wrong_type(path, x, prefix);
+        std::string_view p = x.get_string();
+        if (p.size() < 1 || p.front() != '/' || p.back() != '/')
+          return wrong_value(path, x, prefix);
+        r.prefix = p;
+      } else {
+        return unknown_key("registry", kv.key(), {"etcd", "lease_ttl_s", "prefix"});
+      }
+    }
+    if (!r.enabled()) return missing("registry.etcd", "the address of etcd, \"http://HOST:PORT\"");
+    return {};
+  }
+
   caf::error read_nodes(const json::object& top) {
     const auto* v = top.if_contains("nodes");
     const char* expected = "an object of nodes, e.g. {\"main\": {\"host\": \"127.0.0.1\"}}";
@@ -420,6 +472,7 @@ class validator {
     if (!v.is_object()) return wrong_type(path, v, "an object with \"node\" or \"nodes\"");
     component_spec c;
     c.name = name;
+    c.discovered = result_.registry.enabled();
     bool has_node = false;
     bool has_nodes = false;
     for (const auto& kv : v.get_object()) {
@@ -474,12 +527,13 @@ class validator {
       return fail(path, "placed nowhere: expected \"node\" or \"nodes\"");
     // Spreading calls over replicas changes behaviour (state is per replica), so it must be asked
     // for, not implied by listing a second node.
-    if (!c.route_by.empty() && c.nodes.size() < 2)
+    if (!c.route_by.empty() && !c.replicated())
       return fail(path_key(path, "route_by"),
                   "found a routing key for a component on one node, expected \"nodes\" with two "
-                  "or more (keyed routing picks one of several replicas)");
+                  "or more, or a \"registry\" (keyed routing picks one of several replicas)");
     // Keyed calls need no policy; calls without the key are balanced round-robin unless told.
     if (!c.route_by.empty() && c.balance.empty()) c.balance = balance_kinds[0];
+    if (c.discovered && c.balance.empty()) c.balance = balance_kinds[0];
     if (c.nodes.size() > 1 && c.balance.empty())
       return fail(path_key(path, "nodes"),
                   "placed on " + std::to_string(c.nodes.size()) +

@@ -59,8 +59,12 @@ struct component_spec {
   std::chrono::milliseconds breaker_cool_down{10'000};
   /// "config": handed to the component at start; {} if absent.
   boost::json::object config;
-  /// True if the component runs on more than one node.
-  bool replicated() const { return nodes.size() > 1; }
+  /// True if the component runs on more than one node, or may (its instances come from a
+  /// registry).
+  bool replicated() const { return nodes.size() > 1 || discovered; }
+  /// True if the placement has a registry: the instances of `nodes` registered there are its
+  /// replicas.
+  bool discovered = false;
 };
 
 /// Settings for the whole placement ("defaults").
@@ -121,6 +125,22 @@ struct security_spec {
   bool made_on_first_use() const { return certs.empty(); }
 };
 
+/// Discovery through an etcd registry ("registry", docs/placement.md): node instances register
+/// themselves, and callers spread calls over every registered instance of a component's nodes,
+/// so that a replica is added by starting an instance, without a placement edit.
+struct registry_spec {
+  /// From "etcd": "http://HOST:PORT", the address of etcd's v3 JSON gateway; host "" = no
+  /// registry.
+  std::string etcd_host;
+  uint16_t etcd_port = 0;
+  /// "lease_ttl_s": how long an instance stays registered after its node died without
+  /// unregistering (kill -9, a lost host). Default 5; 2..3600 (etcd's minimum is 2).
+  int64_t lease_ttl_s = 5;
+  /// "prefix": where keys go: <prefix><app>/instances/<node>@<host>:<port>. Default "/cleave/".
+  std::string prefix = "/cleave/";
+  bool enabled() const { return !etcd_host.empty(); }
+};
+
 /// A validated placement file.
 struct placement {
   /// The path it was read from (for parse_placement: the `origin` given).
@@ -131,6 +151,8 @@ struct placement {
   placement_defaults defaults;
   /// "security".
   security_spec security;
+  /// "registry" (disabled if absent).
+  registry_spec registry;
   /// "nodes", by name.
   std::map<std::string, node_spec> nodes;
   /// "components", by name.

@@ -1,8 +1,6 @@
 #include "runtime/transport/detail/guarded_io.hpp"
 
-#include <netdb.h>
 #include <netinet/in.h>
-#include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -24,6 +22,7 @@
 #include <caf/sec.hpp>
 
 #include "runtime/core/log.hpp"
+#include "runtime/transport/detail/dial.hpp"
 
 namespace cleave::transport::detail {
 
@@ -213,6 +212,9 @@ class guarded_scribe : public caf::io::scribe {
 
   bool consume(caf::execution_unit* ctx, const void* buf, size_t size) override {
     if (conn_->poisoned) return true;  // the next read fails and CAF closes the connection
+    // BASP has let go of this connection (a redundant one to a node it already has, say) and no
+    // longer sets what the next part is: what still arrives is dropped unread by CAF.
+    if (detached()) return caf::io::scribe::consume(ctx, buf, size);
     if (expect_header_) {
       if (auto refusal = refuse_header(static_cast<const uint8_t*>(buf), size)) {
         conn_->poison("peer connection closed: malformed node message", {{"reason", refusal}});
@@ -435,56 +437,6 @@ class guarded_doorman : public net::doorman_impl {
   std::shared_ptr<network_config> config_;
   std::shared_ptr<handshake_watch> watch_;
 };
-
-/// A TCP connection to `host`:`port` within `timeout` (CAF's connect blocks until TCP gives up).
-caf::expected<native_socket> dial(const std::string& host, uint16_t port,
-                                  std::chrono::milliseconds timeout) {
-  auto deadline = steady::now() + timeout;
-  addrinfo hints{};
-  hints.ai_family = AF_UNSPEC;
-  hints.ai_socktype = SOCK_STREAM;
-  addrinfo* found = nullptr;
-  auto where = host + ":" + std::to_string(port);
-  if (int rc = ::getaddrinfo(host.c_str(), std::to_string(port).c_str(), &hints, &found); rc != 0)
-    return caf::make_error(caf::sec::cannot_connect_to_node,
-                           "cannot resolve " + host + ": " + ::gai_strerror(rc));
-  std::string failure = "no address";
-  native_socket result = net::invalid_native_socket;
-  for (auto* ai = found; ai != nullptr && result == net::invalid_native_socket; ai = ai->ai_next) {
-    int fd = ::socket(ai->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    if (fd < 0) {
-      failure = std::strerror(errno);
-      continue;
-    }
-    int rc = ::connect(fd, ai->ai_addr, ai->ai_addrlen);
-    if (rc != 0 && errno == EINPROGRESS) {
-      pollfd p{fd, POLLOUT, 0};
-      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - steady::now());
-      rc = ::poll(&p, 1, static_cast<int>(std::max<int64_t>(0, left.count())));
-      if (rc == 0) {
-        errno = ETIMEDOUT;
-        rc = -1;
-      } else if (rc > 0) {
-        int err = 0;
-        socklen_t len = sizeof err;
-        ::getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len);
-        errno = err;
-        rc = err == 0 ? 0 : -1;
-      }
-    }
-    if (rc == 0) {
-      result = fd;
-    } else {
-      failure = std::strerror(errno);
-      ::close(fd);
-    }
-  }
-  ::freeaddrinfo(found);
-  if (result == net::invalid_native_socket)
-    return caf::make_error(caf::sec::cannot_connect_to_node,
-                           "cannot connect to " + where + ": " + failure);
-  return result;
-}
 
 class network_actor : public caf::io::middleman_actor_impl {
  public:

@@ -36,6 +36,7 @@ struct doc {
   std::string app = R"("banano")";
   std::string defaults;  // "" = absent
   std::string security;  // "" = absent
+  std::string registry;  // "" = absent
   std::string nodes = R"({"front": {"host": "127.0.0.1", "port": 7100},
                           "store": {"host": "127.0.0.1", "port": 7101}})";
   std::string components = R"({"thingey-repo": {"node": "front"},
@@ -45,6 +46,7 @@ struct doc {
     std::string out = "{\"app\": " + app + ",\n";
     if (!defaults.empty()) out += "\"defaults\": " + defaults + ",\n";
     if (!security.empty()) out += "\"security\": " + security + ",\n";
+    if (!registry.empty()) out += "\"registry\": " + registry + ",\n";
     return out + "\"nodes\": " + nodes + ",\n\"components\": " + components + "}";
   }
 };
@@ -117,7 +119,8 @@ TEST(validation, app_mismatch_is_refused) {
 TEST(validation, unknown_top_level_key) {
   auto text = R"({"app": "banano", "node": {}, "nodes": {}, "components": {}})";
   EXPECT_EQ(error_of(text), prefixed("node: unknown key, expected one of \"app\", \"defaults\", "
-                                     "\"security\", \"nodes\", \"components\"; did you mean "
+                                     "\"security\", \"registry\", \"nodes\", \"components\"; "
+                                     "did you mean "
                                      "\"nodes\"?"));
 }
 
@@ -235,8 +238,8 @@ TEST(validation, route_by_needs_replicas) {
   d.components = R"({"thingey-store": {"node": "store", "route_by": "id"}})";
   EXPECT_EQ(error_of(d.text()),
             prefixed("components.thingey-store.route_by: found a routing key for a component on "
-                     "one node, expected \"nodes\" with two or more (keyed routing picks one of "
-                     "several replicas)"));
+                     "one node, expected \"nodes\" with two or more, or a \"registry\" (keyed "
+                     "routing picks one of several replicas)"));
 }
 
 TEST(validation, route_by_must_name_a_member) {
@@ -271,6 +274,53 @@ TEST(validation, route_by_makes_balance_optional) {
   ASSERT_TRUE(plan) << cleave::describe(plan.error());
   EXPECT_EQ(plan->components.at("thingey-store").route_by, "id");
   EXPECT_EQ(plan->components.at("thingey-store").balance, "round-robin");
+}
+
+// --- registry -----------------------------------------------------------------------------------
+
+TEST(validation, registry_settings) {
+  doc d;
+  d.registry = R"({"etcd": "http://10.0.0.5:2379/", "lease_ttl_s": 3, "prefix": "/apps/"})";
+  d.components = R"({"thingey-repo": {"node": "front"},
+                     "thingey-store": {"node": "store", "route_by": "id"}})";
+  auto plan = cleave::parse_placement(d.text(), file, no_env());
+  ASSERT_TRUE(plan) << cleave::describe(plan.error());
+  EXPECT_EQ(plan->registry.etcd_host, "10.0.0.5");
+  EXPECT_EQ(plan->registry.etcd_port, 2379);
+  EXPECT_EQ(plan->registry.lease_ttl_s, 3);
+  EXPECT_EQ(plan->registry.prefix, "/apps/");
+  // Every component may have instances registered: balanced round-robin unless told.
+  const auto& store = plan->components.at("thingey-store");
+  EXPECT_TRUE(store.replicated());
+  EXPECT_EQ(store.balance, "round-robin");
+  EXPECT_EQ(store.route_by, "id");
+}
+
+TEST(validation, registry_mistakes) {
+  doc d;
+  d.registry = R"({"etcd": "https://10.0.0.5:2379"})";
+  EXPECT_EQ(error_of(d.text()),
+            prefixed("registry.etcd: found \"https://10.0.0.5:2379\", expected the address of "
+                     "etcd's JSON gateway, \"http://HOST:PORT\""));
+  d.registry = R"({"etcd": "http://10.0.0.5"})";
+  EXPECT_EQ(error_of(d.text()),
+            prefixed("registry.etcd: found \"http://10.0.0.5\", expected the address of etcd's "
+                     "JSON gateway, \"http://HOST:PORT\""));
+  d.registry = R"({"etcd": "http://10.0.0.5:2379", "lease_ttl_s": 1})";
+  EXPECT_EQ(error_of(d.text()),
+            prefixed("registry.lease_ttl_s: found 1, expected a number of seconds from 2 to 3600"));
+  d.registry = R"({"lease_ttl_s": 5})";
+  EXPECT_EQ(error_of(d.text()),
+            prefixed("registry.etcd: missing, expected the address of etcd, \"http://HOST:PORT\""));
+  d.registry = R"({"etcd": "http://10.0.0.5:2379", "ttl": 5})";
+  EXPECT_EQ(error_of(d.text()), prefixed("registry.ttl: unknown key, expected one of \"etcd\", "
+                                         "\"lease_ttl_s\", \"prefix\""));
+  d.registry = R"({"etcd": "http://10.0.0.5:2379"})";
+  d.nodes = R"({"front": {"host": "127.0.0.1", "port": 7100}})";
+  d.components = R"({"thingey-repo": {"node": "front"}, "thingey-store": {"node": "front"}})";
+  EXPECT_EQ(error_of(d.text()),
+            prefixed("registry: found a registry in a placement with one node, expected two or "
+                     "more nodes (instances register the port where they accept peers)"));
 }
 
 // --- defaults -----------------------------------------------------------------------------------
