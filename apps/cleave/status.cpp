@@ -2,6 +2,9 @@
 
 #include <algorithm>
 #include <iostream>
+#include <map>
+#include <string>
+#include <vector>
 
 #include <caf/actor_system.hpp>
 
@@ -10,6 +13,7 @@
 #include "runtime/core/error.hpp"
 #include "runtime/node/ask_node.hpp"
 #include "runtime/node/protocol.hpp"
+#include "runtime/registry/registry.hpp"
 #include "runtime/transport/certs.hpp"
 #include "runtime/transport/transport.hpp"
 
@@ -17,15 +21,59 @@ namespace cleave::tool {
 
 namespace {
 
-/// " (replica 1 of 2, keyed by id)" for a replicated component's instance on `node`, else "".
-std::string replica_note(const placement& plan, const std::string& component,
-                         const std::string& node) {
-  auto i = plan.components.find(component);
-  if (i == plan.components.end() || !i->second.replicated()) return {};
+/// A node to ask: one of the placement's, or an instance in the registry.
+struct target {
+  /// "node store (127.0.0.1:7101)" or "instance store@127.0.0.1:7102".
+  std::string label;
+  std::string node;
+  std::string host;
+  uint16_t port = 0;
+};
+
+/// " (replica 1 of 2, keyed by id)" for component `name`'s instance at `address`, where
+/// `replicas` lists the addresses of all its instances; "" if it is not replicated.
+std::string replica_note(const placement& plan, const std::string& name, const std::string& address,
+                         const std::vector<std::string>& replicas) {
+  auto i = plan.components.find(name);
+  if (i == plan.components.end() || !i->second.replicated() || replicas.empty()) return {};
   const auto& spec = i->second;
-  auto at = std::find(spec.nodes.begin(), spec.nodes.end(), node) - spec.nodes.begin();
-  return " (replica " + std::to_string(at + 1) + " of " + std::to_string(spec.nodes.size()) + ", " +
+  auto at = std::find(replicas.begin(), replicas.end(), address) - replicas.begin();
+  return " (replica " + std::to_string(at + 1) + " of " + std::to_string(replicas.size()) + ", " +
          (spec.route_by.empty() ? spec.balance : "keyed by " + spec.route_by) + ")";
+}
+
+/// The nodes to ask: the registered instances if the placement has a registry that answers,
+/// else the placement's nodes. Fills `replicas` (component -> addresses of its instances).
+std::vector<target> targets_of(const placement& plan, std::chrono::milliseconds timeout,
+                               std::map<std::string, std::vector<std::string>>& replicas,
+                               int& exit_code) {
+  std::vector<target> out;
+  if (plan.registry.enabled()) {
+    registry::settings s;
+    s.endpoint = {plan.registry.etcd_host, plan.registry.etcd_port};
+    s.instances_prefix = plan.registry.prefix + plan.app + "/instances/";
+    s.timeout = timeout;
+    auto listed = registry::read_instances(s);
+    if (listed) {
+      std::cout << "registry " << s.endpoint.text() << ": " << listed->size()
+                << (listed->size() == 1 ? " instance" : " instances") << " registered\n";
+      for (const auto& x : *listed) {
+        auto address = x.host + ":" + std::to_string(x.port);
+        out.push_back({"instance " + x.name, x.node, x.host, x.port});
+        for (const auto& c : x.components) replicas[c].push_back(address);
+      }
+      return out;
+    }
+    std::cout << "registry " << s.endpoint.text() << ": unreachable (" << describe(listed.error())
+              << "); asking the placement's nodes\n";
+    exit_code = 1;
+  }
+  for (const auto& [name, node] : plan.nodes) {
+    auto address = node.host + ":" + std::to_string(node.port);
+    out.push_back({"node " + name + " (" + address + ")", name, node.host, node.port});
+    for (const auto& c : plan.components_on(name)) replicas[c].push_back(address);
+  }
+  return out;
 }
 
 }  // namespace
@@ -47,25 +95,27 @@ int print_status(const placement& plan, std::chrono::milliseconds timeout) {
     return 2;
   }
   int exit_code = 0;
-  for (const auto& [name, node] : plan.nodes) {
-    std::cout << "node " << name << " (" << node.host << ":" << node.port << "): ";
-    if (node.port == 0) {
+  std::map<std::string, std::vector<std::string>> replicas;
+  for (const auto& t : targets_of(plan, timeout, replicas, exit_code)) {
+    std::cout << t.label << ": ";
+    if (t.port == 0) {
       std::cout << "no port (accepts no peers)\n";
       exit_code = 1;
       continue;
     }
-    auto status = ask_node(sys, node.host, node.port, protocol::get_node_status{}, timeout);
+    auto status = ask_node(sys, t.host, t.port, protocol::get_node_status{}, timeout);
     if (!status) {
       std::cout << "unreachable: " << describe(status.error()) << "\n";
       exit_code = 1;
       continue;
     }
     std::cout << "reachable, pid " << status->pid << ", up " << status->uptime_ms << " ms\n";
-    if (status->node != name)
+    if (status->node != t.node)
       std::cout << "  warning: it says it is node \"" << status->node << "\"\n";
+    auto address = t.host + ":" + std::to_string(t.port);
     for (const auto& c : status->components) {
       std::cout << "  " << c.name << ": " << c.calls << " calls served";
-      std::cout << replica_note(plan, c.name, name);
+      std::cout << replica_note(plan, c.name, address, replicas[c.name]);
       if (!c.running) {
         std::cout << ", NOT RUNNING (it ended; see the node's log)";
         exit_code = 1;

@@ -112,11 +112,13 @@ caf::expected<std::unique_ptr<node>> node::start(const std::vector<component>& c
   // Forwarders first: an edge component takes requests as soon as it starts, and every name
   // must resolve by then.
   if (networked) self->start_forwarders(plan);
+  // With a registry, the replicas it lists are known before anything here calls them.
+  if (plan.registry.enabled()) self->follow_registry(plan);
   if (auto err = self->start_local_components(std::move(placed), plan)) return err;
   if (networked) {
     auto port = self->listen(plan);
     if (!port) return std::move(port.error());
-    if (plan.registry.enabled()) self->join_registry(plan, *port);
+    if (plan.registry.enabled()) self->register_instance(plan, *port);
   }
   return self;
 }
@@ -185,7 +187,9 @@ caf::error node::start_local_components(std::vector<placed_component> placed,
       entry.forwarder = true;
       actors_.push_back(entry.handle);
     }
-    // A replica here joins the replicas elsewhere that start_forwarders registered.
+    // A replica here joins the replicas elsewhere that start_forwarders registered (and the
+    // registry's updates, which must not slip in between).
+    std::lock_guard<std::mutex> membership{membership_mutex_};
     if (auto others = dir.resolve(name).replicas) {
       detail::replica_member m;
       // Every caller must name it alike: keyed routing places members by name.
@@ -312,24 +316,33 @@ caf::expected<uint16_t> node::listen(const placement& plan) {
   return *port;
 }
 
-void node::join_registry(const placement& plan, uint16_t port) {
+registry::settings node::registry_settings(const placement& plan) {
+  registry::settings out;
+  out.endpoint = {plan.registry.etcd_host, plan.registry.etcd_port};
+  out.instances_prefix = plan.registry.prefix + plan.app + "/instances/";
+  out.lease_ttl = std::chrono::seconds(plan.registry.lease_ttl_s);
+  return out;
+}
+
+void node::follow_registry(const placement& plan) {
+  if (discovered_.empty()) return;  // this node calls no component elsewhere
+  auto settings = registry_settings(plan);
+  membership_ = std::make_unique<registry::membership_watch>(
+      settings, config_->node_name,
+      [this](const std::vector<registry::instance>& all) { apply_membership(all); });
+  // Bounded by the etcd client's own timeout; unreachable, the placement's addresses serve.
+  membership_->wait_first_read(settings.timeout + std::chrono::milliseconds(500));
+}
+
+void node::register_instance(const placement& plan, uint16_t port) {
   const auto& me = plan.nodes.at(config_->node_name);
-  registry::settings settings;
-  settings.endpoint = {plan.registry.etcd_host, plan.registry.etcd_port};
-  settings.instances_prefix = plan.registry.prefix + plan.app + "/instances/";
-  settings.lease_ttl = std::chrono::seconds(plan.registry.lease_ttl_s);
   registry::instance self;
   self.name = instance_name_;
   self.node = me.name;
   self.host = me.host;
   self.port = port;
   self.components = plan.components_on(me.name);
-  instance_name_ = self.name;
-  registration_ = std::make_unique<registry::registration>(settings, self, me.name);
-  if (discovered_.empty()) return;  // this node calls no component elsewhere
-  membership_ = std::make_unique<registry::membership_watch>(
-      settings, me.name,
-      [this](const std::vector<registry::instance>& all) { apply_membership(all); });
+  registration_ = std::make_unique<registry::registration>(registry_settings(plan), self, me.name);
 }
 
 void node::apply_membership(const std::vector<registry::instance>& all) {

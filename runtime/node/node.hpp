@@ -32,6 +32,7 @@ class breaker;
 
 namespace cleave::registry {
 struct instance;
+struct settings;
 class registration;
 class membership_watch;
 }  // namespace cleave::registry
@@ -100,8 +101,11 @@ class node {
   /// Opens this node's address to peers; the port it listens on.
   caf::expected<uint16_t> listen(const placement& plan);
 
-  /// With a registry: registers this instance and follows the others.
-  void join_registry(const placement& plan, uint16_t port);
+  /// With a registry: follows the registered instances (waiting for the first read).
+  void follow_registry(const placement& plan);
+  /// With a registry: registers this instance, listening at `port`.
+  void register_instance(const placement& plan, uint16_t port);
+  static registry::settings registry_settings(const placement& plan);
   /// Makes the replicas of every discovered component the registered instances that run it
   /// (and this node's own instance, if it runs one).
   void apply_membership(const std::vector<registry::instance>& all);

@@ -18,6 +18,11 @@ std::string plan_text(const placement& plan) {
       out << "security: mutual TLS, certificates in " << plan.certs_dir()
           << (plan.security.made_on_first_use() ? " (made on first use)" : "") << "\n";
   }
+  if (plan.registry.enabled())
+    out << "registry: etcd http://" << plan.registry.etcd_host << ":" << plan.registry.etcd_port
+        << ", lease " << plan.registry.lease_ttl_s
+        << " s: every instance of a node registers, and calls spread over all instances "
+           "registered (round-robin unless said)\n";
   size_t width = 0;
   for (const auto& kv : plan.nodes) width = std::max(width, kv.first.size());
   for (const auto& [name, node] : plan.nodes) {
@@ -28,9 +33,11 @@ std::string plan_text(const placement& plan) {
     for (size_t i = 0; i < hosted.size(); ++i) {
       const auto& spec = plan.components.at(hosted[i]);
       out << (i == 0 ? "" : ", ") << hosted[i];
+      // With a registry every component may have instances; the line above says so once.
+      bool say = spec.nodes.size() > 1 || (spec.discovered && spec.balance != "round-robin");
       if (spec.replicated() && !spec.route_by.empty())
         out << " (replica, keyed by " << spec.route_by << ")";
-      else if (spec.replicated())
+      else if (say)
         out << " (replica, " << spec.balance << ")";
     }
     if (!node.admin.empty()) out << "  (admin http://" << node.admin << ")";

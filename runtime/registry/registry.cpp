@@ -204,6 +204,20 @@ void membership_watch::stop() {
   loop_.stop();
 }
 
+bool membership_watch::wait_first_read(std::chrono::milliseconds timeout) {
+  std::unique_lock<std::mutex> guard{first_mutex_};
+  return first_cv_.wait_for(guard, timeout, [this] { return first_read_; });
+}
+
+void membership_watch::first_read_done() {
+  {
+    std::lock_guard<std::mutex> guard{first_mutex_};
+    if (first_read_) return;
+    first_read_ = true;
+  }
+  first_cv_.notify_all();
+}
+
 namespace {
 
 /// Puts or replaces `key` in `known`, or drops it; true if that changed anything.
@@ -255,6 +269,7 @@ void membership_watch::run() {
         log("warning", log_node_, "registry unreachable: keeping the replicas known so far",
             {{"etcd", settings_.endpoint.text()}, {"error", describe(all.error())}});
       failing = true;
+      first_read_done();
       if (!loop_.pause(retry_every)) return;
       continue;
     }
@@ -272,6 +287,7 @@ void membership_watch::run() {
     known_ = std::move(fresh);
     first = false;
     if (changed) publish();
+    first_read_done();
     auto err = etcd_.watch_prefix(
         prefix, all->revision + 1,
         [&](const std::vector<watch_event>& events, int64_t) {

@@ -134,9 +134,14 @@ class membership_watch {
 
   void stop();
 
+  /// Waits until the first read of the registry is done, whether it succeeded (on_change has
+  /// been called) or etcd could not be reached; false if `timeout` passed first.
+  bool wait_first_read(std::chrono::milliseconds timeout);
+
  private:
   void run();
   void publish();
+  void first_read_done();
 
   settings settings_;
   std::string log_node_;
@@ -144,6 +149,9 @@ class membership_watch {
   etcd_client etcd_;
   /// Key -> instance, as last read.
   std::vector<std::pair<std::string, instance>> known_;
+  std::mutex first_mutex_;
+  std::condition_variable first_cv_;
+  bool first_read_ = false;
   background_loop loop_;
 };
 

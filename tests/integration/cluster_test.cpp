@@ -37,6 +37,7 @@
 #include "runtime/testkit/test_node.hpp"
 #include "tests/integration/cluster.hpp"
 #include "tests/integration/deployment.hpp"
+#include "tests/integration/etcd_server.hpp"
 #include "tests/integration/process.hpp"
 #include "tests/runtime/component/test_components.hpp"
 #include "tests/runtime/gateway/http_client.hpp"
@@ -158,6 +159,46 @@ TEST(banano_cluster, step5_two_store_replicas_keyed_by_id_print_what_the_monolit
   EXPECT_NE(out.find("(replica 2 of 2, keyed by id)"), std::string::npos) << out;
   EXPECT_NE(five, std::string::npos) << out;
   EXPECT_NE(two, std::string::npos) << out;
+}
+
+TEST(banano_cluster, step5_store_instances_found_through_etcd_print_what_the_monolith_prints) {
+  auto expected = monolith_output();
+  cleave_test::etcd_server etcd;
+  cluster c{banano_bin,
+            banano_config("step5-registry"),
+            {"front", "store"},
+            {"registry.etcd=" + etcd.url()}};
+  auto& first = c.start("store");
+  // A second instance of node "store", at a port of its own: no placement edit.
+  std::vector<std::string> argv{banano_bin, "--placement", banano_config("step5-registry"),
+                                "--node", "store"};
+  for (const auto& o : c.overrides()) argv.insert(argv.end(), {"--set", o});
+  argv.insert(argv.end(),
+              {"--set", "nodes.store.port=" + std::to_string(cleave_test::free_port())});
+  cleave_test::process second{argv};
+  const std::string registered = R"("msg":"registry: registered")";
+  ASSERT_TRUE(first.wait_for_error_output(registered, child_deadline)) << c.report();
+  ASSERT_TRUE(second.wait_for_error_output(registered, child_deadline)) << second.report();
+  auto& front = c.start("front");
+  EXPECT_EQ(exit_code(front), 0) << c.report() << second.report();
+  EXPECT_EQ(front.output(), expected) << c.report() << second.report();
+  // `cleave status` reads the instances from the registry (the front has left it): the calls
+  // about d1 went to one instance, the two listings to both.
+  std::vector<std::string> status_argv{bin_dir + "/cleave", "status",
+                                       banano_config("step5-registry")};
+  for (const auto& o : c.overrides()) status_argv.insert(status_argv.end(), {"--set", o});
+  cleave_test::process status{status_argv};
+  EXPECT_EQ(exit_code(status), 0) << status.report();
+  auto out = status.output();
+  EXPECT_NE(out.find(": 2 instances registered\n"), std::string::npos) << out;
+  EXPECT_NE(out.find("instance store@127.0.0.1:"), std::string::npos) << out;
+  EXPECT_NE(out.find("thingey-store: 5 calls served (replica "), std::string::npos) << out;
+  EXPECT_NE(out.find("thingey-store: 2 calls served (replica "), std::string::npos) << out;
+  EXPECT_NE(out.find(" of 2, keyed by id)"), std::string::npos) << out;
+  second.signal(SIGTERM);
+  first.signal(SIGTERM);
+  EXPECT_EQ(exit_code(second), 0) << second.report();
+  EXPECT_EQ(exit_code(first), 0) << c.report();
 }
 
 TEST(banano_cluster, front_started_before_the_store_waits_for_it) {
