@@ -302,6 +302,12 @@ caf::error etcd_client::put(const std::string& key, const std::string& value,
   return text ? caf::none : std::move(text.error());
 }
 
+caf::error etcd_client::erase(const std::string& key) {
+  auto text =
+      post("/v3/kv/deleterange", json::serialize(json::object{{"key", base64_encode(key)}}));
+  return text ? caf::none : std::move(text.error());
+}
+
 caf::expected<range_result> etcd_client::range_prefix(const std::string& prefix) {
   auto text = post("/v3/kv/range",
                    json::serialize(json::object{{"key", base64_encode(prefix)},

@@ -61,6 +61,8 @@ class etcd_client {
   caf::error revoke(const std::string& lease);
   /// Puts `key` = `value`, attached to `lease` ("" = none).
   caf::error put(const std::string& key, const std::string& value, const std::string& lease);
+  /// Deletes `key` (nothing if it is absent).
+  caf::error erase(const std::string& key);
   /// Every key starting with `prefix`.
   caf::expected<range_result> range_prefix(const std::string& prefix);
 

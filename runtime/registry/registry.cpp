@@ -180,6 +180,12 @@ void registration::run() {
       lease_.clear();
       continue;
     }
+    // Put again with each renewal: a registration deleted by hand (or lost with etcd's data) is
+    // back within a third of the lease. Callers see no change when nothing changed.
+    if (auto err = etcd_.put(key_, value_, lease_)) {
+      failing_ = true;
+      continue;
+    }
     if (failing_) log("info", log_node_, "registry reachable again", {{"instance", me_.name}});
     failing_ = false;
   }

@@ -162,6 +162,20 @@ TEST_F(registry, an_instance_started_after_the_caller_gets_calls_without_a_place
                                     "r@127.0.0.1:" + std::to_string(ports_["second"]) + " echo"};
   std::sort(expected.begin(), expected.end());
   EXPECT_EQ(names, expected);
+  // A registration deleted by hand is gone for callers, and back with the next renewal.
+  cleave::registry::etcd_client etcd{s.endpoint, 1000ms};
+  ASSERT_FALSE(etcd.erase(s.instances_prefix + "r@127.0.0.1:" + std::to_string(ports_["second"])));
+  failures = 0;
+  ASSERT_TRUE(call_until([&] { return replicas_known() == 1; }, 2s, failures, calls)) << report();
+  auto deleted = clock_type::now();
+  ASSERT_TRUE(call_until([&] { return replicas_known() == 2; }, std::chrono::seconds(lease_ttl_s),
+                         failures, calls))
+      << report();
+  std::cout
+      << "[ figures  ] a deleted registration was back after "
+      << std::chrono::duration_cast<std::chrono::milliseconds>(clock_type::now() - deleted).count()
+      << " ms\n";
+  EXPECT_EQ(failures, 0) << report();
 }
 
 TEST_F(registry, a_killed_instance_leaves_when_its_lease_lapses_and_a_stopped_one_at_once) {
