@@ -332,20 +332,33 @@ class gather_call : public call_state<Self, Req, OnReply, OnError>,
 
   void start(const Req& req, const std::vector<call_target>& targets) {
     waiting_ = targets.size();
+    if (targets.empty()) {
+      failed(make_error(errc::unavailable, this->component_ + ": no replica"));
+      return;
+    }
     for (const auto& dest : targets) {
+      auto pass = std::make_shared<breaker_pass>(dest.breaker);
+      remote_ = remote_ || dest.remote;
+      // The answer cannot be whole without this replica's: fail now, before more is sent.
+      if (pass->refused()) {
+        failed(circuit_open(this->component_, message_name<Req>()));
+        return;
+      }
       auto handle = request_to(this->self_, dest, time_left(this->deadline_), req, caf::infinite);
       auto ticket = track(this->self_->ctrl(), dest, handle.id(), this->deadline_);
       outstanding_call outstanding{dest.outstanding};
       auto me = this->shared_from_this();
-      remote_ = remote_ || dest.remote;
-      auto fail = [me, ticket, outstanding](caf::error err) mutable {
+      auto fail = [me, ticket, outstanding, pass](caf::error err) mutable {
         call_deadlines::instance().remove(ticket);
         outstanding.end();
-        me->failed(std::move(err));
+        auto annotated = me->annotate(std::move(err));
+        pass->report(annotated);
+        me->failed(std::move(annotated));
       };
-      auto part = [me, ticket, outstanding](response& r) mutable {
+      auto part = [me, ticket, outstanding, pass](response& r) mutable {
         call_deadlines::instance().remove(ticket);
         outstanding.end();
+        pass->report(caf::none);
         me->answered(std::move(r));
       };
       std::move(handle).then(reply_adapter<response>(this->self_->system(), std::move(part), fail),
@@ -365,10 +378,11 @@ class gather_call : public call_state<Self, Req, OnReply, OnError>,
     this->succeed(remote_, *merged_);
   }
 
-  void failed(caf::error err) {
+  /// `annotated`: see annotate_call_error.
+  void failed(caf::error annotated) {
     if (done_) return;
     done_ = true;
-    this->fail(this->annotate(std::move(err)), remote_);
+    this->fail(std::move(annotated), remote_);
   }
 
   size_t waiting_ = 0;
@@ -490,6 +504,11 @@ class pending_call {
     bool remote = false;
     for (const auto& dest : targets) {
       remote = remote || dest.remote;
+      detail::breaker_pass pass{dest.breaker};
+      if (pass.refused()) {
+        failure = detail::circuit_open(component_, message_name<Req>());
+        break;
+      }
       auto left = detail::time_left(deadline);
       auto handle = detail::request_to(self_, dest, left, req_, caf::duration{left});
       auto ticket = detail::track(self_->ctrl(), dest, handle.id(), deadline);
@@ -507,7 +526,13 @@ class pending_call {
                                 [&](caf::error& err) { failure = std::move(err); });
       detail::call_deadlines::instance().remove(ticket);
       outstanding.end();
-      if (failure) break;
+      if (failure) {
+        failure = detail::annotate_call_error(std::move(failure), component_,
+                                              message_name<Req>(), timeout_);
+        pass.report(failure);
+        break;
+      }
+      pass.report(caf::none);
     }
     if (!failure && merged) {
       detail::record_call(component_, message_name<Req>(), remote, caf::none,
@@ -515,11 +540,11 @@ class pending_call {
       on_reply(*merged);
       return;
     }
-    auto annotated =
-        detail::annotate_call_error(std::move(failure), component_, message_name<Req>(), timeout_);
-    detail::record_call(component_, message_name<Req>(), remote, annotated,
+    // Annotated already, as a replica's failure or the breaker's refusal.
+    if (!failure) failure = make_error(errc::unavailable, component_ + ": no replica");
+    detail::record_call(component_, message_name<Req>(), remote, failure,
                         std::chrono::steady_clock::now() - start);
-    on_error(std::move(annotated));
+    on_error(std::move(failure));
   }
 
   Self self_;

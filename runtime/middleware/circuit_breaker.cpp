@@ -16,6 +16,16 @@ caf::error validate(const circuit_breaker_config& cfg) {
   if (cfg.cool_down <= std::chrono::milliseconds::zero())
     return make_error(errc::invalid_argument, "circuit_breaker.cool_down: must be > 0 ms, found " +
                                                   std::to_string(cfg.cool_down.count()));
+  if (!(cfg.failure_rate >= 0 && cfg.failure_rate <= 1))
+    return make_error(errc::invalid_argument,
+                      "circuit_breaker.failure_rate: must be from 0 to 1, found " +
+                          std::to_string(cfg.failure_rate));
+  if (cfg.window < std::chrono::milliseconds{10})
+    return make_error(errc::invalid_argument, "circuit_breaker.window: must be >= 10 ms, found " +
+                                                  std::to_string(cfg.window.count()));
+  if (cfg.min_requests < 1)
+    return make_error(errc::invalid_argument, "circuit_breaker.min_requests: must be >= 1, found " +
+                                                  std::to_string(cfg.min_requests));
   return caf::none;
 }
 
@@ -39,6 +49,26 @@ void breaker::enter(state next, std::chrono::steady_clock::time_point at) {
   ++generation_;
   consecutive_failures_ = 0;
   since_ = at;
+  buckets_.fill(bucket{});
+}
+
+bool breaker::rate_exceeded(bool success, std::chrono::steady_clock::time_point now) {
+  if (cfg_.failure_rate <= 0) return false;
+  auto tenth = std::chrono::duration_cast<std::chrono::nanoseconds>(cfg_.window) / 10;
+  auto index = std::chrono::duration_cast<std::chrono::nanoseconds>(now.time_since_epoch()) / tenth;
+  auto& b = buckets_[static_cast<size_t>(index % 10)];
+  if (b.index != index) b = bucket{index, 0, 0};
+  ++b.requests;
+  if (!success) ++b.failures;
+  int64_t requests = 0;
+  int64_t failures = 0;
+  for (const auto& x : buckets_)
+    if (x.index > index - 10) {
+      requests += x.requests;
+      failures += x.failures;
+    }
+  return requests >= cfg_.min_requests &&
+         static_cast<double>(failures) >= cfg_.failure_rate * static_cast<double>(requests);
 }
 
 breaker::ticket breaker::acquire() {
@@ -67,9 +97,8 @@ void breaker::release(const ticket& t, bool success) {
   if (!t.allowed || t.generation != generation_) return;
   switch (state_) {
     case state::closed:
-      if (success)
-        consecutive_failures_ = 0;
-      else if (++consecutive_failures_ >= cfg_.failure_threshold)
+      consecutive_failures_ = success ? 0 : consecutive_failures_ + 1;
+      if (rate_exceeded(success, now) || consecutive_failures_ >= cfg_.failure_threshold)
         enter(state::open, now);
       break;
     case state::half_open:

@@ -2,7 +2,9 @@
 //
 // A failure is a 5xx answer, however late it comes, or a handler that throws before answering (a
 // handler that never answers reports nothing: as a probe it is taken as lost). The breaker is
-//   closed     requests pass; after `failure_threshold` consecutive failures it opens;
+//   closed     requests pass; after `failure_threshold` consecutive failures it opens, or (if
+//              `failure_rate` is set) when at least that share of the requests that ended within
+//              the last `window` failed, once `min_requests` ended there;
 //   open       requests are answered at once with 503 `{"error":"circuit open","request_id":
 //              "..."}` (runtime/gateway/errors.hpp) and a
 //              Retry-After (seconds left of the cool-down, rounded up); after `cool_down` the
@@ -21,6 +23,7 @@
 //   ... (*b)->current() == mw::breaker::state::open ...
 #pragma once
 
+#include <array>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -40,6 +43,15 @@ struct circuit_breaker_config {
   int64_t failure_threshold = 5;
   /// How long the breaker stays open before it lets one probe through. Default 10 s; must be > 0.
   std::chrono::milliseconds cool_down{10'000};
+  /// Share of failed requests (0 < rate <= 1) over `window` that opens the breaker too; 0
+  /// (default) = only consecutive failures open it.
+  double failure_rate = 0;
+  /// The window of `failure_rate`, counted in tenths (a request leaves it within a tenth of
+  /// `window` after it is older). Default 10 s; must be >= 10 ms.
+  std::chrono::milliseconds window{10'000};
+  /// Requests that must have ended within the window before `failure_rate` is looked at (so that
+  /// one failure out of one is not 100 %). Default 20; must be >= 1.
+  int64_t min_requests = 20;
 };
 
 /// None if `cfg` is valid, else errc::invalid_argument naming the field.
@@ -89,6 +101,15 @@ class breaker {
  private:
   breaker(const circuit_breaker_config& cfg, clock_fn now);
   void enter(state next, std::chrono::steady_clock::time_point at);
+  /// Counts an outcome in the window; true if the failure rate now opens the breaker.
+  bool rate_exceeded(bool success, std::chrono::steady_clock::time_point now);
+
+  /// Outcomes that ended within one tenth of the window.
+  struct bucket {
+    int64_t index = -1;  // (time since epoch) / (window / 10); -1 = unused
+    int64_t requests = 0;
+    int64_t failures = 0;
+  };
 
   const circuit_breaker_config cfg_;
   const clock_fn now_;
@@ -99,6 +120,7 @@ class breaker {
   /// When the current state was entered: the cool-down (open) or the probe (half-open) started.
   std::chrono::steady_clock::time_point since_{};
   std::function<void(state, state)> on_change_;
+  std::array<bucket, 10> buckets_{};
 };
 
 /// "closed", "open" or "half_open".

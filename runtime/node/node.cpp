@@ -223,7 +223,13 @@ caf::error node::start_local_components(std::vector<placed_component> placed,
 std::shared_ptr<middleware::breaker> node::make_breaker(const component_spec& spec,
                                                         const std::string& target_node) const {
   if (spec.breaker_failures == 0) return nullptr;
-  auto b = middleware::breaker::make({spec.breaker_failures, spec.breaker_cool_down});
+  middleware::circuit_breaker_config cfg;
+  cfg.failure_threshold = spec.breaker_failures;
+  cfg.cool_down = spec.breaker_cool_down;
+  cfg.failure_rate = spec.breaker_failure_rate;
+  cfg.window = spec.breaker_window;
+  cfg.min_requests = spec.breaker_min_calls;
+  auto b = middleware::breaker::make(cfg);
   if (!b) return nullptr;  // the placement parser checked the settings
   auto transitions = [component = spec.name, target_node](const char* to) {
     return metrics::default_registry().counter(

@@ -186,7 +186,8 @@ class validator {
     return {};
   }
 
-  /// "breaker": {"failures": N, "cool_down_ms": M}.
+  /// "breaker": {"failures": N, "cool_down_ms": M, "failure_rate": R, "window_ms": W,
+  /// "min_calls": K}.
   caf::error read_breaker(const json::value& v, const std::string& path, component_spec& c) const {
     if (!v.is_object())
       return wrong_type(path, v, "an object with \"failures\" and \"cool_down_ms\"");
@@ -202,8 +203,25 @@ class validator {
         c.breaker_failures = x.get_int64();
       } else if (kv.key() == "cool_down_ms") {
         if (auto err = read_millis(x, key_path, c.breaker_cool_down)) return err;
+      } else if (kv.key() == "failure_rate") {
+        const char* expected = "a share of failed calls above 0 and at most 1, e.g. 0.5";
+        if (!x.is_number()) return wrong_type(key_path, x, expected);
+        auto rate = x.to_number<double>();
+        if (!(rate > 0 && rate <= 1)) return wrong_value(key_path, x, expected);
+        c.breaker_failure_rate = rate;
+      } else if (kv.key() == "window_ms") {
+        if (auto err = read_millis(x, key_path, c.breaker_window)) return err;
+        if (c.breaker_window.count() < 10)
+          return wrong_value(key_path, x, "at least 10 (milliseconds)");
+      } else if (kv.key() == "min_calls") {
+        const char* expected = "an integer from 1 to 1000000 (calls within the window)";
+        if (!x.is_int64()) return wrong_type(key_path, x, expected);
+        if (x.get_int64() < 1 || x.get_int64() > 1'000'000)
+          return wrong_value(key_path, x, expected);
+        c.breaker_min_calls = x.get_int64();
       } else {
-        return unknown_key(path, kv.key(), {"failures", "cool_down_ms"});
+        return unknown_key(path, kv.key(),
+                           {"failures", "cool_down_ms", "failure_rate", "window_ms", "min_calls"});
       }
     }
     return {};

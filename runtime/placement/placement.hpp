@@ -57,6 +57,11 @@ struct component_spec {
   /// (runtime/middleware/circuit_breaker.hpp); failures = 0 when there is none.
   int64_t breaker_failures = 0;
   std::chrono::milliseconds breaker_cool_down{10'000};
+  /// "breaker.failure_rate" (0 = none), "window_ms" (default 10000) and "min_calls" (default 20):
+  /// the breaker also opens when that share of the calls that ended within the window failed.
+  double breaker_failure_rate = 0;
+  std::chrono::milliseconds breaker_window{10'000};
+  int64_t breaker_min_calls = 20;
   /// "config": handed to the component at start; {} if absent.
   boost::json::object config;
   /// True if the component runs on more than one node, or may (its instances come from a

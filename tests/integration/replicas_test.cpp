@@ -324,6 +324,30 @@ TEST_F(replicas, a_breaker_takes_a_stopped_replica_out_of_rotation_and_a_probe_b
       << " ms after it was stopped\n";
 }
 
+TEST_F(replicas, a_listing_asked_of_every_replica_fails_fast_while_one_breaker_is_open) {
+  // Keyed by text; a replica's breaker opens after one failure, for 10 s.
+  start({"r1", "r2"}, "round-robin", 300, "text", R"({"failures": 1, "cool_down_ms": 10000})");
+  auto tally = caller_->call("echo", echo_tally{}, 2s);
+  ASSERT_TRUE(tally) << cleave::describe(tally.error()) << report();
+  EXPECT_EQ(tally->replicas, 2);
+  nodes_->at("r2").signal(SIGSTOP);
+  // A keyed call to r2 runs into its deadline: r2's breaker opens.
+  for (int i = 0; i < 20 && breaker_transitions("r2", "open") != "1"; ++i)
+    (void)caller_->call("echo", echo{"k" + std::to_string(i)}, 300ms);
+  ASSERT_EQ(breaker_transitions("r2", "open"), "1") << report();
+  // The tally cannot be whole without r2: it fails at once, instead of after its deadline.
+  auto start = clock_type::now();
+  auto refused = caller_->call("echo", echo_tally{}, 2s);
+  auto took = clock_type::now() - start;
+  nodes_->at("r2").signal(SIGCONT);
+  ASSERT_FALSE(refused);
+  EXPECT_TRUE(cleave::is(refused.error(), cleave::errc::unavailable))
+      << cleave::describe(refused.error());
+  EXPECT_NE(cleave::describe(refused.error()).find("circuit open"), std::string::npos)
+      << cleave::describe(refused.error());
+  EXPECT_LT(took, 100ms);
+}
+
 /// What callers saw while one of two replicas was killed under load.
 struct failover_counts {
   int ok = 0;

@@ -21,7 +21,8 @@ caf::behavior echo_impl(caf::event_based_actor* self, const cleave::component_co
       },
       [by = ctx.name()](const echo_idempotent& req) {
         return echoed{req.text, by};
-      });
+      },
+      [](const echo_tally&) { return tallied{1}; });
 }
 
 struct later_state {
@@ -125,7 +126,7 @@ cleave::component whoami_component() {
 }
 
 cleave::component echo_component() {
-  return cleave::component::make<echo, echo_idempotent>("echo", echo_impl);
+  return cleave::component::make<echo, echo_idempotent, echo_tally>("echo", echo_impl);
 }
 cleave::component later_component() {
   return cleave::component::make<echo_later, fire>("later", later_impl);

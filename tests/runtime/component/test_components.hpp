@@ -25,6 +25,19 @@ struct echo {
 };
 CLEAVE_MESSAGE(echo, text)
 
+/// How many replicas answered a tally: merged over every replica of a keyed "echo".
+struct tallied {
+  int64_t replicas = 0;
+  void merge(tallied&& other) { replicas += other.replicas; }
+};
+CLEAVE_MESSAGE(tallied, replicas)
+
+/// Answered by "echo" with one replica; without a key, a keyed "echo" asks every replica.
+struct echo_tally {
+  using response = tallied;
+};
+CLEAVE_MESSAGE(echo_tally)
+
 /// Answered at once by "echo", and declared idempotent: retried on another replica when the one
 /// it went to is lost.
 struct echo_idempotent {

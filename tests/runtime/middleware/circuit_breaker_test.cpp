@@ -250,3 +250,73 @@ TEST(circuit_breaker, state_names) {
 }
 
 }  // namespace
+
+namespace {
+
+/// A breaker that opens on a failure rate only (the consecutive threshold out of reach).
+std::shared_ptr<mw::breaker> rate_breaker(mw::testing::fake_clock& clock) {
+  mw::circuit_breaker_config cfg;
+  cfg.failure_threshold = 1000;
+  cfg.failure_rate = 0.5;
+  cfg.window = 1000ms;
+  cfg.min_requests = 10;
+  auto made = mw::breaker::make(cfg, clock.fn());
+  EXPECT_TRUE(made) << cleave::describe(made.error());
+  return *made;
+}
+
+void report(mw::breaker& b, bool success) {
+  b.release(b.acquire(), success);
+}
+
+TEST(circuit_breaker, opens_on_a_failure_rate_over_the_window) {
+  mw::testing::fake_clock clock;
+  auto b = rate_breaker(clock);
+  // Every other request fails, so only the rate can open it (the consecutive threshold is out of
+  // reach), once ten requests have ended within the window.
+  for (int i = 0; i < 9; ++i) {
+    report(*b, i % 2 == 0);
+    clock.advance(10ms);
+  }
+  EXPECT_EQ(b->current(), state::closed) << "nine requests are fewer than min_requests";
+  report(*b, true);
+  EXPECT_EQ(b->current(), state::closed) << "4 failures of 10";
+  report(*b, false);
+  EXPECT_EQ(b->current(), state::closed) << "5 failures of 11";
+  report(*b, false);
+  EXPECT_EQ(b->current(), state::open) << "6 failures of 12";
+}
+
+TEST(circuit_breaker, failures_older_than_the_window_do_not_count) {
+  mw::testing::fake_clock clock;
+  auto b = rate_breaker(clock);
+  for (int i = 0; i < 8; ++i) report(*b, false);
+  ASSERT_EQ(b->current(), state::closed);
+  // A window later, those eight are gone: 2 failures of 10 recent requests.
+  clock.advance(1100ms);
+  for (int i = 0; i < 8; ++i) report(*b, true);
+  report(*b, false);
+  report(*b, false);
+  EXPECT_EQ(b->current(), state::closed);
+  // The same ten within the window with the old failures would have opened it.
+  auto fresh = rate_breaker(clock);
+  for (int i = 0; i < 8; ++i) report(*fresh, false);
+  for (int i = 0; i < 2; ++i) report(*fresh, true);
+  EXPECT_EQ(fresh->current(), state::open);
+}
+
+TEST(circuit_breaker, validate_refuses_bad_rate_settings) {
+  mw::circuit_breaker_config cfg;
+  cfg.failure_rate = 1.5;
+  EXPECT_NE(cleave::what(mw::validate(cfg)).find("circuit_breaker.failure_rate"),
+            std::string::npos);
+  cfg.failure_rate = 0.5;
+  cfg.window = 5ms;
+  EXPECT_NE(cleave::what(mw::validate(cfg)).find("circuit_breaker.window"), std::string::npos);
+  cfg.window = 1000ms;
+  cfg.min_requests = 0;
+  EXPECT_NE(cleave::what(mw::validate(cfg)).find("circuit_breaker.min_requests"),
+            std::string::npos);
+}
+
+}  // namespace

@@ -259,7 +259,24 @@ TEST(validation, breaker_settings) {
   d.components = R"({"thingey-store": {"node": "store", "breaker": {"cooldown": 5}}})";
   EXPECT_EQ(error_of(d.text()),
             prefixed("components.thingey-store.breaker.cooldown: unknown key, expected one of "
-                     "\"failures\", \"cool_down_ms\""));
+                     "\"failures\", \"cool_down_ms\", \"failure_rate\", \"window_ms\", "
+                     "\"min_calls\""));
+  d.components = R"({"thingey-store": {"node": "store", "breaker": {"failure_rate": 0}}})";
+  EXPECT_EQ(error_of(d.text()),
+            prefixed("components.thingey-store.breaker.failure_rate: found 0, expected a share of "
+                     "failed calls above 0 and at most 1, e.g. 0.5"));
+  d.components = R"({"thingey-store": {"node": "store", "breaker": {"window_ms": 5}}})";
+  EXPECT_EQ(error_of(d.text()), prefixed("components.thingey-store.breaker.window_ms: found 5, "
+                                         "expected at least 10 (milliseconds)"));
+  d.components = R"({"thingey-store": {"node": "store",
+                     "breaker": {"failure_rate": 0.25, "window_ms": 2000, "min_calls": 8}}})";
+  auto rated = cleave::parse_placement(d.text(), file, no_env());
+  ASSERT_TRUE(rated) << cleave::describe(rated.error());
+  const auto& store = rated->components.at("thingey-store");
+  EXPECT_EQ(store.breaker_failures, 5);
+  EXPECT_DOUBLE_EQ(store.breaker_failure_rate, 0.25);
+  EXPECT_EQ(store.breaker_window, std::chrono::milliseconds{2000});
+  EXPECT_EQ(store.breaker_min_calls, 8);
   d.components = R"({"thingey-store": {"node": "store", "breaker": {"cool_down_ms": 250}}})";
   auto plan = cleave::parse_placement(d.text(), file, no_env());
   ASSERT_TRUE(plan) << cleave::describe(plan.error());
