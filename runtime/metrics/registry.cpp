@@ -63,10 +63,10 @@ histogram::snapshot histogram::read() const {
 
 namespace {
 
-enum class kind { counter, histogram };
+enum class kind { counter, gauge, histogram };
 
 const char* to_string(kind k) {
-  return k == kind::counter ? "counter" : "histogram";
+  return k == kind::counter ? "counter" : k == kind::gauge ? "gauge" : "histogram";
 }
 
 struct family {
@@ -75,6 +75,7 @@ struct family {
   std::vector<std::string> label_names;
   std::vector<double> bounds;
   std::map<labels, std::shared_ptr<detail::counter_cell>> counters;
+  std::map<labels, std::shared_ptr<detail::gauge_cell>> gauges;
   std::map<labels, std::shared_ptr<detail::histogram_cell>> histograms;
 };
 
@@ -230,6 +231,15 @@ metrics::counter registry::counter(const std::string& name, const std::string& h
   return metrics::counter{cell};
 }
 
+metrics::gauge registry::gauge(const std::string& name, const std::string& help,
+                               const labels& label_set) {
+  std::unique_lock<std::shared_mutex> guard{impl_->mutex};
+  auto& fam = impl_->admit(name, help, kind::gauge, label_set, nullptr);
+  auto& cell = fam.gauges[label_set];
+  if (!cell) cell = std::make_shared<detail::gauge_cell>();
+  return metrics::gauge{cell};
+}
+
 metrics::histogram registry::histogram(const std::string& name, const std::string& help,
                                        const labels& label_set,
                                        const std::vector<double>& buckets) {
@@ -261,6 +271,9 @@ std::string registry::prometheus_text() const {
     for (const auto& [name, fam] : impl_->families) {
       header(name, fam.help, to_string(fam.type));
       for (const auto& [label_set, cell] : fam.counters)
+        out += name + label_text(label_set, nullptr) + ' ' +
+               std::to_string(cell->value.load(std::memory_order_relaxed)) + '\n';
+      for (const auto& [label_set, cell] : fam.gauges)
         out += name + label_text(label_set, nullptr) + ' ' +
                std::to_string(cell->value.load(std::memory_order_relaxed)) + '\n';
       for (const auto& [label_set, cell] : fam.histograms) {
@@ -296,6 +309,8 @@ boost::json::object registry::expvar() const {
     std::shared_lock<std::shared_mutex> guard{impl_->mutex};
     for (const auto& [name, fam] : impl_->families) {
       for (const auto& [label_set, cell] : fam.counters)
+        out[name + label_text(label_set, nullptr)] = cell->value.load(std::memory_order_relaxed);
+      for (const auto& [label_set, cell] : fam.gauges)
         out[name + label_text(label_set, nullptr)] = cell->value.load(std::memory_order_relaxed);
       for (const auto& [label_set, cell] : fam.histograms) {
         auto snap = metrics::histogram{cell}.read();

@@ -53,6 +53,10 @@ struct counter_cell {
   std::atomic<uint64_t> value{0};
 };
 
+struct gauge_cell {
+  std::atomic<int64_t> value{0};
+};
+
 struct histogram_cell {
   explicit histogram_cell(std::vector<double> upper_bounds);
   /// Finite upper bounds, strictly ascending; the +Inf bucket is implicit.
@@ -79,6 +83,20 @@ class counter {
   explicit counter(std::shared_ptr<detail::counter_cell> cell) : cell_(std::move(cell)) {}
   // Shared with the registry, so a handle stays valid even if it outlives its registry.
   std::shared_ptr<detail::counter_cell> cell_;
+};
+
+/// A handle to one gauge series: a value that goes up and down (a state, a size).
+class gauge {
+ public:
+  /// Sets the value; lock-free.
+  void set(int64_t v) const noexcept { cell_->value.store(v, std::memory_order_relaxed); }
+
+  int64_t value() const noexcept { return cell_->value.load(std::memory_order_relaxed); }
+
+ private:
+  friend class registry;
+  explicit gauge(std::shared_ptr<detail::gauge_cell> cell) : cell_(std::move(cell)) {}
+  std::shared_ptr<detail::gauge_cell> cell_;
 };
 
 /// A handle to one histogram series: counts observations into fixed buckets, plus their sum.
@@ -143,6 +161,10 @@ class registry {
   /// Throws std::invalid_argument if it contradicts the family's first registration (see top).
   metrics::counter counter(const std::string& name, const std::string& help,
                            const labels& label_set = {});
+
+  /// The gauge series `name{labels}`, created at 0 on first use. Throws as `counter` does.
+  metrics::gauge gauge(const std::string& name, const std::string& help,
+                       const labels& label_set = {});
 
   /// The histogram series `name{labels}` with `buckets` (finite, strictly ascending upper bounds).
   /// Throws std::invalid_argument as `counter` does, and also for a label named "le" or bad

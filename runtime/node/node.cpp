@@ -64,6 +64,14 @@ metrics::counter replica_calls(const std::string& component, const std::string& 
       {{"component", component}, {"node", target_node}});
 }
 
+/// cleave_replicas{component}: how many replicas of `component` this node spreads calls over.
+void count_replicas(const std::string& component, const detail::replica_set& set) {
+  metrics::default_registry()
+      .gauge("cleave_replicas", "Replicas of a component this node spreads its calls over.",
+             {{"component", component}})
+      .set(static_cast<int64_t>(set.members().size()));
+}
+
 }  // namespace
 
 caf::expected<std::unique_ptr<node>> node::start(const std::vector<component>& components,
@@ -199,6 +207,7 @@ caf::error node::start_local_components(std::vector<placed_component> placed,
       m.local = entry.local;
       m.sent = replica_calls(name, m.node);
       entry.replicas = others->with(std::move(m));
+      count_replicas(name, *entry.replicas);
     }
     dir.add(name, std::move(entry));
   }
@@ -237,12 +246,22 @@ std::shared_ptr<middleware::breaker> node::make_breaker(const component_spec& sp
         "Changes of state of this node's circuit breakers, per component and target node.",
         {{"component", component}, {"node", target_node}, {"to", to}});
   };
-  (*b)->on_change([me = config_->node_name, component = spec.name, target_node, transitions](
+  // 0 closed, 1 half-open, 2 open.
+  auto state = metrics::default_registry().gauge(
+      "cleave_breaker_state",
+      "State of this node's circuit breaker per component and target node: 0 closed, 1 "
+      "half-open, 2 open.",
+      {{"component", spec.name}, {"node", target_node}});
+  state.set(0);
+  (*b)->on_change([me = config_->node_name, component = spec.name, target_node, transitions, state](
                       middleware::breaker::state from, middleware::breaker::state to) {
     transitions(middleware::to_string(to)).inc();
+    state.set(to == middleware::breaker::state::closed      ? 0
+              : to == middleware::breaker::state::half_open ? 1
+                                                            : 2);
     log(to == middleware::breaker::state::open ? "warning" : "info", me, "circuit breaker",
         {{"component", component},
-         {"node", target_node},
+         {"replica", target_node},
          {"from", middleware::to_string(from)},
          {"to", middleware::to_string(to)}});
   });
@@ -294,9 +313,11 @@ void node::start_forwarders(const placement& plan) {
     if (spec.discovered) discovered_.emplace(name, spec);
     detail::directory_entry entry;
     // A breaker is kept per replica: a component with one on a single other node is a set of one.
-    if (spec.replicated() || spec.breaker_failures > 0)
+    if (spec.replicated() || spec.breaker_failures > 0) {
       entry.replicas = std::make_shared<const detail::replica_set>(
           detail::balance_policy_of(spec.balance), members, spec.route_by);
+      count_replicas(name, *entry.replicas);
+    }
     if (!here) {
       // What probes see of a component placed elsewhere: its first replica's forwarder.
       entry.handle = members.front().handle;
@@ -390,6 +411,7 @@ void node::apply_membership(const std::vector<registry::instance>& all) {
     if (!changed) continue;
     entry.replicas = std::make_shared<const detail::replica_set>(
         detail::balance_policy_of(spec.balance), members, spec.route_by);
+    count_replicas(name, *entry.replicas);
     if (!entry.local) {
       entry.handle = members.front().handle;
       entry.link = members.front().link;

@@ -16,6 +16,7 @@
 
 #include "runtime/component/detail/directory.hpp"
 #include "runtime/core/error.hpp"
+#include "runtime/metrics/registry.hpp"
 #include "runtime/registry/registry.hpp"
 #include "runtime/testkit/test_node.hpp"
 #include "tests/integration/cluster.hpp"
@@ -142,6 +143,8 @@ TEST_F(registry, an_instance_started_after_the_caller_gets_calls_without_a_place
             << " ms after it was started\n";
   EXPECT_EQ(failures, 0) << report();
   EXPECT_EQ(replicas_known(), 2u);
+  auto metrics = cleave::metrics::default_registry().prometheus_text();
+  EXPECT_NE(metrics.find("cleave_replicas{component=\"echo\"} 2\n"), std::string::npos) << metrics;
   // Round-robin over both from now on.
   auto first = served("first");
   auto second = served("second");

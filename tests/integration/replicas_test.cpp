@@ -307,6 +307,9 @@ TEST_F(replicas, a_breaker_takes_a_stopped_replica_out_of_rotation_and_a_probe_b
   // ~4 s); the breaker opens after 2.
   EXPECT_LE(failed, 3) << report();
   EXPECT_EQ(breaker_transitions("r2", "open"), "1");
+  EXPECT_EQ(metric(R"(cleave_breaker_state{component="echo",node="r2"})"), "2");
+  EXPECT_EQ(metric(R"(cleave_breaker_state{component="echo",node="r1"})"), "0");
+  EXPECT_EQ(metric(R"(cleave_replicas{component="echo"})"), "2");
   nodes_->at("r2").signal(SIGCONT);
   // After the cool-down one call is let through as a probe; it succeeds and closes the breaker.
   // (The calls that timed out reach r2 when it resumes: its count alone proves nothing.)
@@ -314,6 +317,7 @@ TEST_F(replicas, a_breaker_takes_a_stopped_replica_out_of_rotation_and_a_probe_b
   while (breaker_transitions("r2", "closed") != "1" && clock_type::now() < until)
     (void)caller_->call("echo", echo{"y"}, 2s);
   EXPECT_EQ(breaker_transitions("r2", "closed"), "1");
+  EXPECT_EQ(metric(R"(cleave_breaker_state{component="echo",node="r2"})"), "0");
   // Back in rotation: it takes its share of calls again.
   auto before = echo_calls(*caller_, *nodes_, "r2");
   for (int i = 0; i < 10; ++i) ASSERT_TRUE(caller_->call("echo", echo{"z"}, 2s)) << report();
@@ -331,10 +335,13 @@ TEST_F(replicas, a_listing_asked_of_every_replica_fails_fast_while_one_breaker_i
   ASSERT_TRUE(tally) << cleave::describe(tally.error()) << report();
   EXPECT_EQ(tally->replicas, 2);
   nodes_->at("r2").signal(SIGSTOP);
-  // A keyed call to r2 runs into its deadline: r2's breaker opens.
-  for (int i = 0; i < 20 && breaker_transitions("r2", "open") != "1"; ++i)
+  // A keyed call to r2 runs into its deadline: r2's breaker opens. (The series are this test
+  // process's: the breaker made last for r2 is this caller's.)
+  const std::string r2_state = R"(cleave_breaker_state{component="echo",node="r2"})";
+  ASSERT_EQ(metric(r2_state), "0");
+  for (int i = 0; i < 20 && metric(r2_state) != "2"; ++i)
     (void)caller_->call("echo", echo{"k" + std::to_string(i)}, 300ms);
-  ASSERT_EQ(breaker_transitions("r2", "open"), "1") << report();
+  ASSERT_EQ(metric(r2_state), "2") << report();
   // The tally cannot be whole without r2: it fails at once, instead of after its deadline.
   auto start = clock_type::now();
   auto refused = caller_->call("echo", echo_tally{}, 2s);

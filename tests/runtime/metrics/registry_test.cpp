@@ -30,6 +30,20 @@ TEST(registry, counter_starts_at_zero_and_counts_increments) {
   EXPECT_EQ(c.value(), 42u);
 }
 
+TEST(registry, gauges_go_up_and_down_and_render_as_gauges) {
+  cm::registry reg{no_process()};
+  auto g = reg.gauge("breaker_state", "State.", {{"node", "r2"}});
+  EXPECT_EQ(g.value(), 0);
+  g.set(2);
+  reg.gauge("breaker_state", "State.", {{"node", "r2"}}).set(-1);
+  EXPECT_EQ(g.value(), -1);
+  EXPECT_EQ(
+      reg.prometheus_text(),
+      "# HELP breaker_state State.\n# TYPE breaker_state gauge\nbreaker_state{node=\"r2\"} -1\n");
+  EXPECT_EQ(reg.expvar().at("breaker_state{node=\"r2\"}").as_int64(), -1);
+  EXPECT_THROW(reg.counter("breaker_state", "State.", {{"node", "r2"}}), std::invalid_argument);
+}
+
 TEST(registry, same_name_and_labels_is_the_same_series_whatever_the_order) {
   cm::registry reg{no_process()};
   auto a = reg.counter("hits_total", "Hits.", {{"x", "1"}, {"y", "2"}});
