@@ -98,33 +98,36 @@ inline call_deadlines::ticket track(caf::actor_control_block* self, const call_t
 }
 
 /// One call counted among its replica's outstanding calls (least-outstanding balancing) until
-/// end() is called on any copy (the reply and the error path each hold one), or the last copy
-/// goes (a caller that ended before the answer). Nothing for components that are not replicated.
+/// end() is called or it goes (a caller that ended before the answer). Nothing for components
+/// that are not balanced least-outstanding. Allocates nothing: a blocking call keeps it on its
+/// stack, an event-based one in its state.
 class outstanding_call {
  public:
-  explicit outstanding_call(std::shared_ptr<outstanding_calls> count) {
-    if (count) state_ = std::make_shared<counted>(std::move(count));
+  outstanding_call() = default;
+  explicit outstanding_call(std::shared_ptr<outstanding_calls> count) : count_(std::move(count)) {
+    if (count_) count_->fetch_add(1, std::memory_order_relaxed);
   }
+  ~outstanding_call() { end(); }
+  outstanding_call(outstanding_call&& other) noexcept : count_(std::move(other.count_)) {}
+  outstanding_call& operator=(outstanding_call&& other) noexcept {
+    if (this != &other) {
+      end();
+      count_ = std::move(other.count_);
+    }
+    return *this;
+  }
+  outstanding_call(const outstanding_call&) = delete;
+  outstanding_call& operator=(const outstanding_call&) = delete;
 
+  /// The call has ended (idempotent).
   void end() {
-    if (state_) state_->end();
+    if (!count_) return;
+    count_->fetch_sub(1, std::memory_order_relaxed);
+    count_.reset();
   }
 
  private:
-  struct counted {
-    explicit counted(std::shared_ptr<outstanding_calls> c) : count(std::move(c)) {
-      count->fetch_add(1, std::memory_order_relaxed);
-    }
-    ~counted() { end(); }
-    counted(const counted&) = delete;
-    counted& operator=(const counted&) = delete;
-    void end() {
-      if (!ended.exchange(true)) count->fetch_sub(1, std::memory_order_relaxed);
-    }
-    std::shared_ptr<outstanding_calls> count;
-    std::atomic<bool> ended{false};
-  };
-  std::shared_ptr<counted> state_;
+  std::shared_ptr<outstanding_calls> count_;
 };
 
 /// Adapts `on_reply` to the reply of a `Resp` request: in "serialize_local" mode the reply is
@@ -275,17 +278,18 @@ class event_call : public call_state<Self, Req, OnReply, OnError>,
     auto handle =
         request_to(this->self_, dest, time_left(this->deadline_), std::move(req), caf::infinite);
     auto ticket = track(this->self_->ctrl(), dest, handle.id(), this->deadline_);
-    outstanding_call outstanding{dest.outstanding};
+    // Attempts follow one another: the call keeps the count of the one under way.
+    outstanding_ = outstanding_call{dest.outstanding};
     auto me = this->shared_from_this();
-    auto fail = [me, ticket, outstanding, pass, to = dest.handle, remote = dest.remote](
+    auto fail = [me, ticket, pass, to = dest.handle, remote = dest.remote](
                     caf::error err, bool final = false) mutable {
       call_deadlines::instance().remove(ticket);
-      outstanding.end();
+      me->outstanding_.end();
       me->failed(std::move(err), final, to, remote, pass);
     };
-    auto reply = [me, ticket, outstanding, pass, remote = dest.remote](auto&&... xs) mutable {
+    auto reply = [me, ticket, pass, remote = dest.remote](auto&&... xs) mutable {
       call_deadlines::instance().remove(ticket);
-      outstanding.end();
+      me->outstanding_.end();
       pass.report(caf::none);
       me->succeed(remote, std::forward<decltype(xs)>(xs)...);
     };
@@ -317,6 +321,8 @@ class event_call : public call_state<Self, Req, OnReply, OnError>,
 
   /// A copy of the request while another attempt may be made (replicated components only).
   std::optional<Req> again_;
+  /// The attempt under way, counted for least-outstanding balancing.
+  outstanding_call outstanding_;
   /// The replicas tried so far.
   std::vector<caf::actor> tried_;
 };
@@ -346,18 +352,19 @@ class gather_call : public call_state<Self, Req, OnReply, OnError>,
       }
       auto handle = request_to(this->self_, dest, time_left(this->deadline_), req, caf::infinite);
       auto ticket = track(this->self_->ctrl(), dest, handle.id(), this->deadline_);
-      outstanding_call outstanding{dest.outstanding};
+      // Shared by the two callbacks, one of which runs.
+      auto outstanding = std::make_shared<outstanding_call>(dest.outstanding);
       auto me = this->shared_from_this();
       auto fail = [me, ticket, outstanding, pass](caf::error err) mutable {
         call_deadlines::instance().remove(ticket);
-        outstanding.end();
+        outstanding->end();
         auto annotated = me->annotate(std::move(err));
         pass->report(annotated);
         me->failed(std::move(annotated));
       };
       auto part = [me, ticket, outstanding, pass](response& r) mutable {
         call_deadlines::instance().remove(ticket);
-        outstanding.end();
+        outstanding->end();
         pass->report(caf::none);
         me->answered(std::move(r));
       };
