@@ -76,6 +76,25 @@ std::vector<target> targets_of(const placement& plan, std::chrono::milliseconds 
   return out;
 }
 
+/// "  calls to thingey-store: store-a 5 sent (connected, breaker closed), ..." for each component
+/// the node has sent calls to (or has a breaker open for).
+void print_replicas(const std::vector<protocol::replica_status>& replicas) {
+  std::map<std::string, std::vector<const protocol::replica_status*>> by_component;
+  for (const auto& r : replicas) by_component[r.component].push_back(&r);
+  for (const auto& [component, list] : by_component) {
+    bool used = std::any_of(list.begin(), list.end(), [](const auto* r) {
+      return r->sent > 0 || (!r->breaker.empty() && r->breaker != "closed");
+    });
+    if (!used) continue;
+    std::cout << "  calls to " << component << ":";
+    for (size_t i = 0; i < list.size(); ++i)
+      std::cout << (i == 0 ? " " : ", ") << list[i]->replica << " " << list[i]->sent << " sent ("
+                << list[i]->state
+                << (list[i]->breaker.empty() ? "" : ", breaker " + list[i]->breaker) << ")";
+    std::cout << "\n";
+  }
+}
+
 }  // namespace
 
 int print_status(const placement& plan, std::chrono::milliseconds timeout) {
@@ -122,6 +141,7 @@ int print_status(const placement& plan, std::chrono::milliseconds timeout) {
       }
       std::cout << "\n";
     }
+    print_replicas(status->replicas);
   }
   transport::stop(sys);
   return exit_code;

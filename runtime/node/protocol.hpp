@@ -28,14 +28,30 @@ struct component_status {
 };
 CLEAVE_MESSAGE(component_status, name, calls, running)
 
+/// One replica of a component a node calls, as that node sees it.
+struct replica_status {
+  std::string component;
+  /// Its node (or, with a registry, its instance).
+  std::string replica;
+  /// Calls (and retries) this node sent there.
+  uint64_t sent = 0;
+  /// "here" (on this node), "connected", "down" or "not reached yet".
+  std::string state;
+  /// This node's circuit breaker for it: "closed", "open", "half_open"; "" = none.
+  std::string breaker;
+};
+CLEAVE_MESSAGE(replica_status, component, replica, sent, state, breaker)
+
 struct node_status {
   std::string app;
   std::string node;
   int32_t pid = 0;
   int64_t uptime_ms = 0;
   std::vector<component_status> components;
+  /// The replicas of every replicated component this node calls, by component.
+  std::vector<replica_status> replicas;
 };
-CLEAVE_MESSAGE(node_status, app, node, pid, uptime_ms, components)
+CLEAVE_MESSAGE(node_status, app, node, pid, uptime_ms, components, replicas)
 
 /// The status probe every node answers (`cleave status`).
 struct get_node_status {

@@ -195,6 +195,8 @@ TEST(banano_cluster, step5_store_instances_found_through_etcd_print_what_the_mon
   EXPECT_NE(out.find("thingey-store: 5 calls served (replica "), std::string::npos) << out;
   EXPECT_NE(out.find("thingey-store: 2 calls served (replica "), std::string::npos) << out;
   EXPECT_NE(out.find(" of 2, keyed by id)"), std::string::npos) << out;
+  // The stores called nothing: no replicas of their own to show.
+  EXPECT_EQ(out.find("  calls to "), std::string::npos) << out;
   second.signal(SIGTERM);
   first.signal(SIGTERM);
   EXPECT_EQ(exit_code(second), 0) << second.report();

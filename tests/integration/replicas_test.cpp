@@ -310,6 +310,14 @@ TEST_F(replicas, a_breaker_takes_a_stopped_replica_out_of_rotation_and_a_probe_b
   EXPECT_EQ(metric(R"(cleave_breaker_state{component="echo",node="r2"})"), "2");
   EXPECT_EQ(metric(R"(cleave_breaker_state{component="echo",node="r1"})"), "0");
   EXPECT_EQ(metric(R"(cleave_replicas{component="echo"})"), "2");
+  // `cleave status` shows the caller's view of the replicas: the calls it sent, r2's breaker.
+  std::vector<std::string> argv{std::string{CLEAVE_BIN_DIR} + "/cleave", "status", file_};
+  for (const auto& o : nodes_->overrides()) argv.insert(argv.end(), {"--set", o});
+  cleave_test::process status{argv};
+  ASSERT_TRUE(status.wait(child_deadline)) << status.report();
+  EXPECT_NE(status.output().find("  calls to echo: r1 "), std::string::npos) << status.report();
+  EXPECT_NE(status.output().find(" sent (connected, breaker open)"), std::string::npos)
+      << status.report();
   nodes_->at("r2").signal(SIGCONT);
   // After the cool-down one call is let through as a probe; it succeeds and closes the breaker.
   // (The calls that timed out reach r2 when it resumes: its count alone proves nothing.)

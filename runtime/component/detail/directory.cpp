@@ -99,6 +99,18 @@ void remote_link::lose(const caf::error& err) {
   call_deadlines::instance().fail_tagged(this, epoch, err);
 }
 
+std::vector<std::pair<std::string, std::shared_ptr<const replica_set>>> directory::replica_sets()
+    const {
+  std::vector<std::pair<std::string, std::shared_ptr<const replica_set>>> out;
+  {
+    std::shared_lock<std::shared_mutex> guard{mutex_};
+    for (const auto& kv : entries_)
+      if (kv.second.replicas) out.emplace_back(kv.first, kv.second.replicas);
+  }
+  std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  return out;
+}
+
 bool directory::contains(const std::string& name) const {
   std::shared_lock<std::shared_mutex> guard{mutex_};
   return entries_.count(name) > 0;

@@ -163,6 +163,9 @@ class directory {
   /// A target for each replica of `name` (empty if it is not replicated).
   std::vector<call_target> replica_targets(const std::string& name) const;
 
+  /// (name, replicas) of every replicated component, sorted by name.
+  std::vector<std::pair<std::string, std::shared_ptr<const replica_set>>> replica_sets() const;
+
   /// True if `name` is registered.
   bool contains(const std::string& name) const;
 
