@@ -534,8 +534,8 @@ class pending_call {
       detail::call_deadlines::instance().remove(ticket);
       outstanding.end();
       if (failure) {
-        failure = detail::annotate_call_error(std::move(failure), component_,
-                                              message_name<Req>(), timeout_);
+        failure = detail::annotate_call_error(std::move(failure), component_, message_name<Req>(),
+                                              timeout_);
         pass.report(failure);
         break;
       }
