@@ -231,13 +231,13 @@ caf::error node::start_local_components(std::vector<placed_component> placed,
 
 std::shared_ptr<middleware::breaker> node::make_breaker(const component_spec& spec,
                                                         const std::string& target_node) const {
-  if (spec.breaker_failures == 0) return nullptr;
+  if (!spec.breaker) return nullptr;
   middleware::circuit_breaker_config cfg;
-  cfg.failure_threshold = spec.breaker_failures;
-  cfg.cool_down = spec.breaker_cool_down;
-  cfg.failure_rate = spec.breaker_failure_rate;
-  cfg.window = spec.breaker_window;
-  cfg.min_requests = spec.breaker_min_calls;
+  cfg.failure_threshold = spec.breaker->failures;
+  cfg.cool_down = spec.breaker->cool_down;
+  cfg.failure_rate = spec.breaker->failure_rate;
+  cfg.window = spec.breaker->window;
+  cfg.min_requests = spec.breaker->min_calls;
   auto b = middleware::breaker::make(cfg);
   if (!b) return nullptr;  // the placement parser checked the settings
   auto transitions = [component = spec.name, target_node](const char* to) {
@@ -313,7 +313,7 @@ void node::start_forwarders(const placement& plan) {
     if (spec.discovered) discovered_.emplace(name, spec);
     detail::directory_entry entry;
     // A breaker is kept per replica: a component with one on a single other node is a set of one.
-    if (spec.replicated() || spec.breaker_failures > 0) {
+    if (spec.replicated() || spec.breaker) {
       entry.replicas = std::make_shared<const detail::replica_set>(
           detail::balance_policy_of(spec.balance), members, spec.route_by);
       count_replicas(name, *entry.replicas);

@@ -191,7 +191,7 @@ class validator {
   caf::error read_breaker(const json::value& v, const std::string& path, component_spec& c) const {
     if (!v.is_object())
       return wrong_type(path, v, "an object with \"failures\" and \"cool_down_ms\"");
-    c.breaker_failures = 5;
+    auto b = std::make_shared<breaker_spec>();
     for (const auto& kv : v.get_object()) {
       auto key_path = path_key(path, kv.key());
       const auto& x = kv.value();
@@ -200,30 +200,30 @@ class validator {
         if (!x.is_int64()) return wrong_type(key_path, x, expected);
         if (x.get_int64() < 1 || x.get_int64() > 1'000'000)
           return wrong_value(key_path, x, expected);
-        c.breaker_failures = x.get_int64();
+        b->failures = x.get_int64();
       } else if (kv.key() == "cool_down_ms") {
-        if (auto err = read_millis(x, key_path, c.breaker_cool_down)) return err;
+        if (auto err = read_millis(x, key_path, b->cool_down)) return err;
       } else if (kv.key() == "failure_rate") {
         const char* expected = "a share of failed calls above 0 and at most 1, e.g. 0.5";
         if (!x.is_number()) return wrong_type(key_path, x, expected);
         auto rate = x.to_number<double>();
         if (!(rate > 0 && rate <= 1)) return wrong_value(key_path, x, expected);
-        c.breaker_failure_rate = rate;
+        b->failure_rate = rate;
       } else if (kv.key() == "window_ms") {
-        if (auto err = read_millis(x, key_path, c.breaker_window)) return err;
-        if (c.breaker_window.count() < 10)
-          return wrong_value(key_path, x, "at least 10 (milliseconds)");
+        if (auto err = read_millis(x, key_path, b->window)) return err;
+        if (b->window.count() < 10) return wrong_value(key_path, x, "at least 10 (milliseconds)");
       } else if (kv.key() == "min_calls") {
         const char* expected = "an integer from 1 to 1000000 (calls within the window)";
         if (!x.is_int64()) return wrong_type(key_path, x, expected);
         if (x.get_int64() < 1 || x.get_int64() > 1'000'000)
           return wrong_value(key_path, x, expected);
-        c.breaker_min_calls = x.get_int64();
+        b->min_calls = x.get_int64();
       } else {
         return unknown_key(path, kv.key(),
                            {"failures", "cool_down_ms", "failure_rate", "window_ms", "min_calls"});
       }
     }
+    c.breaker = std::move(b);
     return {};
   }
 

@@ -15,6 +15,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -40,6 +41,19 @@ struct node_spec {
   std::string admin;
 };
 
+/// "breaker" of a component.
+struct breaker_spec {
+  /// "failures": consecutive failed calls that open it. Default 5.
+  int64_t failures = 5;
+  /// "cool_down_ms": how long it stays open before a probe. Default 10000.
+  std::chrono::milliseconds cool_down{10'000};
+  /// "failure_rate" (0 = none), "window_ms" (default 10000) and "min_calls" (default 20): it also
+  /// opens when that share of the calls that ended within the window failed.
+  double failure_rate = 0;
+  std::chrono::milliseconds window{10'000};
+  int64_t min_calls = 20;
+};
+
 /// One component: where it runs and what it is configured with.
 struct component_spec {
   /// The component's name (its key in "components").
@@ -54,14 +68,9 @@ struct component_spec {
   /// the same replica); "" when calls are balanced.
   std::string route_by;
   /// "breaker": each caller's circuit breaker per replica of this component on another node
-  /// (runtime/middleware/circuit_breaker.hpp); failures = 0 when there is none.
-  int64_t breaker_failures = 0;
-  std::chrono::milliseconds breaker_cool_down{10'000};
-  /// "breaker.failure_rate" (0 = none), "window_ms" (default 10000) and "min_calls" (default 20):
-  /// the breaker also opens when that share of the calls that ended within the window failed.
-  double breaker_failure_rate = 0;
-  std::chrono::milliseconds breaker_window{10'000};
-  int64_t breaker_min_calls = 20;
+  /// (runtime/middleware/circuit_breaker.hpp); null when there is none (held by pointer: a
+  /// placement may have thousands of components, few with breakers).
+  std::shared_ptr<const breaker_spec> breaker;
   /// "config": handed to the component at start; {} if absent.
   boost::json::object config;
   /// True if the component runs on more than one node, or may (its instances come from a

@@ -273,15 +273,18 @@ TEST(validation, breaker_settings) {
   auto rated = cleave::parse_placement(d.text(), file, no_env());
   ASSERT_TRUE(rated) << cleave::describe(rated.error());
   const auto& store = rated->components.at("thingey-store");
-  EXPECT_EQ(store.breaker_failures, 5);
-  EXPECT_DOUBLE_EQ(store.breaker_failure_rate, 0.25);
-  EXPECT_EQ(store.breaker_window, std::chrono::milliseconds{2000});
-  EXPECT_EQ(store.breaker_min_calls, 8);
+  ASSERT_TRUE(store.breaker);
+  EXPECT_EQ(store.breaker->failures, 5);
+  EXPECT_DOUBLE_EQ(store.breaker->failure_rate, 0.25);
+  EXPECT_EQ(store.breaker->window, std::chrono::milliseconds{2000});
+  EXPECT_EQ(store.breaker->min_calls, 8);
   d.components = R"({"thingey-store": {"node": "store", "breaker": {"cool_down_ms": 250}}})";
   auto plan = cleave::parse_placement(d.text(), file, no_env());
   ASSERT_TRUE(plan) << cleave::describe(plan.error());
-  EXPECT_EQ(plan->components.at("thingey-store").breaker_failures, 5);
-  EXPECT_EQ(plan->components.at("thingey-store").breaker_cool_down, std::chrono::milliseconds{250});
+  const auto& b = plan->components.at("thingey-store").breaker;
+  ASSERT_TRUE(b);
+  EXPECT_EQ(b->failures, 5);
+  EXPECT_EQ(b->cool_down, std::chrono::milliseconds{250});
 }
 
 TEST(validation, route_by_makes_balance_optional) {
@@ -311,6 +314,7 @@ TEST(validation, registry_settings) {
   EXPECT_TRUE(store.replicated());
   EXPECT_EQ(store.balance, "round-robin");
   EXPECT_EQ(store.route_by, "id");
+  EXPECT_FALSE(store.breaker);
 }
 
 TEST(validation, registry_mistakes) {
