@@ -180,11 +180,24 @@ void registration::run() {
       lease_.clear();
       continue;
     }
-    // Put again with each renewal: a registration deleted by hand (or lost with etcd's data) is
-    // back within a third of the lease. Callers see no change when nothing changed.
-    if (auto err = etcd_.put(key_, value_, lease_)) {
+    // A registration deleted by hand (or lost with etcd's data) is put back within a third of
+    // the lease. Read first: a put on every renewal would add a revision to etcd's history each
+    // time, which nothing compacts by default.
+    auto found = etcd_.range_prefix(key_);
+    if (!found) {
       failing_ = true;
       continue;
+    }
+    bool present = std::any_of(found->kvs.begin(), found->kvs.end(), [this](const key_value& kv) {
+      return kv.key == key_ && kv.value == value_;
+    });
+    if (!present) {
+      if (auto err = etcd_.put(key_, value_, lease_)) {
+        failing_ = true;
+        continue;
+      }
+      log("warning", log_node_, "registry: the registration was gone; put back",
+          {{"instance", me_.name}});
     }
     if (failing_) log("info", log_node_, "registry reachable again", {{"instance", me_.name}});
     failing_ = false;
