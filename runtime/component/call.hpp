@@ -401,9 +401,11 @@ class gather_call : public call_state<Self, Req, OnReply, OnError>,
 }  // namespace detail
 
 /// A call on its way; say what happens with the reply with `then` (event-based actors) or
-/// `receive` (blocking actors).
+/// `receive` (blocking actors). Nothing is sent until one of them is called, so dropping it is a
+/// mistake the compiler reports ([[nodiscard]]; an error under -Werror): for a one-way message,
+/// use cleave::send.
 template <class Self, class Req>
-class pending_call {
+class [[nodiscard]] pending_call {
  public:
   pending_call(Self self, std::string component, Req req, caf::timespan timeout)
       : self_(self), component_(std::move(component)), req_(std::move(req)), timeout_(timeout) {}
