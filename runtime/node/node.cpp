@@ -335,7 +335,9 @@ caf::expected<uint16_t> node::listen(const placement& plan) {
       detail::gatekeeper_info{plan.app, me.name, std::chrono::steady_clock::now()});
   actors_.push_back(gatekeeper);
   auto port = transport::listen(*system_, gatekeeper, me.host, me.port);
-  if (!port) return std::move(port.error());
+  if (!port)
+    return make_error(errc::unavailable,
+                      what(port.error()) + " (placement: nodes." + me.name + ".host and .port)");
   boost::json::array hosted;
   for (const auto& name : plan.components_on(me.name)) hosted.emplace_back(name);
   log("info", me.name, "listening",

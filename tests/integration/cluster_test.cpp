@@ -203,6 +203,26 @@ TEST(banano_cluster, step5_store_instances_found_through_etcd_print_what_the_mon
   EXPECT_EQ(exit_code(first), 0) << c.report();
 }
 
+TEST(banano_cluster, a_node_whose_port_is_taken_says_so_and_names_the_placement_field) {
+  cluster c{banano_bin, banano_config("split"), {"front", "store"}};
+  auto& store = c.start("store");
+  ASSERT_TRUE(c.wait_listening("store", child_deadline)) << c.report();
+  std::vector<std::string> argv{banano_bin, "--placement", banano_config("split"), "--node",
+                                "store"};
+  for (const auto& o : c.overrides()) argv.insert(argv.end(), {"--set", o});
+  cleave_test::process second{argv};
+  auto code = second.wait(child_deadline);
+  ASSERT_TRUE(code) << second.report();
+  EXPECT_NE(*code, 0);
+  EXPECT_NE(second.errors().find("cannot listen on 127.0.0.1:" + std::to_string(c.port("store")) +
+                                 ": cannot_open_port: Address already in use (placement: "
+                                 "nodes.store.host and .port)"),
+            std::string::npos)
+      << second.report();
+  store.signal(SIGTERM);
+  EXPECT_EQ(exit_code(store), 0) << c.report();
+}
+
 TEST(banano_cluster, front_started_before_the_store_waits_for_it) {
   auto expected = monolith_output();
   // The first call waits for the store to come up: more headroom than the file's 2 s.

@@ -1,5 +1,6 @@
 #include "runtime/transport/detail/guarded_io.hpp"
 
+#include <netdb.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -438,6 +439,26 @@ class guarded_doorman : public net::doorman_impl {
   std::shared_ptr<handshake_watch> watch_;
 };
 
+/// Why binding `addr`:`port` fails now ("Address already in use"), found by trying it.
+std::string why_no_bind(const char* addr, uint16_t port) {
+  addrinfo hints{};
+  hints.ai_socktype = SOCK_STREAM;
+  hints.ai_flags = AI_PASSIVE;
+  addrinfo* found = nullptr;
+  if (::getaddrinfo(addr, std::to_string(port).c_str(), &hints, &found) != 0 || found == nullptr)
+    return "cannot open a socket there";
+  std::string out = "cannot open a socket there";
+  int fd = ::socket(found->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd >= 0) {
+    int on = 1;
+    ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);
+    if (::bind(fd, found->ai_addr, found->ai_addrlen) != 0) out = std::strerror(errno);
+    ::close(fd);
+  }
+  ::freeaddrinfo(found);
+  return out;
+}
+
 class network_actor : public caf::io::middleman_actor_impl {
  public:
   network_actor(caf::actor_config& cfg, caf::actor broker, std::shared_ptr<network_config> config,
@@ -472,7 +493,8 @@ class network_actor : public caf::io::middleman_actor_impl {
 
   caf::expected<caf::io::doorman_ptr> open(uint16_t port, const char* addr, bool reuse) override {
     auto fd = net::new_tcp_acceptor_impl(port, addr, reuse);
-    if (!fd) return std::move(fd.error());
+    // CAF's error says only "tcp socket creation failed": ask the kernel why.
+    if (!fd) return caf::make_error(caf::sec::cannot_open_port, why_no_bind(addr, port));
     return caf::make_counted<guarded_doorman>(mpx(), *fd, config_, watch_);
   }
 
