@@ -207,7 +207,13 @@ caf::error receive(int fd, Parser& parser, Deadline deadline_of) {
     if (pending.size() > max_message_bytes) return unavailable("an answer over 4 MiB");
     while (!pending.empty() && !parser.is_done()) {
       boost::beast::error_code ec;
-      auto used = parser.put(boost::asio::buffer(pending), ec);
+      size_t used = 0;
+      try {
+        used = parser.put(boost::asio::buffer(pending), ec);
+      } catch (const std::exception& e) {
+        // What the body does with the bytes (allocating, a handler) may throw.
+        return unavailable(std::string{"reading the answer: "} + e.what());
+      }
       pending.erase(0, used);
       if (ec == http::error::need_more) break;
       if (ec) return unavailable("a malformed answer: " + ec.message());
@@ -375,7 +381,9 @@ caf::error etcd_client::watch_prefix(const std::string& prefix, int64_t from_rev
     if (!events.empty()) on_events(events, revision);
   };
   http::response_parser<http::string_body> parser;
-  parser.body_limit(boost::none);  // a watch never ends; each line is bounded below
+  // Chunks count against the limit too: a watch that has delivered 4 MiB ends, and is opened
+  // again by its caller (a plain body announcing more is refused before anything is allocated).
+  parser.body_limit(max_message_bytes);
   auto on_chunk = [&](std::uint64_t, boost::beast::string_view data,
                       boost::beast::error_code& ec) -> std::size_t {
     next_by = steady::now() + idle;

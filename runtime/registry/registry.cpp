@@ -83,7 +83,14 @@ caf::expected<instance> instance_from_json(const std::string& text) {
 // -- the loop both run ---------------------------------------------------------------------------
 
 void background_loop::start(std::function<void()> body) {
-  thread_ = std::thread(std::move(body));
+  thread_ = std::thread([body = std::move(body), node = log_node_] {
+    // Nothing may escape a thread of its own (std::terminate would end the node).
+    try {
+      body();
+    } catch (const std::exception& e) {
+      log("error", node, "registry: stopped (an exception)", {{"error", e.what()}});
+    }
+  });
 }
 
 bool background_loop::pause(std::chrono::milliseconds d) {
@@ -117,7 +124,7 @@ registration::registration(settings s, instance me, std::string log_node)
       value_(to_json(me_)),
       log_node_(std::move(log_node)),
       etcd_(settings_.endpoint, settings_.timeout),
-      loop_([this] { etcd_.cancel(); }) {
+      loop_(log_node_, [this] { etcd_.cancel(); }) {
   loop_.start([this] { run(); });
 }
 
@@ -211,7 +218,7 @@ membership_watch::membership_watch(settings s, std::string log_node, handler on_
       log_node_(std::move(log_node)),
       on_change_(std::move(on_change)),
       etcd_(settings_.endpoint, settings_.timeout),
-      loop_([this] { etcd_.cancel(); }) {
+      loop_(log_node_, [this] { etcd_.cancel(); }) {
   loop_.start([this] { run(); });
 }
 

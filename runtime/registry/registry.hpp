@@ -57,7 +57,9 @@ caf::expected<instance> instance_from_json(const std::string& text);
 /// a blocking call) before it joins. What registration and membership_watch share.
 class background_loop {
  public:
-  explicit background_loop(std::function<void()> interrupt) : interrupt_(std::move(interrupt)) {}
+  /// `log_node`: the node named in the log line of a loop that ended by an exception.
+  background_loop(std::string log_node, std::function<void()> interrupt)
+      : log_node_(std::move(log_node)), interrupt_(std::move(interrupt)) {}
   /// stop().
   ~background_loop() { stop(); }
   background_loop(const background_loop&) = delete;
@@ -72,6 +74,7 @@ class background_loop {
   bool stop();
 
  private:
+  std::string log_node_;
   std::function<void()> interrupt_;
   std::mutex mutex_;
   std::condition_variable wake_;

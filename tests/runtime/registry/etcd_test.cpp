@@ -165,6 +165,18 @@ TEST(etcd, garbage_and_errors_are_refused_with_their_reason) {
   }
 }
 
+TEST(etcd, a_watch_answered_with_a_huge_plain_body_is_refused) {
+  fake_etcd flood{
+      "HTTP/1.1 200 OK\r\nContent-Length: 99999999999\r\n\r\n" + std::string(size_t{5} << 20, 'x'),
+      false};
+  etcd_client etcd{{"127.0.0.1", flood.port()}, 2000ms};
+  auto err = etcd.watch_prefix(
+      "/", 0, [](const auto&, int64_t) {}, 2000ms);
+  // Refused from its header, before anything is allocated for it (a reservation of the announced
+  // 100 GB threw out of the client before the limit applied to watches too).
+  EXPECT_NE(cleave::describe(err).find("body limit"), std::string::npos) << cleave::describe(err);
+}
+
 TEST(etcd, cancel_ends_a_running_watch) {
   fake_etcd silent{"", true};
   etcd_client etcd{{"127.0.0.1", silent.port()}, 10'000ms};
