@@ -41,7 +41,10 @@ struct echo_node {
 std::unique_ptr<cleave::test_node> start_node(int extra) {
   std::vector<cleave::component> components{echo_component()};
   for (int i = 0; i < extra; ++i) components.push_back(idle_component("idle-" + std::to_string(i)));
-  return std::make_unique<cleave::test_node>(std::move(components));
+  // In-process calls as they are: the test kit's default encodes them as if they crossed nodes.
+  cleave::test_options options;
+  options.serialize = false;
+  return std::make_unique<cleave::test_node>(std::move(components), options);
 }
 
 /// Everything the benchmarks call into, started once before they run.

@@ -12,7 +12,8 @@
 //   }
 //
 // The template arguments list the messages the component accepts, so that every node knows how to
-// encode them (and their responses) when the component is placed elsewhere.
+// encode them (and their responses) when the component is placed elsewhere. A component whose
+// handlers take a message the list leaves out fails its node's start, naming component and type.
 //
 // A driver is a component that runs a scenario and then ends: a function run on its node's main
 // thread that calls other components through a blocking client. A node hosting a driver exits when
@@ -89,6 +90,17 @@ class component {
             try {
               detail::init_stats_scope scope{stats};
               auto behavior = init(self, ctx);
+              if (auto missing = stats ? detail::unlisted_message(*stats, {typeid(Messages)...})
+                                        : nullptr) {
+                auto err = make_error(
+                    errc::internal,
+                    ctx.name() + " failed to start: its handlers take " + missing +
+                        ", which its component::make<...> list does not name; list every "
+                        "message the component handles, so that every node can encode it");
+                done->set_value(err);
+                self->quit(err);
+                return {};
+              }
               done->set_value(caf::none);
               return behavior;
             } catch (const std::exception& e) {

@@ -15,6 +15,7 @@
 #include <string>
 #include <tuple>
 #include <type_traits>
+#include <typeinfo>
 #include <utility>
 
 #include <caf/behavior.hpp>
@@ -116,8 +117,14 @@ auto guard_handler(F f, caf::detail::type_list<Args...>) {
   using answer = typename answer_type<std::decay_t<R>>::type;
   static_assert(answer_matches<answer, Args...>(),
                 "the handler's result type does not match the request's `response` type");
+  auto stats = current_init_stats();
+  if constexpr (sizeof...(Args) == 1) {
+    using arg = std::decay_t<caf::detail::tl_head_t<caf::detail::type_list<Args...>>>;
+    if constexpr (is_message_v<arg>)
+      if (stats) stats->handled.emplace_back(typeid(arg), message_name<arg>());
+  }
   return [f = std::move(f),
-          stats = current_init_stats()](Args... args) mutable -> caf::result<answer> {
+          stats = std::move(stats)](Args... args) mutable -> caf::result<answer> {
     if (!stats) return run_guarded<R, answer>(f, std::forward<Args>(args)...);
     stats->calls.fetch_add(1, std::memory_order_relaxed);
     if (!stats->log_calls || !current_request().active())

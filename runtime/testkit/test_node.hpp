@@ -5,7 +5,8 @@
 //   ASSERT_TRUE(created) << cleave::describe(created.error());
 //
 // Like a web handler tested with a fake request and a recorder: no files, no ports, no processes.
-// Every listed component runs on one node named "test"; calls have the deadline in `options`.
+// Every listed component runs on one node named "test"; calls have the deadline in `options`, and
+// are encoded as if they crossed nodes unless `options.serialize` is false.
 #pragma once
 
 #include <map>
@@ -29,6 +30,10 @@ struct test_options {
   std::map<std::string, boost::json::object> configs;
   /// Deadline of driver scenarios.
   std::chrono::milliseconds run_timeout{60000};
+  /// Encode every call and reply as if it crossed nodes (the placement's
+  /// "defaults.serialize_local"), so that a test catches what would be lost on the wire: a member
+  /// left out of CLEAVE_MESSAGE, say. Turn off to measure in-process calls as they are.
+  bool serialize = true;
 };
 
 class test_node {

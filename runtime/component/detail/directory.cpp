@@ -267,6 +267,13 @@ std::shared_ptr<component_stats> current_init_stats() {
   return init_stats;
 }
 
+const char* unlisted_message(const component_stats& stats,
+                             std::initializer_list<std::type_index> listed) {
+  for (const auto& [type, name] : stats.handled)
+    if (std::find(listed.begin(), listed.end(), type) == listed.end()) return name;
+  return nullptr;
+}
+
 init_stats_scope::init_stats_scope(std::shared_ptr<component_stats> stats)
     : previous_(std::move(init_stats)) {
   init_stats = std::move(stats);

@@ -5,10 +5,12 @@
 
 #include <atomic>
 #include <chrono>
+#include <initializer_list>
 #include <memory>
 #include <mutex>
 #include <shared_mutex>
 #include <string>
+#include <typeindex>
 #include <unordered_map>
 #include <vector>
 
@@ -38,6 +40,9 @@ struct component_stats {
   std::string component;
   /// "defaults.log_calls": log each call served for a request.
   bool log_calls = false;
+  /// The message types the instance's handlers take, with their names: filled while its init
+  /// function runs (cleave::handlers), checked against its component::make list after it.
+  std::vector<std::pair<std::type_index, const char*>> handled;
 };
 
 /// Logs one served call (for "defaults.log_calls").
@@ -261,6 +266,10 @@ caf::result<caf::message> unhandled_message(caf::scheduled_actor* self, const st
 /// The counters that `cleave::handlers` called on this thread attach to (set while a component's
 /// init function runs, so that handlers need no argument for it).
 std::shared_ptr<component_stats> current_init_stats();
+
+/// The name of a message type in `stats.handled` that is not among `listed`, or nullptr.
+const char* unlisted_message(const component_stats& stats,
+                             std::initializer_list<std::type_index> listed);
 
 /// Sets current_init_stats() for its lifetime.
 class init_stats_scope {
