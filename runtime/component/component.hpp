@@ -90,8 +90,8 @@ class component {
             try {
               detail::init_stats_scope scope{stats};
               auto behavior = init(self, ctx);
-              if (auto missing = stats ? detail::unlisted_message(*stats, {typeid(Messages)...})
-                                        : nullptr) {
+              if (auto missing =
+                      stats ? detail::unlisted_message(*stats, {typeid(Messages)...}) : nullptr) {
                 auto err = make_error(
                     errc::internal,
                     ctx.name() + " failed to start: its handlers take " + missing +

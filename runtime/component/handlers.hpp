@@ -123,8 +123,7 @@ auto guard_handler(F f, caf::detail::type_list<Args...>) {
     if constexpr (is_message_v<arg>)
       if (stats) stats->handled.emplace_back(typeid(arg), message_name<arg>());
   }
-  return [f = std::move(f),
-          stats = std::move(stats)](Args... args) mutable -> caf::result<answer> {
+  return [f = std::move(f), stats = std::move(stats)](Args... args) mutable -> caf::result<answer> {
     if (!stats) return run_guarded<R, answer>(f, std::forward<Args>(args)...);
     stats->calls.fetch_add(1, std::memory_order_relaxed);
     if (!stats->log_calls || !current_request().active())
