@@ -41,7 +41,19 @@ enum class errc : uint8_t {
   /// The request may have reached the component (and been applied) but no reply came: the
   /// connection was lost or the deadline passed after it was sent. Retrying may apply it twice.
   outcome_unknown,
+  /// The request conflicts with the state it would change: out of stock, a version that moved
+  /// on, an order already shipped. Not applied; retrying as is fails again.
+  failed_precondition,
+  /// The caller is known but may not do this.
+  permission_denied,
+  /// The caller did not prove who it is (no or bad credentials).
+  unauthenticated,
+  /// A quota or rate limit is used up; the request was not applied and may be retried later.
+  resource_exhausted,
 };
+
+/// The last code of errc.
+constexpr errc errc_last = errc::resource_exhausted;
 
 /// The CAF error category of `errc`.
 constexpr caf::atom_value error_category = caf::atom("cleave");
@@ -58,7 +70,33 @@ bool is(const caf::error& err, errc x);
 /// The human-readable text a `make_error` call attached, or "" if there is none.
 std::string what(const caf::error& err);
 
-/// Renders any error (cleave or CAF) as "<code>: <what>", e.g. "not_found: no thingey 'd1'".
+/// Renders any error (cleave, app or CAF) as "<code>: <what>", e.g. "not_found: no thingey 'd1'".
 std::string describe(const caf::error& err);
+
+// -- errors an app defines ------------------------------------------------------------------------
+//
+// When no errc fits, an app names its own error and the HTTP status its clients get:
+//
+//   return cleave::make_app_error(409, "out_of_stock", "only 2 of \"p1\" left");
+//   ...
+//   if (cleave::is_app_error(err, "out_of_stock")) ...
+//
+// They travel between nodes like any error, and the HTTP edge answers them with their status and
+// their text (describe: "out_of_stock: only 2 of "p1" left"). Statuses 400–499 and 500 are
+// allowed: 502, 503 and 504 are the runtime's promises about whether a request was applied.
+
+/// The CAF error category of app-defined errors.
+constexpr caf::atom_value app_error_category = caf::atom("cleave_app");
+
+/// An app-defined error `code` ("out_of_stock": letters, digits and '_', at most 64) answered with
+/// HTTP status `http_status`, whose client-facing text is `what`. A status outside 400–499 and
+/// 500, or a malformed code, gives an errc::internal error saying so instead.
+caf::error make_app_error(int http_status, std::string code, std::string what);
+
+/// True if `err` is the app-defined error `code`.
+bool is_app_error(const caf::error& err, const std::string& code);
+
+/// The HTTP status of an app-defined error, or 0 if `err` is not one.
+int app_error_status(const caf::error& err);
 
 }  // namespace cleave

@@ -59,14 +59,22 @@ std::string valid_utf8(std::string s) {
 }  // namespace
 
 int http_status(const caf::error& err) {
+  if (auto app = app_error_status(err)) return app;
   if (err.category() != error_category) return 500;
   switch (static_cast<errc>(err.code())) {
     case errc::invalid_argument:
       return 400;
+    case errc::unauthenticated:
+      return 401;
+    case errc::permission_denied:
+      return 403;
     case errc::not_found:
       return 404;
     case errc::already_exists:
+    case errc::failed_precondition:
       return 409;
+    case errc::resource_exhausted:
+      return 429;
     case errc::deadline_exceeded:
     case errc::outcome_unknown:
       return 504;
@@ -79,7 +87,7 @@ int http_status(const caf::error& err) {
 }
 
 bool client_caused(int status) {
-  return status == 400 || status == 404 || status == 409;
+  return status >= 400 && status <= 499;
 }
 
 std::string public_message(const caf::error& err) {

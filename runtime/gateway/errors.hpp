@@ -12,9 +12,11 @@
 // one in the answer's X-Request-Id (runtime/middleware/request_id.hpp), under which the gateway's
 // log lines for the request are found.
 //
-// Errors the client caused (invalid_argument 400, not_found 404, already_exists 409) are shown as
-// the component wrote them: their text is meant for the client. Every other error (the runtime's:
-// unavailable, deadline_exceeded, outcome_unknown, internal, errors of other categories) gets a
+// Errors the client caused (every 4xx: invalid_argument 400, unauthenticated 401,
+// permission_denied 403, not_found 404, already_exists and failed_precondition 409,
+// resource_exhausted 429, and app-defined errors with a 4xx status) are shown as the component
+// wrote them: their text is meant for the client. Every other error (the runtime's: unavailable,
+// deadline_exceeded, outcome_unknown, internal, errors of other categories) gets a
 // fixed message that says what the client may do, because its text names components, nodes, hosts
 // and ports; the text goes to one log line with the request's id instead. A gateway's
 // "expose_errors" (development only) shows the text in the body too.
@@ -32,12 +34,13 @@
 
 namespace cleave {
 
-/// The HTTP status for `err`: invalid_argument 400, not_found 404, already_exists 409,
-/// deadline_exceeded and outcome_unknown 504, unavailable and unknown_component 503, anything
-/// else 500.
+/// The HTTP status for `err`: invalid_argument 400, unauthenticated 401, permission_denied 403,
+/// not_found 404, already_exists and failed_precondition 409, resource_exhausted 429,
+/// deadline_exceeded and outcome_unknown 504, unavailable and unknown_component 503, an
+/// app-defined error its own status (cleave::make_app_error), anything else 500.
 int http_status(const caf::error& err);
 
-/// True for the statuses of errors the client caused (400, 404, 409), whose text is shown.
+/// True for the statuses of errors the client caused (4xx), whose text is shown.
 bool client_caused(int status);
 
 /// What a client is told about `err` when its text is not shown: a fixed message for its status

@@ -155,6 +155,85 @@ void check_route_params(const std::string& pattern, const typed_route& route) {
   }
 }
 
+void check_location(const std::string& location, const std::string& operation,
+                    const std::map<std::string, param_kind>& response_fields) {
+  auto where = "created_at \"" + location + "\" of the route for " + operation;
+  std::vector<std::string> names;
+  try {
+    names = route_params(location);
+  } catch (const std::invalid_argument& e) {
+    throw std::invalid_argument(where + ": " + e.what());
+  }
+  if (response_fields.empty())
+    throw std::invalid_argument(where + ": its response has no fields to fill a Location from");
+  for (const auto& name : names) {
+    auto i = response_fields.find(name);
+    if (i == response_fields.end())
+      throw std::invalid_argument(where + ": {" + name + "} is not a field of its response");
+    if (i->second == param_kind::unsupported)
+      throw std::invalid_argument(where + ": field \"" + name +
+                                  "\" of its response is not a string, number or boolean");
+  }
+}
+
+namespace {
+
+/// `text` as one path segment: everything but RFC 3986's unreserved characters percent-encoded.
+std::string path_segment(std::string_view text) {
+  static constexpr char hex[] = "0123456789ABCDEF";
+  std::string out;
+  for (char c : text) {
+    auto u = static_cast<unsigned char>(c);
+    if (std::isalnum(u) || c == '-' || c == '.' || c == '_' || c == '~') {
+      out += c;
+    } else {
+      out += '%';
+      out += hex[u >> 4];
+      out += hex[u & 0xF];
+    }
+  }
+  return out;
+}
+
+/// `location` with its {fields} filled from `reply`, or nothing if one of them is absent.
+std::optional<std::string> fill_location(const std::string& location,
+                                         const boost::json::value& reply) {
+  const auto* fields = reply.if_object();
+  if (fields == nullptr) return std::nullopt;
+  std::string out;
+  size_t pos = 0;
+  while (pos < location.size()) {
+    auto open = location.find('{', pos);
+    if (open == std::string::npos) {
+      out.append(location, pos);
+      break;
+    }
+    auto close = location.find('}', open);
+    out.append(location, pos, open - pos);
+    auto name = location.substr(open + 1, close - open - 1);
+    const auto* v = fields->if_contains(name);
+    if (v == nullptr || v->is_null()) return std::nullopt;
+    if (v->is_string())
+      out += path_segment(v->get_string());
+    else
+      out += path_segment(json_text(*v));
+    pos = close + 1;
+  }
+  return out;
+}
+
+}  // namespace
+
+http_response success_reply(const boost::json::value& reply,
+                            const std::optional<std::string>& created_at) {
+  auto out = json_reply(200, json_text(reply));
+  if (!created_at) return out;
+  // Created either way; a Location is only given when every field it names has a value.
+  out.status = 201;
+  if (auto where = fill_location(*created_at, reply)) out.headers.emplace_back("Location", *where);
+  return out;
+}
+
 http_response decode_failure(const caf::error& err, std::string_view request_id) {
   return error_reply(400, describe(err), request_id);
 }
@@ -207,7 +286,8 @@ http_handler make_typed_handler(std::shared_ptr<const typed_route> route,
       budget = std::min<caf::timespan>(budget, left);
     }
     route->invoke(boost::json::value(std::move(input)),
-                  call_site{caller, route->component, budget, req.request_id, req.deadline, errors},
+                  call_site{caller, route->component, budget, req.request_id, req.deadline, errors,
+                            route->created_at},
                   std::move(respond));
   };
 }

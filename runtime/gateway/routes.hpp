@@ -136,8 +136,20 @@ struct gateway_settings {
 /// Options of one typed route.
 struct route_options {
   /// Deadline of the call to the component (default: the gateway's "timeout_ms").
-  std::optional<std::chrono::milliseconds> timeout;
+  std::optional<std::chrono::milliseconds> timeout = std::nullopt;
+  /// Set: a successful call answers `201 Created` with a `Location` header, this pattern with its
+  /// `{fields}` filled from the response ("/users/{id}"; each value percent-encoded as a path
+  /// segment). Unset: 200 and no Location.
+  std::optional<std::string> created_at = std::nullopt;
 };
+
+/// The options of a route that creates what `location` names (see route_options::created_at):
+/// `r.add<create_user>("POST", "/users", "users", cleave::created_at("/users/{id}"));`
+inline route_options created_at(std::string location) {
+  route_options out;
+  out.created_at = std::move(location);
+  return out;
+}
 
 namespace detail {
 
@@ -182,6 +194,8 @@ struct call_site {
   std::chrono::steady_clock::time_point deadline;
   /// How the call's errors are answered (one per gateway, shared by its routes).
   std::shared_ptr<const error_reporting> errors;
+  /// route_options::created_at of the route.
+  std::optional<std::string> created_at;
 };
 
 /// Answers with `render()`, or with a 500 if rendering throws (a reply handler must not throw
@@ -206,6 +220,8 @@ struct typed_route {
   std::string operation;
   std::optional<std::chrono::milliseconds> timeout;
   std::map<std::string, param_kind> fields;
+  /// route_options::created_at, checked against the response's fields.
+  std::optional<std::string> created_at;
   /// Decodes the request from `input`, calls the component within `call.timeout` from the
   /// caller actor and answers with the rendered reply.
   std::function<void(const boost::json::value& input, call_site call, http_respond respond)> invoke;
@@ -214,6 +230,17 @@ struct typed_route {
 /// Throws std::invalid_argument unless every `{param}` of `pattern` names a field of the
 /// route's request type that a path segment can fill.
 void check_route_params(const std::string& pattern, const typed_route& route);
+
+/// Throws std::invalid_argument unless every `{field}` of `location` (route_options::created_at)
+/// names a string, number or boolean field of the response (`response_fields`; empty for a
+/// response that is not a message, e.g. void).
+void check_location(const std::string& location, const std::string& operation,
+                    const std::map<std::string, param_kind>& response_fields);
+
+/// The answer to a successful typed call whose reply encodes as `reply`: 200 with it, or, with
+/// `created_at`, 201 with it and a Location header filled from it.
+http_response success_reply(const boost::json::value& reply,
+                            const std::optional<std::string>& created_at);
 
 /// The handler of a typed route: negotiation, body + params -> JSON, deadline, call.
 http_handler make_typed_handler(std::shared_ptr<const typed_route> route,
@@ -261,8 +288,16 @@ class routes {
     typed->operation = message_name<Req>();
     typed->timeout = options.timeout;
     typed->fields = detail::param_kinds<Req>();
+    typed->created_at = options.created_at;
     typed->invoke = &invoke<Req>;
     detail::check_route_params(pattern, *typed);
+    if (options.created_at) {
+      if constexpr (is_message_v<response_t<Req>>)
+        detail::check_location(*options.created_at, typed->operation,
+                               detail::param_kinds<response_t<Req>>());
+      else
+        detail::check_location(*options.created_at, typed->operation, {});
+    }
     std::shared_ptr<const detail::typed_route> shared = std::move(typed);
     return add_route({std::move(method), std::move(pattern),
                       [shared](const gateway_settings& settings) {
@@ -337,9 +372,11 @@ class routes {
       } else {
         cleave::call(self, call.component, std::move(req), call.timeout)
             .then(
-                [respond, errors = std::move(call.errors)](response_t<Req>& x) {
-                  detail::answer_with(respond, *errors,
-                                      [&] { return json_reply(200, to_json_text(x)); });
+                [respond, errors = std::move(call.errors),
+                 created_at = std::move(call.created_at)](response_t<Req>& x) {
+                  detail::answer_with(respond, *errors, [&] {
+                    return detail::success_reply(to_json(x), created_at);
+                  });
                 },
                 std::move(fail));
       }

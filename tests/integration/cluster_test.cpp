@@ -630,6 +630,10 @@ TEST_P(same_answers, wherever_the_components_run) {
       "forwarder echo_delegated{d}: " + show(n.call("forwarder", echo_delegated{"d"}, deadline)),
       "failing{error}: " + show(n.call("failing", fail{"error"}, deadline)),
       "failing{throw}: " + show(n.call("failing", fail{"throw"}, deadline)),
+      "failing{app}: " + show(n.call("failing", fail{"app"}, deadline)) + " (status " +
+          std::to_string(
+              cleave::app_error_status(n.call("failing", fail{"app"}, deadline).error())) +
+          ")",
       "relay{echo, e}: " + show(n.call("relay", relay{"echo", "e", 0}, deadline)),
       "relay{whoami} in request req-7: " +
           in_request("req-7",
@@ -644,6 +648,7 @@ TEST_P(same_answers, wherever_the_components_run) {
       R"(forwarder echo_delegated{d}: "d" by echo)",
       R"(failing{error}: error not_found: nothing here)",
       R"(failing{throw}: error internal: handler threw: boom)",
+      R"(failing{app}: error out_of_stock: only 2 of "p1" left (status 409))",
       R"(relay{echo, e}: "e" by relay<-echo)",
       R"(relay{whoami} in request req-7: "req-7" by relay<-whoami)",
   };

@@ -13,7 +13,7 @@ namespace cleave::detail {
 
 namespace {
 
-constexpr size_t outcome_count = static_cast<size_t>(errc::invalid_placement) + 2;
+constexpr size_t outcome_count = static_cast<size_t>(errc_last) + 2;
 
 /// "ok", an errc name, or "error" for errors of other categories.
 size_t outcome_index(const caf::error& err) {

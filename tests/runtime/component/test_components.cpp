@@ -81,6 +81,8 @@ caf::behavior relay_impl(caf::event_based_actor* self, const cleave::component_c
 caf::behavior failing_impl(caf::event_based_actor* self, const cleave::component_context&) {
   return cleave::handlers([self](const fail& req) -> caf::result<echoed> {
     if (req.mode == "error") return cleave::make_error(cleave::errc::not_found, "nothing here");
+    if (req.mode == "app")
+      return cleave::make_app_error(409, "out_of_stock", "only 2 of \"p1\" left");
     if (req.mode == "throw") throw std::runtime_error("boom");
     if (req.mode == "quit") {
       // A component that ends (a bug, a crash of its own): its node must stop saying ready.

@@ -52,6 +52,30 @@ TEST(errors, maps_every_errc_to_its_status) {
   EXPECT_EQ(status(errc::unknown_component), 503);
   EXPECT_EQ(status(errc::internal), 500);
   EXPECT_EQ(status(errc::invalid_placement), 500);
+  EXPECT_EQ(status(errc::failed_precondition), 409);
+  EXPECT_EQ(status(errc::permission_denied), 403);
+  EXPECT_EQ(status(errc::unauthenticated), 401);
+  EXPECT_EQ(status(errc::resource_exhausted), 429);
+}
+
+TEST(errors, app_defined_errors_answer_with_their_status_and_text) {
+  testing::internal::CaptureStderr();
+  auto res = cleave::error_reply(cleave::make_app_error(422, "out_of_stock", "2 left"), "r-9");
+  auto log = testing::internal::GetCapturedStderr();
+  EXPECT_EQ(res.status, 422);
+  EXPECT_EQ(error_text(res), "out_of_stock: 2 left");
+  EXPECT_TRUE(lines_of(log, "r-9").empty()) << log;
+}
+
+TEST(errors, an_app_defined_500_hides_its_text_like_any_server_error) {
+  testing::internal::CaptureStderr();
+  auto res =
+      cleave::error_reply(cleave::make_app_error(500, "ledger_broken", "db at 10.0.0.7"), "r-10");
+  auto log = testing::internal::GetCapturedStderr();
+  EXPECT_EQ(res.status, 500);
+  EXPECT_EQ(error_text(res), "internal error");
+  ASSERT_EQ(lines_of(log, "r-10").size(), 1U) << log;
+  EXPECT_EQ(lines_of(log, "r-10")[0].at("error"), "ledger_broken: db at 10.0.0.7");
 }
 
 TEST(errors, errors_of_other_categories_are_500) {
@@ -72,7 +96,9 @@ TEST(errors, error_reply_is_json_with_the_error_text_and_the_request_id) {
 TEST(errors, errors_the_client_caused_show_their_description) {
   for (auto [code, status] :
        {std::pair{errc::not_found, 404}, std::pair{errc::invalid_argument, 400},
-        std::pair{errc::already_exists, 409}}) {
+        std::pair{errc::already_exists, 409}, std::pair{errc::failed_precondition, 409},
+        std::pair{errc::permission_denied, 403}, std::pair{errc::unauthenticated, 401},
+        std::pair{errc::resource_exhausted, 429}}) {
     testing::internal::CaptureStderr();
     auto res = cleave::error_reply(cleave::make_error(code, "no thingey 'd1'"), "r-2");
     auto log = testing::internal::GetCapturedStderr();

@@ -76,6 +76,7 @@ cleave::routes test_routes() {
   r.add<gw_number>("GET", "/numbers/{n}", "gwtest");
   r.add<gw_number>("POST", "/numbers/{n}", "gwtest");
   r.add<gw_fail>("POST", "/fail", "gwtest");
+  r.add<gw_echo>("POST", "/echoes", "gwtest", cleave::created_at("/echoes/{by}/{text}"));
   r.add<gw_hang>("GET", "/hang", "gwtest", {100ms});
   r.add<gw_hang>("GET", "/hang-long", "gwtest", {3000ms});
   r.add<gw_hang>("GET", "/hang-1s", "gwtest", {1000ms});
@@ -225,6 +226,16 @@ TEST_F(gateway, path_param_fills_an_integer_field_and_wins_over_the_body) {
   EXPECT_EQ(res.body, R"({"value":42,"flag":false})");
   auto posted = post(port, "/numbers/5", R"({"n":1000,"flag":true})");
   EXPECT_EQ(posted.body, R"({"value":10,"flag":true})");
+}
+
+TEST_F(gateway, a_creating_route_answers_201_with_the_location_of_what_it_made) {
+  auto res = post(port, "/echoes", R"({"text":"x/y z"})");
+  EXPECT_EQ(res.status, 201) << res.body;
+  EXPECT_EQ(res.header("location"), "/echoes/gwtest/x%2Fy%20z");
+  EXPECT_EQ(boost::json::parse(res.body).at("text"), "x/y z");
+  auto failed = post(port, "/echoes", R"({"text":1})");
+  EXPECT_EQ(failed.status, 400) << failed.body;
+  EXPECT_EQ(failed.header("location"), "") << "no Location on failure";
 }
 
 TEST_F(gateway, void_response_is_200_with_an_empty_object) {
@@ -402,6 +413,15 @@ TEST_F(gateway, component_errors_map_to_their_status) {
   expect_error(post(port, "/fail", R"({"mode":"not_found"})"), 404, "not_found: nothing here");
   expect_error(post(port, "/fail", R"({"mode":"invalid_argument"})"), 400, "bad \"thing\"");
   expect_error(post(port, "/fail", R"({"mode":"already_exists"})"), 409, "there already");
+  expect_error(post(port, "/fail", R"({"mode":"failed_precondition"})"), 409,
+               "failed_precondition: sold out");
+  expect_error(post(port, "/fail", R"({"mode":"permission_denied"})"), 403,
+               "permission_denied: not yours");
+  expect_error(post(port, "/fail", R"({"mode":"unauthenticated"})"), 401,
+               "unauthenticated: who are you?");
+  expect_error(post(port, "/fail", R"({"mode":"resource_exhausted"})"), 429,
+               "resource_exhausted: quota used up");
+  expect_error(post(port, "/fail", R"({"mode":"app"})"), 422, "too_sweet: less sugar");
   expect_error(post(port, "/fail", R"({"mode":"unavailable"})"), 503,
                "service unavailable; the request was not applied, it may be retried");
   expect_error(post(port, "/fail", R"({"mode":"deadline_exceeded"})"), 504,

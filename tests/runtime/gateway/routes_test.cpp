@@ -47,6 +47,53 @@ TEST(routes, refuses_a_param_whose_field_a_path_cannot_fill) {
   EXPECT_THROW(r.add<with_list>("GET", "/x/{tags}", "gwtest"), std::invalid_argument);
 }
 
+/// The message of the std::invalid_argument `declare` throws ("" if it does not).
+template <class F>
+std::string refusal(F declare) {
+  try {
+    declare();
+  } catch (const std::invalid_argument& e) {
+    return e.what();
+  }
+  return "";
+}
+
+TEST(routes, created_at_must_name_fields_of_the_response_a_path_can_hold) {
+  cleave::routes r;
+  EXPECT_EQ(
+      refusal([&] { r.add<gw_echo>("POST", "/a", "gwtest", cleave::created_at("/echoes/{id}")); }),
+      "created_at \"/echoes/{id}\" of the route for gw_echo: {id} is not a field of its "
+      "response");
+  EXPECT_EQ(refusal([&] {
+              r.add<gw_touch>("POST", "/b", "gwtest", cleave::created_at("/touched/{text}"));
+            }),
+            "created_at \"/touched/{text}\" of the route for gw_touch: its response has no "
+            "fields to fill a Location from");
+  EXPECT_NE(
+      refusal([&] { r.add<gw_echo>("POST", "/c", "gwtest", cleave::created_at("echoes/{text}")); }),
+      "");
+  EXPECT_TRUE(r.all().empty()) << "a refused route is not added";
+  r.add<gw_echo>("POST", "/d", "gwtest", cleave::created_at("/echoes/{text}/{by}"));
+  EXPECT_EQ(r.all().size(), 1u);
+}
+
+TEST(routes, success_reply_is_201_with_the_location_filled_and_percent_encoded) {
+  auto reply = boost::json::parse(R"({"id":"a/b c\u00e9","n":-7,"ok":true})");
+  auto res = cleave::detail::success_reply(reply, std::string{"/things/{id}/{n}/{ok}"});
+  EXPECT_EQ(res.status, 201);
+  ASSERT_EQ(res.headers.size(), 1u);
+  EXPECT_EQ(res.headers[0].first, "Location");
+  EXPECT_EQ(res.headers[0].second, "/things/a%2Fb%20c%C3%A9/-7/true");
+  EXPECT_EQ(boost::json::parse(res.body), reply);
+  auto plain = cleave::detail::success_reply(reply, std::nullopt);
+  EXPECT_EQ(plain.status, 200);
+  EXPECT_TRUE(plain.headers.empty());
+  auto absent = cleave::detail::success_reply(boost::json::parse(R"({"id":null})"),
+                                              std::string{"/things/{id}"});
+  EXPECT_EQ(absent.status, 201) << "created all the same";
+  EXPECT_TRUE(absent.headers.empty()) << "no Location without the value it names";
+}
+
 TEST(routes, refuses_duplicates_and_malformed_patterns_when_declared) {
   cleave::routes r;
   r.add<gw_echo>("POST", "/echo", "gwtest");

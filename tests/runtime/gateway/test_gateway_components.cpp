@@ -60,6 +60,15 @@ caf::behavior test_impl(caf::stateful_actor<test_state>* self,
           return cleave::make_error(errc::invalid_argument, "bad \"thing\"");
         if (req.mode == "already_exists")
           return cleave::make_error(errc::already_exists, "there already");
+        if (req.mode == "failed_precondition")
+          return cleave::make_error(errc::failed_precondition, "sold out");
+        if (req.mode == "permission_denied")
+          return cleave::make_error(errc::permission_denied, "not yours");
+        if (req.mode == "unauthenticated")
+          return cleave::make_error(errc::unauthenticated, "who are you?");
+        if (req.mode == "resource_exhausted")
+          return cleave::make_error(errc::resource_exhausted, "quota used up");
+        if (req.mode == "app") return cleave::make_app_error(422, "too_sweet", "less sugar");
         if (req.mode == "unavailable") return cleave::make_error(errc::unavailable, "gone");
         if (req.mode == "deadline_exceeded")
           return cleave::make_error(errc::deadline_exceeded, "too slow");
