@@ -1,7 +1,10 @@
 #include "runtime/core/json.hpp"
 
-#include <boost/json/parse.hpp>
+#include <charconv>
+
 #include <boost/json/serialize.hpp>
+
+#include "runtime/core/detail/strict_json.hpp"
 
 namespace cleave {
 
@@ -37,7 +40,16 @@ namespace detail {
 
 caf::error json_type_error(const std::string& path, std::string_view expected,
                            const boost::json::value& found) {
-  auto text = boost::json::serialize(found);
+  std::string text;
+  if (found.is_double()) {
+    // Boost writes 2.0 as "2E0"; show what the client most likely sent.
+    char buf[64];
+    auto res = std::to_chars(buf, buf + sizeof buf, found.get_double());
+    text.assign(buf, res.ptr);
+    if (text.find_first_of(".eEni") == std::string::npos) text += ".0";
+  } else {
+    text = boost::json::serialize(found);
+  }
   constexpr size_t max_shown = 40;
   if (text.size() > max_shown) text = text.substr(0, max_shown) + "...";
   return make_error(errc::invalid_argument, field_name(path) + ": expected " +
@@ -56,10 +68,17 @@ std::string json_member_path(const std::string& parent, std::string_view name) {
 }  // namespace detail
 
 caf::expected<boost::json::value> parse_json(std::string_view text) {
-  boost::system::error_code ec;
-  auto v = boost::json::parse(text, ec);
-  if (ec) return make_error(errc::invalid_argument, "malformed JSON: " + ec.message());
-  return v;
+  auto parsed = detail::parse_strict(text);
+  if (!parsed.duplicate.empty()) {
+    std::string path;
+    for (const auto& step : parsed.duplicate)
+      path = step.is_key ? detail::json_member_path(path, step.key)
+                         : path + "[" + std::to_string(step.index) + "]";
+    return detail::json_field_error(path, "appears twice");
+  }
+  if (parsed.ec)
+    return make_error(errc::invalid_argument, "malformed JSON: " + parsed.ec.message());
+  return std::move(parsed.value);
 }
 
 std::string json_text(const boost::json::value& v) {

@@ -99,6 +99,10 @@ caf::error decode(const boost::json::value& v, T& out, const std::string& path) 
   } else if constexpr (std::is_arithmetic_v<T>) {
     constexpr auto expected = std::is_integral_v<T> ? "an integer" : "a number";
     if (!v.is_number()) return json_type_error(path, expected, v);
+    // 2.0 or 1e2 for an integer: a client that writes a fraction or an exponent may mean one
+    // (2.5 would be cut to 2 on its way), so every such number is refused, not just inexact ones.
+    if constexpr (std::is_integral_v<T>)
+      if (v.is_double()) return json_type_error(path, "an integer (no fraction or exponent)", v);
     boost::system::error_code ec;
     auto n = v.to_number<T>(ec);
     if (ec) return json_type_error(path, std::string{expected} + " that fits its type", v);
@@ -185,7 +189,8 @@ caf::expected<T> from_json(const boost::json::value& v) {
 template <class T>
 caf::expected<T> from_json_text(std::string_view text);
 
-/// Parses JSON text (no comments); malformed text fails with errc::invalid_argument.
+/// Parses JSON text (no comments); malformed text, or a key repeated in one object, fails with
+/// errc::invalid_argument (`field "qty" appears twice`).
 caf::expected<boost::json::value> parse_json(std::string_view text);
 
 /// Compact JSON text of `x`.

@@ -3,12 +3,9 @@
 #include <algorithm>
 #include <charconv>
 #include <cstdio>
-#include <set>
 #include <vector>
 
-#include <boost/json/basic_parser_impl.hpp>
-#include <boost/json/value_stack.hpp>
-
+#include "runtime/core/detail/strict_json.hpp"
 #include "runtime/core/error.hpp"
 
 namespace cleave::placement_internal {
@@ -16,134 +13,6 @@ namespace cleave::placement_internal {
 namespace json = boost::json;
 
 namespace {
-
-// Builds the value the way boost::json::parser does (through a value_stack), and on the way keeps
-// the keys of every open object: Boost.JSON 1.81 silently keeps the last of two equal keys, which
-// would let a component placed twice quietly lose one placement. Stopping inside the parser (rather
-// than checking the finished value, where the duplicate is already gone) also gives the position.
-class checking_handler {
- public:
-  static constexpr std::size_t max_array_size = static_cast<std::size_t>(-1);
-  static constexpr std::size_t max_object_size = static_cast<std::size_t>(-1);
-  static constexpr std::size_t max_string_size = static_cast<std::size_t>(-1);
-  static constexpr std::size_t max_key_size = static_cast<std::size_t>(-1);
-
-  checking_handler() { stack_.reset(); }
-
-  /// The path of the repeated key that stopped the parse, or "" if none did.
-  const std::string& duplicate_path() const { return duplicate_path_; }
-  /// True if that key names a component (a component placed twice).
-  bool duplicate_is_component() const { return duplicate_is_component_; }
-
-  json::value release() { return stack_.release(); }
-
-  bool on_document_begin(json::error_code&) { return true; }
-  bool on_document_end(json::error_code&) { return true; }
-
-  bool on_object_begin(json::error_code&) {
-    frames_.push_back(frame{true, {}, {}, 0});
-    return true;
-  }
-  bool on_object_end(std::size_t n, json::error_code&) {
-    frames_.pop_back();
-    stack_.push_object(n);
-    value_done();
-    return true;
-  }
-  bool on_array_begin(json::error_code&) {
-    frames_.push_back(frame{false, {}, {}, 0});
-    return true;
-  }
-  bool on_array_end(std::size_t n, json::error_code&) {
-    frames_.pop_back();
-    stack_.push_array(n);
-    value_done();
-    return true;
-  }
-
-  bool on_key_part(json::string_view s, std::size_t, json::error_code&) {
-    key_.append(s.data(), s.size());
-    stack_.push_chars(s);
-    return true;
-  }
-  bool on_key(json::string_view s, std::size_t, json::error_code& ec) {
-    key_.append(s.data(), s.size());
-    auto& top = frames_.back();
-    top.key = std::move(key_);
-    key_.clear();
-    if (!top.keys.insert(top.key).second) {
-      duplicate_path_ = current_path();
-      duplicate_is_component_ = frames_.size() == 2 && frames_[0].key == "components";
-      ec = json::error::syntax;  // any error stops the parser; duplicate_path_ tells them apart
-      return false;
-    }
-    stack_.push_key(s);
-    return true;
-  }
-
-  bool on_string_part(json::string_view s, std::size_t, json::error_code&) {
-    stack_.push_chars(s);
-    return true;
-  }
-  bool on_string(json::string_view s, std::size_t, json::error_code&) {
-    stack_.push_string(s);
-    value_done();
-    return true;
-  }
-  bool on_number_part(json::string_view, json::error_code&) { return true; }
-  bool on_int64(std::int64_t i, json::string_view, json::error_code&) {
-    stack_.push_int64(i);
-    value_done();
-    return true;
-  }
-  bool on_uint64(std::uint64_t u, json::string_view, json::error_code&) {
-    stack_.push_uint64(u);
-    value_done();
-    return true;
-  }
-  bool on_double(double d, json::string_view, json::error_code&) {
-    stack_.push_double(d);
-    value_done();
-    return true;
-  }
-  bool on_bool(bool b, json::error_code&) {
-    stack_.push_bool(b);
-    value_done();
-    return true;
-  }
-  bool on_null(json::error_code&) {
-    stack_.push_null();
-    value_done();
-    return true;
-  }
-  bool on_comment_part(json::string_view, json::error_code&) { return true; }
-  bool on_comment(json::string_view, json::error_code&) { return true; }
-
- private:
-  struct frame {
-    bool is_object;
-    std::set<std::string> keys;  // keys seen so far (objects)
-    std::string key;             // the key whose value is being read (objects)
-    size_t done;                 // elements completed so far = index of the next one (arrays)
-  };
-
-  void value_done() {
-    if (!frames_.empty()) ++frames_.back().done;
-  }
-
-  std::string current_path() const {
-    std::string path;
-    for (const auto& f : frames_)
-      path = f.is_object ? path_key(path, f.key) : path_index(path, f.done);
-    return path;
-  }
-
-  json::value_stack stack_;
-  std::vector<frame> frames_;
-  std::string key_;
-  std::string duplicate_path_;
-  bool duplicate_is_component_ = false;
-};
 
 bool is_plain_name(std::string_view s) {
   if (s.empty()) return false;
@@ -257,23 +126,23 @@ caf::expected<json::value> parse_json_text(std::string_view text, const std::str
   json::parse_options opts;
   opts.allow_comments = true;
   opts.allow_trailing_commas = true;
-  json::basic_parser<checking_handler> parser(opts);
-  json::error_code ec;
-  auto consumed = parser.write_some(false, body.data(), body.size(), ec);
-  if (!ec && consumed < body.size()) ec = json::error::extra_data;
-  const auto& dup = parser.handler().duplicate_path();
-  if (!dup.empty()) {
-    auto pos = position_of(body, key_start(body, consumed));
+  auto parsed = detail::parse_strict(body, opts);
+  if (!parsed.duplicate.empty()) {
+    std::string dup;
+    for (const auto& step : parsed.duplicate)
+      dup = step.is_key ? path_key(dup, step.key) : path_index(dup, step.index);
+    auto pos = position_of(body, key_start(body, parsed.consumed));
     std::string msg = origin + ": " + dup + ": key appears twice (again at line " +
                       std::to_string(pos.line) + ", column " + std::to_string(pos.column) + ")";
-    if (parser.handler().duplicate_is_component())
+    if (parsed.duplicate.size() == 2 && parsed.duplicate[0].key == "components")
       msg +=
           ": the component is placed twice; to run it on several nodes, declare it replicated "
           "with \"nodes\": [...] plus \"balance\"";
     return make_error(errc::invalid_placement, std::move(msg));
   }
-  if (ec) return make_error(errc::invalid_placement, malformed(origin, body, consumed, ec));
-  return parser.handler().release();
+  if (parsed.ec)
+    return make_error(errc::invalid_placement, malformed(origin, body, parsed.consumed, parsed.ec));
+  return std::move(parsed.value);
 }
 
 text_position position_of(std::string_view text, size_t offset) {

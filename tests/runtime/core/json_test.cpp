@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <string>
+#include <utility>
+
 #include "tests/runtime/core/test_messages.hpp"
 
 namespace {
@@ -78,6 +81,47 @@ TEST(json, numbers_the_wire_cannot_carry_are_refused) {
   auto fine = cleave::from_json_text<shape>(
       R"({"name":"n","corners":[],"tags":{},"weights":[],"scale":2.5e-300,"layer":0,"visible":true})");
   EXPECT_TRUE(fine) << cleave::describe(fine.error());
+}
+
+TEST(json, an_integer_field_refuses_a_fraction_or_an_exponent) {
+  for (auto [layer, shown] : {std::pair{"2.0", "2.0"}, std::pair{"2.5", "2.5"},
+                              std::pair{"1e2", "100.0"}, std::pair{"-0.0", "-0.0"}}) {
+    auto r = cleave::from_json_text<shape>(
+        std::string{R"({"name":"n","corners":[],"tags":{},"weights":[],"scale":1,"layer":)"} +
+        layer + R"(,"visible":true})");
+    ASSERT_FALSE(r) << layer;
+    EXPECT_EQ(
+        cleave::what(r.error()),
+        std::string{R"(field "layer": expected an integer (no fraction or exponent), found )"} +
+            shown + " (number)");
+  }
+  auto nested = cleave::from_json_text<shape>(
+      R"({"name":"n","corners":[{"x":1,"y":1E0}],"tags":{},"scale":1,"layer":0,"visible":true})");
+  ASSERT_FALSE(nested);
+  EXPECT_EQ(
+      cleave::what(nested.error()),
+      R"(field "corners[0].y": expected an integer (no fraction or exponent), found 1.0 (number))");
+  auto number = cleave::from_json_text<shape>(
+      R"({"name":"n","corners":[],"tags":{},"scale":2,"layer":7,"visible":true})");
+  ASSERT_TRUE(number) << cleave::describe(number.error());
+  EXPECT_EQ(number->scale, 2.0) << "a number field takes an integer";
+}
+
+TEST(json, a_key_repeated_in_one_object_is_refused_naming_it) {
+  auto top = cleave::from_json_text<point>(R"({"x":1,"y":2,"x":1000})");
+  ASSERT_FALSE(top);
+  EXPECT_TRUE(cleave::is(top.error(), cleave::errc::invalid_argument));
+  EXPECT_EQ(cleave::what(top.error()), R"(field "x" appears twice)");
+  auto nested = cleave::from_json_text<shape>(
+      R"({"name":"n","corners":[{"x":1,"y":2},{"x":1,"y":2,"y":3}],"tags":{},"scale":1,)"
+      R"("layer":0,"visible":true})");
+  ASSERT_FALSE(nested);
+  EXPECT_EQ(cleave::what(nested.error()), R"(field "corners[1].y" appears twice)");
+  auto map_key = cleave::from_json_text<shape>(
+      R"({"name":"n","corners":[],"tags":{"k":1,"k":2},"scale":1,"layer":0,"visible":true})");
+  ASSERT_FALSE(map_key);
+  EXPECT_EQ(cleave::what(map_key.error()), R"(field "tags.k" appears twice)");
+  EXPECT_TRUE(cleave::from_json_text<point>(R"({"x":1,"y":2})")) << "distinct keys are fine";
 }
 
 TEST(json, map_value_type_error_names_the_key) {

@@ -238,6 +238,18 @@ TEST_F(gateway, a_creating_route_answers_201_with_the_location_of_what_it_made) 
   EXPECT_EQ(failed.header("location"), "") << "no Location on failure";
 }
 
+TEST_F(gateway, a_body_is_as_strict_as_a_placement_file) {
+  expect_error(post(port, "/echo", R"({"text":"a","times":2,"text":"b"})"), 400,
+               R"(invalid_argument: field "text" appears twice)");
+  expect_error(post(port, "/echo", R"({"text":"a","times":2.0})"), 400,
+               R"(invalid_argument: field "times": expected an integer (no fraction or exponent), )"
+               R"(found 2.0 (number))");
+  expect_error(post(port, "/echo", R"({"text":"a","times":1e1})"), 400,
+               R"(field "times": expected an integer (no fraction or exponent), found 10.0)");
+  auto fine = post(port, "/echo", R"({"text":"a","times":2})");
+  EXPECT_EQ(fine.status, 200) << fine.body;
+}
+
 TEST_F(gateway, void_response_is_200_with_an_empty_object) {
   auto res = post(port, "/touch", R"({"text":"x"})");
   EXPECT_EQ(res.status, 200);
