@@ -159,12 +159,28 @@ caf::error node::start_local_components(std::vector<placed_component> placed,
     std::shared_ptr<detail::component_stats> stats;
   };
   std::vector<starting_component> starting;
-  // Edges last: they take requests from outside as soon as they start, so everything they call
-  // must be there first.
-  std::stable_partition(placed.begin(), placed.end(), [](const placed_component& p) {
-    return p.def == nullptr || !p.def->is_edge();
-  });
-  for (const auto& [name, def] : placed) {
+  size_t waited = 0;
+  // Waits for the instances started since the last wait; the first failure is the node's.
+  auto wait_started = [&]() -> caf::error {
+    for (; waited < starting.size(); ++waited) {
+      auto& s = starting[waited];
+      if (s.started.wait_for(start_deadline) != std::future_status::ready)
+        return make_error(errc::internal, s.name + " did not finish starting within " +
+                                              std::to_string(start_deadline.count()) + " s");
+      if (auto err = s.started.get()) return err;
+    }
+    return caf::none;
+  };
+  // Edges last, once everything else has started: they open ports to the outside (a gateway's,
+  // the admin port) and take requests at once, so a node starts all or nothing and everything
+  // they call is there first.
+  auto first_edge = std::stable_partition(
+      placed.begin(), placed.end(),
+      [](const placed_component& p) { return p.def == nullptr || !p.def->is_edge(); });
+  for (auto i = placed.begin(); i != placed.end(); ++i) {
+    if (i == first_edge)
+      if (auto err = wait_started()) return err;
+    const auto& [name, def] = *i;
     if (def == nullptr)
       return make_error(errc::invalid_placement,
                         plan.file + ": components." + name + ": the app has no such component");
@@ -211,12 +227,7 @@ caf::error node::start_local_components(std::vector<placed_component> placed,
     }
     dir.add(name, std::move(entry));
   }
-  for (auto& s : starting) {
-    if (s.started.wait_for(start_deadline) != std::future_status::ready)
-      return make_error(errc::internal, s.name + " did not finish starting within " +
-                                            std::to_string(start_deadline.count()) + " s");
-    if (auto err = s.started.get()) return err;
-  }
+  if (auto err = wait_started()) return err;
   // Started: an instance that ends from now on, while the node runs, leaves the node not ready
   // and says why (one whose init failed has failed the start instead).
   for (auto& s : starting)

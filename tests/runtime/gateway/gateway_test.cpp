@@ -799,6 +799,49 @@ std::string start_failure(boost::json::object config) {
   return "(started)";
 }
 
+TEST(gateway_start,
+     no_port_opens_until_every_other_component_started_and_a_failed_start_opens_none) {
+  auto port = free_port();
+  block_gate().reset();
+  // Starts slowly, then fails: as a component whose database is unreachable would.
+  auto failing = cleave::component::make<>(
+      "slow-starter",
+      [](caf::event_based_actor*, const cleave::component_context&) -> caf::behavior {
+        block_gate().pass(10s);
+        throw std::runtime_error("cannot open its database");
+      });
+  std::promise<std::string> outcome;
+  std::thread starter([&] {
+    try {
+      cleave::test_node node{{test_component(), failing, cleave::gateway_component(test_routes())},
+                             gateway_options(port)};
+      outcome.set_value("started");
+    } catch (const std::runtime_error& e) {
+      outcome.set_value(e.what());
+    }
+  });
+  auto listening = [&] {
+    try {
+      raw_client probe{port};
+      return true;
+    } catch (const std::runtime_error&) {
+      return false;
+    }
+  };
+  ASSERT_TRUE(block_gate().wait_held(1, 5s)) << "the slow component never started starting";
+  // The gateway would have opened its port within a few ms of being spawned: watch for 300 ms.
+  EXPECT_FALSE(poll_until(300ms, listening, 20ms))
+      << "the gateway listens while another component of its node is still starting";
+  block_gate().open();
+  auto result = outcome.get_future();
+  ASSERT_EQ(result.wait_for(10s), std::future_status::ready);
+  starter.join();
+  EXPECT_EQ(result.get(),
+            "test_node: internal: slow-starter failed to start: cannot open its database");
+  EXPECT_FALSE(listening()) << "a node that failed to start serves nothing";
+  block_gate().reset();
+}
+
 TEST(gateway_config, refuses_unknown_missing_and_mistyped_keys_naming_them) {
   auto listen = "127.0.0.1:" + std::to_string(free_port());
   auto unknown = start_failure({{"listen", listen}, {"bogus", 1}});
