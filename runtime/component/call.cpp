@@ -44,6 +44,26 @@ bool replica_failure(const caf::error& annotated) {
          is(annotated, errc::deadline_exceeded);
 }
 
+std::string calling_component() {
+  const auto* served = current_served_call();
+  return served != nullptr ? served->stats->component : std::string{};
+}
+
+void note_failed_call(const caf::actor_system& sys, const std::string& caller,
+                      const std::string& component, const char* op, const caf::error& annotated,
+                      std::chrono::steady_clock::duration elapsed) {
+  if (!replica_failure(annotated) && !is(annotated, errc::unknown_component)) return;
+  // An error that names another component failed further down, and reached this caller as the
+  // called component's answer (a relay passing on its own call's timeout): that component's
+  // caller logs it. The runtime's errors for this call start with its name ("users.get_user: no
+  // reply ...", "users on node ...", "users is not running ...").
+  auto text = what(annotated);
+  if (text.size() <= component.size() || text.compare(0, component.size(), component) != 0) return;
+  auto next = text[component.size()];
+  if (next != '.' && next != ' ' && next != ':') return;
+  log_unanswered_call(sys, caller, component, op, annotated, elapsed);
+}
+
 caf::error circuit_open(const std::string& component, const char* op) {
   return make_error(errc::unavailable, component + "." + op + ": circuit open");
 }

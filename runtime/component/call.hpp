@@ -36,6 +36,7 @@
 #include "runtime/component/detail/call_deadlines.hpp"
 #include "runtime/component/detail/call_metrics.hpp"
 #include "runtime/component/detail/directory.hpp"
+#include "runtime/component/detail/served_call.hpp"
 #include "runtime/component/detail/wire.hpp"
 #include "runtime/core/error.hpp"
 #include "runtime/core/message.hpp"
@@ -180,6 +181,16 @@ bool retry_on(const caf::error& err, std::chrono::steady_clock::time_point deadl
 /// answers with (not found, invalid argument, ...) are answers.
 bool replica_failure(const caf::error& annotated);
 
+/// The component serving a call on this thread while calls are logged, else "" (the caller named
+/// in the log line of a call that got no answer).
+std::string calling_component();
+
+/// Logs call `component`.`op` from `sys` that failed with `annotated` if `sys` logs calls and the
+/// component gave no answer (replica_failure, unknown_component, and the error names it).
+void note_failed_call(const caf::actor_system& sys, const std::string& caller,
+                      const std::string& component, const char* op, const caf::error& annotated,
+                      std::chrono::steady_clock::duration elapsed);
+
 /// A call's passage through the circuit breaker of the replica it goes to (call_target::breaker):
 /// admitted or not, and the outcome reported once.
 class breaker_pass {
@@ -219,6 +230,7 @@ class call_state {
         // The callbacks run later, outside the handler that made the call: they get its
         // request back.
         request_(current_request()),
+        caller_(calling_component()),
         on_reply_(std::move(on_reply)),
         on_error_(std::move(on_error)) {}
 
@@ -237,8 +249,9 @@ class call_state {
   /// Hands `annotated` (see annotate_call_error) to the caller.
   void fail(caf::error annotated, bool remote) {
     request_scope scope{request_};
-    record_call(component_, message_name<Req>(), remote, annotated,
-                std::chrono::steady_clock::now() - start_);
+    auto elapsed = std::chrono::steady_clock::now() - start_;
+    record_call(component_, message_name<Req>(), remote, annotated, elapsed);
+    note_failed_call(self_->system(), caller_, component_, message_name<Req>(), annotated, elapsed);
     on_error_(std::move(annotated));
   }
 
@@ -252,6 +265,7 @@ class call_state {
   std::chrono::steady_clock::time_point start_;
   std::chrono::steady_clock::time_point deadline_;
   current_request_info request_;
+  std::string caller_;
   OnReply on_reply_;
   OnError on_error_;
 };
@@ -492,8 +506,10 @@ class [[nodiscard]] pending_call {
           continue;
         }
       }
-      detail::record_call(component_, message_name<Req>(), dest.remote, annotated,
-                          std::chrono::steady_clock::now() - start);
+      auto elapsed = std::chrono::steady_clock::now() - start;
+      detail::record_call(component_, message_name<Req>(), dest.remote, annotated, elapsed);
+      detail::note_failed_call(sys, detail::calling_component(), component_, message_name<Req>(),
+                               annotated, elapsed);
       on_error(std::move(annotated));
       return;
     }
@@ -551,8 +567,10 @@ class [[nodiscard]] pending_call {
     }
     // Annotated already, as a replica's failure or the breaker's refusal.
     if (!failure) failure = make_error(errc::unavailable, component_ + ": no replica");
-    detail::record_call(component_, message_name<Req>(), remote, failure,
-                        std::chrono::steady_clock::now() - start);
+    auto elapsed = std::chrono::steady_clock::now() - start;
+    detail::record_call(component_, message_name<Req>(), remote, failure, elapsed);
+    detail::note_failed_call(sys, detail::calling_component(), component_, message_name<Req>(),
+                             failure, elapsed);
     on_error(std::move(failure));
   }
 
@@ -591,6 +609,8 @@ caf::result<response_t<Req>> delegate(Self self, const std::string& component, R
   if (!detail::is_known(self->system(), component))
     return make_error(errc::unknown_component,
                       detail::unknown_component_message(component, message_name<Req>()));
+  // The log line of the call served here says where it went (served_call.hpp).
+  if (auto* served = detail::current_served_call()) served->delegated_to = component;
   if (current_request().active())
     self->delegate(dest, std::move(req), outgoing_request_context());
   else

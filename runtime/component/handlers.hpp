@@ -25,6 +25,7 @@
 #include <caf/result.hpp>
 
 #include "runtime/component/detail/directory.hpp"
+#include "runtime/component/detail/served_call.hpp"
 #include "runtime/component/reply.hpp"
 #include "runtime/core/error.hpp"
 #include "runtime/core/message.hpp"
@@ -128,11 +129,12 @@ auto guard_handler(F f, caf::detail::type_list<Args...>) {
     stats->calls.fetch_add(1, std::memory_order_relaxed);
     if (!stats->log_calls || !current_request().active())
       return run_guarded<R, answer>(f, std::forward<Args>(args)...);
-    auto start = std::chrono::steady_clock::now();
+    served_call call{
+        stats.get(), operation_name<Args...>(), std::chrono::steady_clock::now(), false, {}};
+    served_call_scope scope{&call};
     auto result = run_guarded<R, answer>(f, std::forward<Args>(args)...);
-    const caf::error* failure = result.flag == caf::rt_error ? &result.err : nullptr;
-    log_served_call(*stats, operation_name<Args...>(), failure,
-                    std::chrono::steady_clock::now() - start);
+    log_handler_done(call, result.flag == caf::rt_error ? &result.err : nullptr,
+                     result.flag == caf::rt_delegated);
     return result;
   };
 }

@@ -13,6 +13,7 @@
 //
 // The caller's deadline still bounds the wait: a handle that is never answered makes the call fail
 // with deadline_exceeded, never hang. Answering twice is harmless (the second answer is dropped).
+// With "defaults.log_calls", the call is logged when the handle is answered, with that answer.
 #pragma once
 
 #include <cstdint>
@@ -28,6 +29,8 @@
 #include <caf/message_id.hpp>
 #include <caf/meta/type_name.hpp>
 #include <caf/result.hpp>
+
+#include "runtime/component/detail/served_call.hpp"
 
 namespace cleave {
 
@@ -47,8 +50,11 @@ class reply_handle {
   reply_handle() = default;
 
   reply_handle(caf::strong_actor_ptr to, uint64_t request_id,
-               std::vector<caf::strong_actor_ptr> stages)
-      : to_(std::move(to)), request_id_(request_id), stages_(std::move(stages)) {}
+               std::vector<caf::strong_actor_ptr> stages, detail::deferred_call_log log = {})
+      : to_(std::move(to)),
+        request_id_(request_id),
+        stages_(std::move(stages)),
+        log_(std::move(log)) {}
 
   /// False for a default-constructed handle or one taken from a message that was not a request.
   bool valid() const { return to_ != nullptr || !stages_.empty(); }
@@ -56,17 +62,20 @@ class reply_handle {
   /// Answers the caller with `value`.
   template <class U = T, class = std::enable_if_t<!std::is_void_v<U>>>
   void deliver(U value) const {
+    detail::log_answered(log_, nullptr);
     detail::deliver_reply(to_, request_id_, stages_, caf::make_message(std::move(value)));
   }
 
   /// Answers a caller that expects no value.
   template <class U = T, class = std::enable_if_t<std::is_void_v<U>>>
   void deliver() const {
+    detail::log_answered(log_, nullptr);
     detail::deliver_reply(to_, request_id_, stages_, caf::make_message());
   }
 
   /// Fails the call with `err`.
   void deliver(caf::error err) const {
+    detail::log_answered(log_, &err);
     detail::deliver_reply(to_, request_id_, stages_, caf::make_message(std::move(err)));
   }
 
@@ -84,13 +93,15 @@ class reply_handle {
 
   template <class Inspector>
   friend typename Inspector::result_type inspect(Inspector& f, reply_handle& x) {
-    return f(caf::meta::type_name("cleave::reply_handle"), x.to_, x.request_id_, x.stages_);
+    return f(caf::meta::type_name("cleave::reply_handle"), x.to_, x.request_id_, x.stages_, x.log_);
   }
 
  private:
   caf::strong_actor_ptr to_;
   uint64_t request_id_ = 0;
   std::vector<caf::strong_actor_ptr> stages_;
+  /// With "defaults.log_calls": the served call, logged when answered.
+  detail::deferred_call_log log_;
 };
 
 /// Takes over the reply handle of the request `self` is handling now: CAF will not answer it when
@@ -98,7 +109,8 @@ class reply_handle {
 template <class T, class Self>
 reply_handle<T> reply_later(Self* self) {
   auto promise = self->make_response_promise();
-  return {promise.source(), promise.id().integer_value(), promise.stages()};
+  return {promise.source(), promise.id().integer_value(), promise.stages(),
+          detail::defer_served_call()};
 }
 
 }  // namespace cleave

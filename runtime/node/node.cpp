@@ -92,6 +92,7 @@ caf::expected<std::unique_ptr<node>> node::start(const std::vector<component>& c
   cfg.node_name = node_name;
   cfg.default_timeout = plan.defaults.timeout;
   cfg.serialize_local = plan.defaults.serialize_local;
+  cfg.log_calls = plan.defaults.log_calls;
   cfg.add_error_category(error_category, render_cleave_error);
   auto placed = placed_on(components, plan, node_name);
   configure_scheduler(cfg, plan.defaults);

@@ -21,6 +21,7 @@ std::unique_ptr<node> start_test_node(const std::vector<component>& components,
   plan.defaults.timeout = options.timeout;
   plan.defaults.run_timeout = options.run_timeout;
   plan.defaults.serialize_local = options.serialize;
+  plan.defaults.log_calls = options.log_calls;
   plan.nodes["test"] = node_spec{"test", "127.0.0.1", 0, ""};
   for (const auto& c : components) {
     component_spec spec;

@@ -34,6 +34,9 @@ struct test_options {
   /// "defaults.serialize_local"), so that a test catches what would be lost on the wire: a member
   /// left out of CLEAVE_MESSAGE, say. Turn off to measure in-process calls as they are.
   bool serialize = true;
+  /// Log every call served for a request, and every call that got no answer (the placement's
+  /// "defaults.log_calls"), as JSON lines on stderr.
+  bool log_calls = false;
 };
 
 class test_node {

@@ -573,6 +573,18 @@ TEST(faults, a_deadline_holds_across_three_hops) {
     worst_overrun = std::max(worst_overrun, ms(elapsed - budget));
     figures["answer_after_ms_with_deadline_" + std::to_string(budget.count())] = ms(elapsed);
   }
+  // Node a's log tells the truth (log_calls): "silent" did not answer the relay, and the relay
+  // answered its caller with that failure, not "ok".
+  EXPECT_TRUE(a.wait_for_error_output(R"("msg":"call unanswered","request_id":)", start_deadline))
+      << a.report();
+  EXPECT_TRUE(a.wait_for_error_output(R"("component":"relay","target":"silent","op":"echo",)"
+                                      R"("outcome":"deadline_exceeded: silent.echo: no reply)",
+                                      start_deadline))
+      << a.report();
+  EXPECT_TRUE(a.wait_for_error_output(
+      R"("component":"relay","op":"relay","outcome":"deadline_exceeded: silent.echo)",
+      start_deadline))
+      << a.report();
   // The middle hop's own call to "silent" was cut to the client's budget too, not left to run
   // for the placement's 2 s: node a's metrics hold its duration (buckets ... 0.25, 0.5, 1 s).
   ASSERT_TRUE(a.wait_for_error_output(R"("component":"cleave-admin")", start_deadline))

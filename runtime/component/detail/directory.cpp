@@ -253,16 +253,6 @@ caf::result<caf::message> unhandled_message(caf::scheduled_actor* self, const st
   return caf::sec::unexpected_message;
 }
 
-void log_served_call(const component_stats& stats, const char* op, const caf::error* failure,
-                     std::chrono::steady_clock::duration elapsed) {
-  auto us = std::chrono::duration_cast<std::chrono::microseconds>(elapsed).count();
-  log("info", stats.node, "call",
-      {{"component", stats.component},
-       {"op", op},
-       {"outcome", failure != nullptr && *failure ? describe(*failure) : "ok"},
-       {"elapsed_us", us}});
-}
-
 std::shared_ptr<component_stats> current_init_stats() {
   return init_stats;
 }

@@ -45,10 +45,6 @@ struct component_stats {
   std::vector<std::pair<std::type_index, const char*>> handled;
 };
 
-/// Logs one served call (for "defaults.log_calls").
-void log_served_call(const component_stats& stats, const char* op, const caf::error* failure,
-                     std::chrono::steady_clock::duration elapsed);
-
 /// The handle of a remote component while its forwarder is connected to it, shared by the
 /// forwarder (which sets and loses it) and the directory (calls read it to send directly). Calls
 /// sent directly register in call_deadlines tagged with this link, to be failed when it is lost.
@@ -202,6 +198,8 @@ class runtime_config : public caf::actor_system_config {
   std::shared_ptr<directory> components = std::make_shared<directory>();
   /// "defaults.serialize_local": replies to calls are copied through the wire encoding.
   bool serialize_local = false;
+  /// "defaults.log_calls": calls are logged (runtime/component/detail/served_call.hpp).
+  bool log_calls = false;
 };
 
 /// A request on its way to a forwarder, with the caller's deadline (forwarders cannot see the

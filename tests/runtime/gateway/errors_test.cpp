@@ -12,6 +12,7 @@
 #include <caf/sec.hpp>
 
 #include "runtime/core/error.hpp"
+#include "tests/runtime/core/log_lines.hpp"
 
 namespace {
 
@@ -22,22 +23,7 @@ std::string error_text(const cleave::http_response& res) {
   return std::string{v.as_object().at("error").as_string()};
 }
 
-/// The log lines (JSON objects) in `text` that have "request_id" `id`.
-std::vector<boost::json::object> lines_of(const std::string& text, const std::string& id) {
-  std::vector<boost::json::object> out;
-  size_t start = 0;
-  while (start < text.size()) {
-    auto end = text.find('\n', start);
-    if (end == std::string::npos) end = text.size();
-    boost::system::error_code ec;
-    auto v = boost::json::parse(text.substr(start, end - start), ec);
-    if (!ec && v.is_object() && v.as_object().contains("request_id") &&
-        v.as_object().at("request_id") == id.c_str())
-      out.push_back(v.as_object());
-    start = end + 1;
-  }
-  return out;
-}
+using core_test::log_lines_of;
 
 TEST(errors, maps_every_errc_to_its_status) {
   auto status = [](errc e) {
@@ -64,7 +50,7 @@ TEST(errors, app_defined_errors_answer_with_their_status_and_text) {
   auto log = testing::internal::GetCapturedStderr();
   EXPECT_EQ(res.status, 422);
   EXPECT_EQ(error_text(res), "out_of_stock: 2 left");
-  EXPECT_TRUE(lines_of(log, "r-9").empty()) << log;
+  EXPECT_TRUE(log_lines_of(log, "r-9").empty()) << log;
 }
 
 TEST(errors, an_app_defined_500_hides_its_text_like_any_server_error) {
@@ -74,8 +60,8 @@ TEST(errors, an_app_defined_500_hides_its_text_like_any_server_error) {
   auto log = testing::internal::GetCapturedStderr();
   EXPECT_EQ(res.status, 500);
   EXPECT_EQ(error_text(res), "internal error");
-  ASSERT_EQ(lines_of(log, "r-10").size(), 1U) << log;
-  EXPECT_EQ(lines_of(log, "r-10")[0].at("error"), "ledger_broken: db at 10.0.0.7");
+  ASSERT_EQ(log_lines_of(log, "r-10").size(), 1U) << log;
+  EXPECT_EQ(log_lines_of(log, "r-10")[0].at("error"), "ledger_broken: db at 10.0.0.7");
 }
 
 TEST(errors, errors_of_other_categories_are_500) {
@@ -105,7 +91,8 @@ TEST(errors, errors_the_client_caused_show_their_description) {
     EXPECT_EQ(res.status, status);
     EXPECT_EQ(error_text(res), cleave::to_string(code) + ": no thingey 'd1'");
     EXPECT_EQ(boost::json::parse(res.body).at("request_id"), "r-2");
-    EXPECT_TRUE(lines_of(log, "r-2").empty()) << "a client's mistake is not the server's: " << log;
+    EXPECT_TRUE(log_lines_of(log, "r-2").empty())
+        << "a client's mistake is not the server's: " << log;
   }
 }
 
@@ -140,7 +127,7 @@ TEST(errors, runtime_errors_give_a_fixed_message_and_log_the_description) {
         << res.body;
     for (const char* secret : {"127.0.0.1", "7263", "inventory"})
       EXPECT_EQ(res.body.find(secret), std::string::npos) << res.body;
-    auto lines = lines_of(log, "r-3");
+    auto lines = log_lines_of(log, "r-3");
     ASSERT_EQ(lines.size(), 1u) << log;
     EXPECT_EQ(lines[0].at("level"), c.level.c_str());
     EXPECT_EQ(lines[0].at("node"), "edge");
@@ -157,7 +144,7 @@ TEST(errors, expose_shows_the_description_of_runtime_errors_too) {
   auto log = testing::internal::GetCapturedStderr();
   EXPECT_EQ(res.status, 503);
   EXPECT_EQ(error_text(res), "unavailable: inventory (127.0.0.1:7263): cannot connect");
-  EXPECT_EQ(lines_of(log, "r-4").size(), 1u) << "logged all the same: " << log;
+  EXPECT_EQ(log_lines_of(log, "r-4").size(), 1u) << "logged all the same: " << log;
 }
 
 TEST(errors, invalid_utf8_is_replaced_so_the_body_stays_valid_json) {
