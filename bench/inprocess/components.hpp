@@ -17,6 +17,11 @@ cleave::component echo_component();
 /// The same echo as a plain CAF actor (the raw_caf reference).
 caf::actor spawn_raw_echo(caf::actor_system& sys);
 
+/// B13: "seq-then" answers run_sequence making its calls with `.then` callbacks, "seq-co" with a
+/// coroutine handler (`co_await`); the same calls otherwise.
+cleave::component sequence_then_component();
+cleave::component sequence_coroutine_component();
+
 /// A component that is never called, registered under `name`.
 cleave::component idle_component(std::string name);
 

@@ -1,5 +1,6 @@
 // cleave_bench_inprocess: B1 (call by name vs raw CAF request), B2 (payload size), B8 (cost growth
-// with idle components and concurrent callers), all in one process. Results go to stdout as JSON
+// with idle components and concurrent callers), B13 (calls made with co_await vs .then), all in
+// one process. Results go to stdout as JSON
 // lines (bench/common/report.hpp); Google Benchmark's table goes to stderr.
 //
 //   cleave_bench_inprocess [--quick] [--peers DIR] [--benchmark_filter=...]
@@ -10,6 +11,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>
@@ -23,6 +25,7 @@
 #include "bench/inprocess/driver.hpp"
 #include "bench/inprocess/json_reporter.hpp"
 #include "bench/inprocess/measure.hpp"
+#include "bench/inprocess/messages.hpp"
 #include "runtime/component/detail/directory.hpp"
 #include "runtime/testkit/test_node.hpp"
 
@@ -38,8 +41,12 @@ struct echo_node {
   caf::actor driver;
 };
 
-std::unique_ptr<cleave::test_node> start_node(int extra) {
+std::unique_ptr<cleave::test_node> start_node(int extra, bool sequences = false) {
   std::vector<cleave::component> components{echo_component()};
+  if (sequences) {
+    components.push_back(sequence_then_component());
+    components.push_back(sequence_coroutine_component());
+  }
   for (int i = 0; i < extra; ++i) components.push_back(idle_component("idle-" + std::to_string(i)));
   // In-process calls as they are: the test kit's default encodes them as if they crossed nodes.
   cleave::test_options options;
@@ -78,7 +85,7 @@ struct fixture {
   }
 
   void start_main_node() {
-    main.node = start_node(0);
+    main.node = start_node(0, true);
     auto& sys = main.node->system();
     main.driver = spawn_driver(sys, call_target::by_name("echo"));
     raw_echo = spawn_raw_echo(sys);
@@ -124,6 +131,22 @@ void register_benchmarks(fixture& f) {
         [&f, payload = std::string(sizes.at(variant), 'x')](benchmark::State& s) {
           measure_seq_latency(s, f.main.driver, payload, "seq_latency_us");
         });
+  // B13: 100 sequential calls in one handler, written with .then or with co_await.
+  for (const auto& [variant, component] :
+       std::map<std::string, std::string>{{"then", "seq-then"}, {"coroutine", "seq-co"}})
+    add("B13/" + variant + "/seq", [&f, component = component, small](benchmark::State& s) {
+      auto* node = f.main.node.get();
+      measure_op(
+          s,
+          [node, &component, &small] {
+            auto done = node->call(component, run_sequence{100, small});
+            if (!done || *done != 100)
+              throw std::runtime_error(
+                  component + ": " +
+                  (done ? std::to_string(*done) + " calls" : cleave::describe(done.error())));
+          },
+          "sequence_100_us");
+    });
   // B8: growth with idle components.
   for (int count : b8_counts) {
     auto variant = std::to_string(count);

@@ -131,6 +131,11 @@ std::vector<target> make_targets() {
     t.push_back(reported("B11", "failed calls across the kill: other errors" + calls,
                          {"B11", "failed_other_calls", variant}));
   }
+  // Issue 12: a sequence of calls written as a coroutine (co_await) against the same calls
+  // chained with .then, in one handler of one node.
+  t.push_back(ratio("B13", "100 sequential calls, co_await / .then",
+                    {"B13", "sequence_100_us", "coroutine"}, {"B13", "sequence_100_us", "then"},
+                    k::ratio_at_most, 1.1));
   return t;
 }
 

@@ -88,7 +88,7 @@ class component {
               return detail::unhandled_message(actor, node, name, msg);
             });
             try {
-              detail::init_stats_scope scope{stats};
+              detail::init_stats_scope scope{stats, self};
               auto behavior = init(self, ctx);
               if (auto missing =
                       stats ? detail::unlisted_message(*stats, {typeid(Messages)...}) : nullptr) {

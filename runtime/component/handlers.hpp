@@ -12,6 +12,7 @@
 #pragma once
 
 #include <exception>
+#include <optional>
 #include <string>
 #include <tuple>
 #include <type_traits>
@@ -27,6 +28,7 @@
 #include "runtime/component/detail/directory.hpp"
 #include "runtime/component/detail/served_call.hpp"
 #include "runtime/component/reply.hpp"
+#include "runtime/component/task.hpp"
 #include "runtime/core/error.hpp"
 #include "runtime/core/message.hpp"
 #include "runtime/core/request_context.hpp"
@@ -61,6 +63,10 @@ template <class T>
 struct answer_type<caf::delegated<T>> {
   using type = T;
 };
+template <class T>
+struct answer_type<task<T>> {
+  using type = T;
+};
 
 template <class R>
 struct answers_later : std::false_type {};
@@ -68,6 +74,8 @@ template <class T>
 struct answers_later<reply_handle<T>> : std::true_type {};
 template <class T>
 struct answers_later<caf::delegated<T>> : std::true_type {};
+template <class T>
+struct answers_later<task<T>> : std::true_type {};
 
 template <class Answer, class Arg, class = void>
 struct answer_matches_request : std::true_type {};
@@ -118,13 +126,26 @@ auto guard_handler(F f, caf::detail::type_list<Args...>) {
   using answer = typename answer_type<std::decay_t<R>>::type;
   static_assert(answer_matches<answer, Args...>(),
                 "the handler's result type does not match the request's `response` type");
+  static_assert(!is_task<std::decay_t<R>>::value || (!std::is_reference_v<Args> && ...),
+                "a coroutine handler (cleave::task) takes its message by value: a reference "
+                "would dangle once the handler has returned at its first co_await");
   auto stats = current_init_stats();
+  // A coroutine handler answers through its actor's reply handle (task.hpp); nullptr outside a
+  // component's init makes it fail with internal.
+  caf::local_actor* actor = nullptr;
+  if constexpr (is_task<std::decay_t<R>>::value) actor = current_init_actor();
   if constexpr (sizeof...(Args) == 1) {
     using arg = std::decay_t<caf::detail::tl_head_t<caf::detail::type_list<Args...>>>;
     if constexpr (is_message_v<arg>)
       if (stats) stats->handled.emplace_back(typeid(arg), message_name<arg>());
   }
-  return [f = std::move(f), stats = std::move(stats)](Args... args) mutable -> caf::result<answer> {
+  return [f = std::move(f), stats = std::move(stats),
+          actor](Args... args) mutable -> caf::result<answer> {
+    std::optional<handler_actor_scope> coroutine;
+    if constexpr (is_task<std::decay_t<R>>::value)
+      coroutine.emplace(actor);
+    else
+      (void)actor;
     if (!stats) return run_guarded<R, answer>(f, std::forward<Args>(args)...);
     stats->calls.fetch_add(1, std::memory_order_relaxed);
     if (!stats->log_calls || !current_request().active())

@@ -640,6 +640,18 @@ TEST_P(same_answers, wherever_the_components_run) {
                      [&] {
                        return show(n.call("relay", relay{"whoami", "x", 0}, deadline));
                      }),
+      // A coroutine handler: calls after a co_await resume on its component, in the request.
+      "sequencer{echo, whoami, echo} in request req-8: " +
+          in_request("req-8",
+                     [&] {
+                       return show(n.call("sequencer",
+                                          sequence{{"echo", "whoami", "echo"}, "s", false},
+                                          deadline));
+                     }),
+      "sequencer{echo, nobody}: " +
+          show(n.call("sequencer", sequence{{"echo", "nobody"}, "s", false}, deadline)),
+      "sequencer{echo, echo} throwing: " +
+          show(n.call("sequencer", sequence{{"echo", "echo"}, "s", true}, deadline)),
   };
   std::vector<std::string> expected{
       R"(echo{a}: "a" by echo)",
@@ -651,6 +663,9 @@ TEST_P(same_answers, wherever_the_components_run) {
       R"(failing{app}: error out_of_stock: only 2 of "p1" left (status 409))",
       R"(relay{echo, e}: "e" by relay<-echo)",
       R"(relay{whoami} in request req-7: "req-7" by relay<-whoami)",
+      R"(sequencer{echo, whoami, echo} in request req-8: "s+req-8+s" by sequencer<-echo)",
+      R"(sequencer{echo, nobody}: error unknown_component: nobody.echo: no component named "nobody" in this placement)",
+      R"(sequencer{echo, echo} throwing: error internal: handler threw: after the first call)",
   };
   EXPECT_EQ(answers, expected) << (d.processes() ? d.processes()->report() : "");
 }

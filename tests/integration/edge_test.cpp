@@ -322,7 +322,7 @@ TEST(admin_port, node_without_a_gateway_serves_health_readiness_and_metrics) {
     "nodes": {"a": {"port": 1}, "b": {"port": 2}},
     "components": {"forwarder": {"node": "a"}, "echo": {"node": "b"}, "whoami": {"node": "b"},
                    "later": {"node": "b"}, "answerer": {"node": "b"}, "relay": {"node": "b"},
-                   "failing": {"node": "b"},
+                   "failing": {"node": "b"}, "sequencer": {"node": "b"},
                    "silent": {"node": "b", "config": {"greeting": "hi"}}}})");
   auto admin = cleave_test::free_port();
   cluster c{bin_dir + "/cleave_test_app",

@@ -22,6 +22,8 @@ namespace cleave::detail {
 namespace {
 
 thread_local std::shared_ptr<component_stats> init_stats;
+thread_local caf::local_actor* init_actor = nullptr;
+thread_local caf::local_actor* handler_actor = nullptr;
 
 }  // namespace
 
@@ -264,13 +266,31 @@ const char* unlisted_message(const component_stats& stats,
   return nullptr;
 }
 
-init_stats_scope::init_stats_scope(std::shared_ptr<component_stats> stats)
-    : previous_(std::move(init_stats)) {
+caf::local_actor* current_init_actor() {
+  return init_actor;
+}
+
+init_stats_scope::init_stats_scope(std::shared_ptr<component_stats> stats, caf::local_actor* actor)
+    : previous_(std::move(init_stats)), previous_actor_(init_actor) {
   init_stats = std::move(stats);
+  init_actor = actor;
 }
 
 init_stats_scope::~init_stats_scope() {
   init_stats = std::move(previous_);
+  init_actor = previous_actor_;
+}
+
+caf::local_actor* current_handler_actor() {
+  return handler_actor;
+}
+
+handler_actor_scope::handler_actor_scope(caf::local_actor* actor) : previous_(handler_actor) {
+  handler_actor = actor;
+}
+
+handler_actor_scope::~handler_actor_scope() {
+  handler_actor = previous_;
 }
 
 }  // namespace cleave::detail

@@ -18,6 +18,7 @@
 #include <caf/actor_system.hpp>
 #include <caf/actor_system_config.hpp>
 #include <caf/allowed_unsafe_message_type.hpp>
+#include <caf/local_actor.hpp>
 #include <caf/message.hpp>
 #include <caf/message_view.hpp>
 #include <caf/result.hpp>
@@ -269,16 +270,36 @@ std::shared_ptr<component_stats> current_init_stats();
 const char* unlisted_message(const component_stats& stats,
                              std::initializer_list<std::type_index> listed);
 
-/// Sets current_init_stats() for its lifetime.
+/// The actor whose init function runs on this thread (null outside one): coroutine handlers
+/// (cleave::task) made by `cleave::handlers` there answer through it.
+caf::local_actor* current_init_actor();
+
+/// Sets current_init_stats() and current_init_actor() for its lifetime.
 class init_stats_scope {
  public:
-  explicit init_stats_scope(std::shared_ptr<component_stats> stats);
+  init_stats_scope(std::shared_ptr<component_stats> stats, caf::local_actor* actor);
   ~init_stats_scope();
   init_stats_scope(const init_stats_scope&) = delete;
   init_stats_scope& operator=(const init_stats_scope&) = delete;
 
  private:
   std::shared_ptr<component_stats> previous_;
+  caf::local_actor* previous_actor_;
+};
+
+/// The actor whose coroutine handler starts on this thread (null if none).
+caf::local_actor* current_handler_actor();
+
+/// Sets current_handler_actor() for its lifetime.
+class handler_actor_scope {
+ public:
+  explicit handler_actor_scope(caf::local_actor* actor);
+  ~handler_actor_scope();
+  handler_actor_scope(const handler_actor_scope&) = delete;
+  handler_actor_scope& operator=(const handler_actor_scope&) = delete;
+
+ private:
+  caf::local_actor* previous_;
 };
 
 }  // namespace cleave::detail

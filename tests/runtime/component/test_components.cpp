@@ -7,6 +7,7 @@
 
 #include "runtime/component/call.hpp"
 #include "runtime/component/handlers.hpp"
+#include "runtime/component/task.hpp"
 #include "runtime/core/request_context.hpp"
 
 namespace component_test {
@@ -121,7 +122,46 @@ caf::behavior whoami_impl(caf::event_based_actor*, const cleave::component_conte
   });
 }
 
+struct sequencer_state {
+  sequencer_tally tally;
+};
+
+caf::behavior sequencer_impl(caf::stateful_actor<sequencer_state>* self,
+                             const cleave::component_context&) {
+  return cleave::handlers(
+      [self](sequence req) -> cleave::task<echoed> {
+        ++self->state.tally.started;
+        std::string joined;
+        std::string last;
+        for (const auto& target : req.targets) {
+          auto answer = co_await cleave::call(self, target, echo{req.text});
+          if (!answer) {
+            ++self->state.tally.finished;
+            co_return answer.error();
+          }
+          joined += (joined.empty() ? "" : "+") + answer->text;
+          last = answer->by;
+          if (req.throw_after_first) throw std::runtime_error("after the first call");
+        }
+        ++self->state.tally.finished;
+        co_return echoed{joined, "sequencer<-" + last};
+      },
+      [self](const sequencer_counts&) { return self->state.tally; },
+      [self](sequence_touch req) -> cleave::task<void> {
+        auto answer = co_await cleave::call(self, req.target, echo{"touch"});
+        if (!answer) co_return answer.error();
+        co_return caf::none;
+      });
+}
+
 }  // namespace
+
+cleave::component sequencer_component() {
+  auto c = cleave::component::make<sequence, sequencer_counts, sequence_touch>("sequencer",
+                                                                               sequencer_impl);
+  c.calls({"echo"});
+  return c;
+}
 
 cleave::component whoami_component() {
   return cleave::component::make<echo>("whoami", whoami_impl);
@@ -152,8 +192,9 @@ cleave::component silent_component() {
 }
 
 std::vector<cleave::component> all_components() {
-  return {echo_component(),  later_component(),   forwarder_component(), answerer_component(),
-          relay_component(), failing_component(), silent_component(),    whoami_component()};
+  return {echo_component(),     later_component(),  forwarder_component(),
+          answerer_component(), relay_component(),  failing_component(),
+          silent_component(),   whoami_component(), sequencer_component()};
 }
 
 cleave::placement_options test_app_options() {

@@ -98,6 +98,37 @@ struct never_answer {
 };
 CLEAVE_MESSAGE(never_answer)
 
+/// "sequencer", a coroutine handler: calls each of `targets` in turn with echo{text} and answers
+/// with their answers joined ("a+b", by "sequencer<-" the last one). Fails with the first failure;
+/// with `throw_after_first`, throws once the first call has answered.
+struct sequence {
+  std::vector<std::string> targets;
+  std::string text;
+  bool throw_after_first = false;
+  using response = echoed;
+};
+CLEAVE_MESSAGE(sequence, targets, text, throw_after_first)
+
+struct sequencer_tally {
+  int32_t started = 0;
+  int32_t finished = 0;
+};
+CLEAVE_MESSAGE(sequencer_tally, started, finished)
+
+/// "sequencer": how many sequences it has started and finished (answered at once, while
+/// sequences wait).
+struct sequencer_counts {
+  using response = sequencer_tally;
+};
+CLEAVE_MESSAGE(sequencer_counts)
+
+/// "sequencer", a coroutine handler with a void response: calls echo{text}, then answers.
+struct sequence_touch {
+  std::string target;
+  using response = void;
+};
+CLEAVE_MESSAGE(sequence_touch, target)
+
 struct silent_config {
   std::string greeting;
 };
@@ -112,6 +143,8 @@ cleave::component failing_component();
 cleave::component silent_component();
 /// "whoami": answers echo with the id of the request it works for (text) and "whoami" (by).
 cleave::component whoami_component();
+/// "sequencer": coroutine handlers (sequence, sequence_touch), and sequencer_counts.
+cleave::component sequencer_component();
 
 /// Every component above.
 std::vector<cleave::component> all_components();
