@@ -5,6 +5,7 @@
 #include "actors/thingey/thingey.hpp"
 #include "runtime/component/call.hpp"
 #include "runtime/component/handlers.hpp"
+#include "runtime/component/task.hpp"
 #include "runtime/core/error.hpp"
 
 namespace thingey {
@@ -15,46 +16,36 @@ constexpr const char* store_name = "thingey-store";
 
 constexpr const char* audit_name = "thingey-audit";
 
-/// Takes over the current request and answers it with what the store answers to `req`; a
-/// successful change is told to the audit trail (`audit_op`, if not empty).
-template <class Request>
-cleave::reply_handle<cleave::response_t<Request>> ask_store(caf::event_based_actor* self,
-                                                            Request req,
-                                                            std::string audit_op = {}) {
-  auto reply = cleave::reply_later<cleave::response_t<Request>>(self);
-  cleave::call(self, store_name, std::move(req))
-      .then(
-          [self, reply, audit_op](cleave::response_t<Request>& x) {
-            if constexpr (std::is_same_v<cleave::response_t<Request>, thingey>) {
-              if (!audit_op.empty()) cleave::send(self, audit_name, audit_event{audit_op, x.id});
-            } else {
-              (void)self;  // only changes of one record are audited
-            }
-            reply.deliver(std::move(x));
-          },
-          [reply](const caf::error& err) { reply.deliver(err); });
-  return reply;
-}
-
 caf::error invalid_id() {
   return cleave::make_error(cleave::errc::invalid_argument, "a thingey needs a non-empty id");
 }
 
 caf::behavior repo(caf::event_based_actor* self, const cleave::component_context&) {
+  // A successful change is told to the audit trail, one-way: the caller does not wait for it.
+  auto audit = [self](const caf::expected<thingey>& changed, const char* op) {
+    if (changed) cleave::send(self, audit_name, audit_event{op, changed->id});
+  };
   return cleave::handlers(
-      [=](const create_thingey& req) -> caf::result<thingey> {
-        if (req.item.id.empty()) return invalid_id();
-        return ask_store(self, store_insert{req.item}, "created");
+      [=](create_thingey req) -> cleave::task<thingey> {
+        if (req.item.id.empty()) co_return invalid_id();
+        auto created = co_await cleave::call(self, store_name, store_insert{req.item});
+        audit(created, "created");
+        co_return created;
       },
       // The store answers the caller directly: nothing to add on the way back.
       [=](const get_thingey& req) -> caf::result<thingey> {
         if (req.id.empty()) return invalid_id();
         return cleave::delegate(self, store_name, store_find{req.id});
       },
-      [=](const list_thingeys&) { return ask_store(self, store_list{}); },
-      [=](const delete_thingey& req) -> caf::result<thingey> {
-        if (req.id.empty()) return invalid_id();
-        return ask_store(self, store_erase{req.id}, "deleted");
+      // Called, not delegated: with the store keyed over replicas, the call asks each of them.
+      [=](list_thingeys) -> cleave::task<thingey_list> {
+        co_return co_await cleave::call(self, store_name, store_list{});
+      },
+      [=](delete_thingey req) -> cleave::task<thingey> {
+        if (req.id.empty()) co_return invalid_id();
+        auto deleted = co_await cleave::call(self, store_name, store_erase{req.id});
+        audit(deleted, "deleted");
+        co_return deleted;
       });
 }
 

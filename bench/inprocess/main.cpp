@@ -117,11 +117,11 @@ void register_benchmarks(fixture& f) {
   // B1: the same driver loop, by name through cleave or straight to the CAF actor.
   std::map<std::string, caf::actor*> b1{{"cleave", &f.main.driver}, {"raw_caf", &f.raw_driver}};
   for (auto& [variant, driver] : b1)
-    add("B1/" + variant + "/seq", [driver, small](benchmark::State& s) {
+    add("B1/" + variant + "/seq", [driver = driver, small](benchmark::State& s) {
       measure_seq_latency(s, *driver, small, "seq_latency_us");
     });
   for (auto& [variant, driver] : b1)
-    add("B1/" + variant + "/throughput", [driver](benchmark::State& s) {
+    add("B1/" + variant + "/throughput", [driver = driver](benchmark::State& s) {
       measure_throughput(s, {*driver}, 100, 5000, "throughput_100_per_s");
     });
   // B2: payload size.
