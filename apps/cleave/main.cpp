@@ -216,5 +216,7 @@ int main(int argc, char** argv) {
   for (const auto& [name, node] : plan->nodes)
     nodes.push_back(
         {name, with_overrides({bin, "--placement", args.file, "--node", name}, args.overrides)});
-  return cleave::tool::supervise(nodes, {});
+  cleave::tool::supervisor_options options;
+  options.restart = plan->defaults.restart;
+  return cleave::tool::supervise(nodes, options);
 }

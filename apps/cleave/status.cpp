@@ -128,12 +128,17 @@ int print_status(const placement& plan, std::chrono::milliseconds timeout) {
       exit_code = 1;
       continue;
     }
-    std::cout << "reachable, pid " << status->pid << ", up " << status->uptime_ms << " ms\n";
+    std::cout << "reachable, pid " << status->pid << ", up " << status->uptime_ms << " ms";
+    if (status->restarts > 0)
+      std::cout << ", restarted " << status->restarts
+                << (status->restarts == 1 ? " time" : " times") << " by cleave up";
+    std::cout << "\n";
     if (status->node != t.node)
       std::cout << "  warning: it says it is node \"" << status->node << "\"\n";
     auto address = t.host + ":" + std::to_string(t.port);
     for (const auto& c : status->components) {
-      std::cout << "  " << c.name << ": " << c.calls << " calls served";
+      std::cout << "  " << c.name << ": " << c.calls
+                << (c.edge ? " HTTP requests answered" : " calls served");
       std::cout << replica_note(plan, c.name, address, replicas[c.name]);
       if (!c.running) {
         std::cout << ", NOT RUNNING (it ended; see the node's log)";

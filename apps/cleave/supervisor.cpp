@@ -56,6 +56,9 @@ class line_prefixer {
   std::string pending_;
 };
 
+/// The environment variable that tells a node how many times it was restarted.
+constexpr const char* restarts_variable = "CLEAVE_RESTARTS";
+
 struct child {
   node_command command;
   pid_t pid = -1;
@@ -65,6 +68,8 @@ struct child {
   line_prefixer err;
   clock::time_point started;
   int fast_failures = 0;
+  /// Times the node was restarted (CLEAVE_RESTARTS in its environment).
+  int restarts = 0;
   std::optional<clock::time_point> restart_at;
   bool finished = false;
 
@@ -108,8 +113,17 @@ bool start(child& c) {
   std::vector<char*> argv;
   for (auto& a : c.command.argv) argv.push_back(a.data());
   argv.push_back(nullptr);
+  // This process's environment, with the node's restart count.
+  std::string restarts = std::string{restarts_variable} + "=" + std::to_string(c.restarts);
+  std::vector<char*> envp;
+  for (char** e = environ; *e != nullptr; ++e)
+    if (std::strncmp(*e, restarts_variable, std::strlen(restarts_variable)) != 0 ||
+        (*e)[std::strlen(restarts_variable)] != '=')
+      envp.push_back(*e);
+  envp.push_back(restarts.data());
+  envp.push_back(nullptr);
   pid_t pid = -1;
-  int rc = posix_spawn(&pid, argv[0], &actions, &attr, argv.data(), environ);
+  int rc = posix_spawn(&pid, argv[0], &actions, &attr, argv.data(), envp.data());
   posix_spawn_file_actions_destroy(&actions);
   posix_spawnattr_destroy(&attr);
   ::close(out[1]);
@@ -245,6 +259,12 @@ int supervise(const std::vector<node_command>& nodes, const supervisor_options& 
         begin_stop(1);
         continue;
       }
+      if (!options.restart) {
+        say("node " + c.command.name + " " + exit_text(status) +
+            " (defaults.restart is \"never\"): stopping every node");
+        begin_stop(1);
+        continue;
+      }
       c.fast_failures = now - c.started < options.fast_failure ? c.fast_failures + 1 : 1;
       if (c.fast_failures >= options.max_fast_failures) {
         say("node " + c.command.name + " " + exit_text(status) + ", " +
@@ -272,6 +292,7 @@ int supervise(const std::vector<node_command>& nodes, const supervisor_options& 
       if (c.err_fd >= 0) drain(c.err_fd, c.err);
       close_fd(c.out_fd);
       close_fd(c.err_fd);
+      ++c.restarts;
       if (!start(c)) begin_stop(1);
     }
     bool all_finished =

@@ -1,6 +1,8 @@
 // `cleave up`: runs every node of a placement as a child process on this machine, prefixes each
 // line they print with the node's name, restarts a node that crashes (with backoff, giving up
-// after repeated fast failures), and stops them all on SIGINT/SIGTERM.
+// after repeated fast failures; not at all with "defaults.restart": "never"), and stops them all
+// on SIGINT/SIGTERM. A restarted node gets CLEAVE_RESTARTS=N in its environment, the times it was
+// restarted, which it reports to `cleave status`.
 #pragma once
 
 #include <chrono>
@@ -17,6 +19,9 @@ struct node_command {
 };
 
 struct supervisor_options {
+  /// Restart a node that exits with a failure (the placement's "defaults.restart":
+  /// "on-failure"); false ("never"): such an exit stops every node.
+  bool restart = true;
   /// Wait before the first restart of a crashed node; doubled per consecutive fast failure.
   std::chrono::milliseconds first_backoff{200};
   std::chrono::milliseconds max_backoff{5000};

@@ -19,6 +19,7 @@
 #include "runtime/core/log.hpp"
 #include "runtime/core/message.hpp"
 #include "runtime/core/request_context.hpp"
+#include "runtime/gateway/admin.hpp"
 #include "runtime/gateway/detail/caller.hpp"
 #include "runtime/gateway/detail/http_server.hpp"
 #include "runtime/gateway/errors.hpp"
@@ -145,7 +146,16 @@ std::shared_ptr<const detail::dispatch_table> build_table(
     const routes& r, const gateway_settings& settings,
     const std::shared_ptr<boost::asio::thread_pool>& raw_pool) {
   auto table = std::make_shared<detail::dispatch_table>();
-  table->wrap = chain(r.middleware(settings));
+  auto middleware = r.middleware(settings);
+  // Outermost: every request the gateway answers counts as served (`cleave status`).
+  if (auto stats = detail::current_init_stats())
+    middleware.insert(middleware.begin(), [stats](http_handler inner) -> http_handler {
+      return [stats, inner = std::move(inner)](http_request& req, http_respond respond) {
+        stats->calls.fetch_add(1, std::memory_order_relaxed);
+        inner(req, std::move(respond));
+      };
+    });
+  table->wrap = chain(std::move(middleware));
   auto errors = std::make_shared<const error_reporting>(
       error_reporting{settings.node, settings.name, settings.expose_errors});
   auto add = [&](const std::string& method, const std::string& pattern, http_handler h) {
@@ -178,6 +188,7 @@ caf::behavior gateway_impl(caf::event_based_actor* self, const component_context
   detail::server_config cfg;
   cfg.name = settings->name;
   cfg.node = settings->node;
+  cfg.admin_of_node = settings->name == admin_component_name;
   cfg.host = settings->host;
   cfg.port = settings->port;
   cfg.max_connections = settings->max_connections;

@@ -1,6 +1,9 @@
 #include "runtime/node/node.hpp"
 
 #include <algorithm>
+#include <charconv>
+#include <cstdlib>
+#include <cstring>
 #include <future>
 #include <string_view>
 #include <thread>
@@ -29,6 +32,16 @@ namespace cleave {
 namespace {
 
 constexpr auto start_deadline = std::chrono::seconds(10);
+
+/// Times `cleave up` restarted this node: CLEAVE_RESTARTS, a count it sets (0 if absent or not
+/// a count).
+int32_t restarts_from_environment() {
+  const char* text = std::getenv("CLEAVE_RESTARTS");
+  if (text == nullptr) return 0;
+  int32_t n = 0;
+  auto [end, ec] = std::from_chars(text, text + std::strlen(text), n);
+  return ec == std::errc{} && *end == '\0' && n >= 0 ? n : 0;
+}
 
 /// Longest wait for edge components to drain on stop (their own drain timeouts are shorter).
 constexpr auto edge_stop_deadline = std::chrono::seconds(20);
@@ -195,6 +208,7 @@ caf::error node::start_local_components(std::vector<placed_component> placed,
     entry.stats->node = node_name;
     entry.stats->component = name;
     entry.stats->log_calls = plan.defaults.log_calls;
+    entry.stats->edge = def->is_edge();
     auto instance = def->spawn(sys, ctx, entry.stats);
     actors_.push_back(instance.handle);
     if (def->is_edge()) edges_.push_back(instance.handle);
@@ -344,7 +358,8 @@ caf::expected<uint16_t> node::listen(const placement& plan) {
   const auto& me = plan.nodes.at(config_->node_name);
   auto gatekeeper = detail::spawn_gatekeeper(
       *system_, config_->components,
-      detail::gatekeeper_info{plan.app, me.name, std::chrono::steady_clock::now()});
+      detail::gatekeeper_info{plan.app, me.name, std::chrono::steady_clock::now(),
+                              restarts_from_environment()});
   actors_.push_back(gatekeeper);
   auto port = transport::listen(*system_, gatekeeper, me.host, me.port);
   if (!port)

@@ -21,12 +21,15 @@ CLEAVE_MESSAGE(lookup_component, name)
 
 struct component_status {
   std::string name;
-  /// Calls its handlers have served since the node started.
+  /// Calls its handlers have served since the node started; for an edge (a gateway), the HTTP
+  /// requests it answered.
   uint64_t calls = 0;
   /// False if it has ended while the node runs (the node is then not ready).
   bool running = true;
+  /// It takes requests from outside (component::edge(): a gateway, the admin port).
+  bool edge = false;
 };
-CLEAVE_MESSAGE(component_status, name, calls, running)
+CLEAVE_MESSAGE(component_status, name, calls, running, edge)
 
 /// One replica of a component a node calls, as that node sees it.
 struct replica_status {
@@ -50,8 +53,10 @@ struct node_status {
   std::vector<component_status> components;
   /// The replicas of every replicated component this node calls, by component.
   std::vector<replica_status> replicas;
+  /// Times `cleave up` restarted this node (CLEAVE_RESTARTS in its environment).
+  int32_t restarts = 0;
 };
-CLEAVE_MESSAGE(node_status, app, node, pid, uptime_ms, components, replicas)
+CLEAVE_MESSAGE(node_status, app, node, pid, uptime_ms, components, replicas, restarts)
 
 /// The status probe every node answers (`cleave status`).
 struct get_node_status {

@@ -279,6 +279,12 @@ class validator {
           d.startup_grace = std::chrono::milliseconds{0};
         else
           err = read_millis(x, path, d.startup_grace);
+      } else if (kv.key() == "restart") {
+        const char* expected = "\"on-failure\" or \"never\"";
+        if (!x.is_string()) return wrong_type(path, x, expected);
+        if (x.get_string() != "on-failure" && x.get_string() != "never")
+          return wrong_value(path, x, expected);
+        d.restart = x.get_string() == "on-failure";
       } else if (kv.key() == "max_peer_connections") {
         const char* expected = "a number of connections (1..65536)";
         if (!x.is_int64() && !x.is_uint64()) return wrong_type(path, x, expected);
@@ -290,7 +296,7 @@ class validator {
             "defaults", kv.key(),
             {"timeout_ms", "serialize_local", "heartbeat_ms", "connection_timeout_ms",
              "run_timeout_ms", "log_calls", "scheduler", "scheduler_threads", "max_frame_bytes",
-             "handshake_timeout_ms", "max_peer_connections", "startup_grace_ms"});
+             "handshake_timeout_ms", "max_peer_connections", "startup_grace_ms", "restart"});
       }
       if (err) return err;
     }

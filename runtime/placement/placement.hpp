@@ -92,6 +92,10 @@ struct placement_defaults {
   std::chrono::milliseconds heartbeat{500};
   /// "connection_timeout_ms": silence after which a peer counts as down; >= heartbeat.
   std::chrono::milliseconds connection_timeout{3000};
+  /// "restart": "on-failure" (default): `cleave up` restarts a node that exits with a failure
+  /// (with backoff; it gives up after 5 fast failures in a row); "never": such an exit stops
+  /// every node and `cleave up` exits 1.
+  bool restart = true;
   /// "log_calls": every node logs each call its components serve for a request (one JSON line
   /// with the request id); default false.
   bool log_calls = false;

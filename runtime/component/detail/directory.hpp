@@ -41,6 +41,8 @@ struct component_stats {
   std::string component;
   /// "defaults.log_calls": log each call served for a request.
   bool log_calls = false;
+  /// An edge (component::edge()): `calls` counts the HTTP requests it answered.
+  bool edge = false;
   /// The message types the instance's handlers take, with their names: filled while its init
   /// function runs (cleave::handlers), checked against its component::make list after it.
   std::vector<std::pair<std::type_index, const char*>> handled;

@@ -771,6 +771,16 @@ struct http_server::impl {
   }
 };
 
+namespace {
+
+/// " (placement: FIELD)": where the address the server could not listen on is set.
+std::string where_set(const server_config& config) {
+  if (config.admin_of_node) return " (placement: nodes." + config.node + ".admin)";
+  return " (placement: components." + config.name + ".config.listen)";
+}
+
+}  // namespace
+
 http_server::http_server(server_config config) : impl_(std::make_unique<impl>()) {
   auto& state = *impl_->state;
   auto address = config.host + ":" + std::to_string(config.port);
@@ -786,8 +796,12 @@ http_server::http_server(server_config config) : impl_(std::make_unique<impl>())
     state.acceptor.set_option(tcp::acceptor::reuse_address(true));
     state.acceptor.bind(at);
     state.acceptor.listen(listen_backlog);
+  } catch (const boost::system::system_error& e) {
+    // The kernel's reason ("Address already in use"), without Boost's source location.
+    throw std::runtime_error("cannot listen on " + address + ": " + e.code().message() +
+                             where_set(config));
   } catch (const std::exception& e) {
-    throw std::runtime_error("cannot listen on " + address + ": " + e.what());
+    throw std::runtime_error("cannot listen on " + address + ": " + e.what() + where_set(config));
   }
   state.config = std::move(config);
   state.errors = error_reporting{state.config.node, state.config.name, state.config.expose_errors};

@@ -35,6 +35,8 @@ struct server_config {
   /// For log lines: the gateway's component and node names.
   std::string name;
   std::string node;
+  /// The node's admin port ("nodes.NODE.admin"), not a gateway's "listen": for messages.
+  bool admin_of_node = false;
   std::string host;
   /// 0 = any free port (see http_server::port()).
   uint16_t port = 0;

@@ -62,9 +62,10 @@ caf::actor spawn_gatekeeper(caf::actor_system& sys, std::shared_ptr<directory> c
               out.uptime_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                                   std::chrono::steady_clock::now() - info.started)
                                   .count();
+              out.restarts = info.restarts;
               for (const auto& [name, stats] : components->local_stats())
-                out.components.push_back(
-                    {name, stats ? stats->calls.load() : 0, !stats || stats->running.load()});
+                out.components.push_back({name, stats ? stats->calls.load() : 0,
+                                          !stats || stats->running.load(), stats && stats->edge});
               for (const auto& [name, set] : components->replica_sets())
                 for (const auto& m : set->members())
                   out.replicas.push_back(replica_status_of(name, m));

@@ -17,6 +17,8 @@ struct gatekeeper_info {
   std::string app;
   std::string node;
   std::chrono::steady_clock::time_point started;
+  /// Times `cleave up` restarted the node (its CLEAVE_RESTARTS).
+  int32_t restarts = 0;
 };
 
 caf::actor spawn_gatekeeper(caf::actor_system& sys, std::shared_ptr<directory> components,

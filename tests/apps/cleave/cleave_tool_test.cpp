@@ -15,6 +15,7 @@
 #include <gtest/gtest.h>
 
 #include "tests/integration/process.hpp"
+#include "tests/runtime/gateway/http_client.hpp"
 
 namespace {
 
@@ -121,9 +122,66 @@ TEST(cleave_up, restarts_a_node_that_crashes) {
   auto second = poll_pid(
       ports, "store", [first](pid_t pid) { return pid > 0 && pid != first; }, 15s);
   EXPECT_GT(second, 0) << "the store was not restarted: " << up.report();
+  auto status = cleave(concat({"status", split}, ports));
+  EXPECT_TRUE(contains(status.out, "reachable, pid " + std::to_string(second) + ", up "))
+      << status.out;
+  EXPECT_TRUE(contains(status.out, " ms, restarted 1 time by cleave up\n")) << status.out;
   up.signal(SIGTERM);
   EXPECT_EQ(up.wait(20s), 0) << up.report();
   EXPECT_TRUE(contains(up.errors(), "node store killed by signal")) << up.report();
+}
+
+TEST(cleave_up, with_restart_never_a_crash_stops_every_node) {
+  auto ports = free_ports();
+  process up{concat({bin_dir + "/cleave", "up", split, "--set", "defaults.restart=never"}, ports)};
+  auto store = poll_pid(
+      ports, "store", [](pid_t pid) { return pid > 0; }, 10s);
+  ASSERT_GT(store, 0) << up.report();
+  ASSERT_EQ(::kill(store, SIGKILL), 0);
+  auto code = up.wait(20s);
+  ASSERT_TRUE(code) << "cleave up did not stop: " << up.report();
+  EXPECT_EQ(*code, 1) << up.report();
+  EXPECT_TRUE(contains(up.errors(),
+                       "node store killed by signal Killed (defaults.restart is "
+                       "\"never\"): stopping every node"))
+      << up.report();
+}
+
+TEST(cleave_status, counts_the_requests_a_gateway_answered) {
+  auto http_port = cleave_test::free_port();
+  auto counter = std::string{CLEAVE_SOURCE_DIR} + "/configs/counter/split.json";
+  std::vector<std::string> ports{
+      "--set", "nodes.edge.port=" + std::to_string(cleave_test::free_port()),
+      "--set", "nodes.core.port=" + std::to_string(cleave_test::free_port()),
+      "--set", "components.gateway.config.listen=127.0.0.1:" + std::to_string(http_port)};
+  process up{concat({bin_dir + "/cleave", "up", counter}, ports)};
+  ASSERT_TRUE(up.wait_for_error_output(R"("msg":"gateway listening")", 20s)) << up.report();
+  // The placement's rate limit lets one request through: the second is answered 429.
+  gateway_test::http_reply first;
+  int made = 0;
+  auto deadline = std::chrono::steady_clock::now() + 10s;
+  do {  // until the core node, started alongside, has been reached
+    first = gateway_test::post(http_port, "/add", R"({"v":1})");
+    ++made;
+  } while (first.status == 503 && std::chrono::steady_clock::now() < deadline);
+  EXPECT_EQ(first.status, 200) << first.body;
+  EXPECT_EQ(gateway_test::post(http_port, "/add", R"({"v":1})").status, 429);
+  ++made;
+  run_result status;
+  deadline = std::chrono::steady_clock::now() + 10s;
+  do {
+    status = cleave(concat({"status", counter}, ports));
+  } while (!contains(status.out, "  counter: 1 calls served\n") &&
+           std::chrono::steady_clock::now() < deadline);
+  EXPECT_TRUE(contains(status.out, "  counter: 1 calls served\n")) << status.out;
+  std::smatch answered;
+  ASSERT_TRUE(std::regex_search(status.out, answered,
+                                std::regex{"  gateway: ([0-9]+) HTTP requests answered\n"}))
+      << status.out;
+  // Every request answered counts: a 503 while the core node was starting, the 429 too.
+  EXPECT_EQ(std::stoi(answered[1]), made) << status.out;
+  up.signal(SIGTERM);
+  EXPECT_EQ(up.wait(20s), 0) << up.report();
 }
 
 TEST(cleave_up, exits_non_zero_when_a_node_cannot_start) {

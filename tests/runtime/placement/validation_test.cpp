@@ -2,6 +2,8 @@
 // path, what was found and what was expected.
 #include "runtime/placement/placement.hpp"
 
+#include <fstream>
+#include <iterator>
 #include <string>
 
 #include <gtest/gtest.h>
@@ -132,7 +134,24 @@ TEST(validation, unknown_defaults_key) {
                      "\"serialize_local\", \"heartbeat_ms\", \"connection_timeout_ms\", "
                      "\"run_timeout_ms\", \"log_calls\", \"scheduler\", \"scheduler_threads\", "
                      "\"max_frame_bytes\", \"handshake_timeout_ms\", \"max_peer_connections\", "
-                     "\"startup_grace_ms\"; did you mean \"timeout_ms\"?"));
+                     "\"startup_grace_ms\", \"restart\"; did you mean \"timeout_ms\"?"));
+}
+
+TEST(validation, restart_is_on_failure_or_never) {
+  doc d;
+  d.defaults = R"({"restart": "always"})";
+  EXPECT_EQ(error_of(d.text()),
+            prefixed("defaults.restart: found \"always\", expected \"on-failure\" or \"never\""));
+  d.defaults = R"({"restart": false})";
+  EXPECT_EQ(error_of(d.text()), prefixed("defaults.restart: found false (boolean), expected "
+                                         "\"on-failure\" or \"never\""));
+  d.defaults = R"({"restart": "never"})";
+  auto p = cleave::parse_placement(d.text(), file, no_env());
+  ASSERT_TRUE(p) << cleave::describe(p.error());
+  EXPECT_FALSE(p->defaults.restart);
+  d.defaults = "";
+  EXPECT_TRUE(cleave::parse_placement(d.text(), file, no_env())->defaults.restart)
+      << "on-failure by default";
 }
 
 TEST(validation, scheduler_is_one_of_two_policies_with_a_bounded_thread_count) {
@@ -681,6 +700,31 @@ TEST(validation, sections_are_checked_in_a_fixed_order) {
                   "nodes": {"m": {"port": "x"}}})";
   EXPECT_EQ(error_of(text), prefixed("nodes.m.port: found \"x\" (string), expected a port number "
                                      "(1..65535)"));
+}
+
+// docs/placement.md shows validation messages: each is checked against what the program says
+// for the same mistake, so that the page cannot fall behind (it listed 6 of 12 defaults keys).
+TEST(validation, the_messages_shown_in_docs_placement_md_are_the_programs) {
+  std::ifstream in{std::string{CLEAVE_SOURCE_DIR} + "/docs/placement.md"};
+  ASSERT_TRUE(in) << "docs/placement.md not found";
+  std::string page{std::istreambuf_iterator<char>{in}, std::istreambuf_iterator<char>{}};
+  auto shown = [&](const doc& d) {
+    auto message = error_of(d.text());
+    // The page names the file split.json.
+    message.replace(0, std::string{file}.size(), "split.json");
+    return "`" + message + "`";
+  };
+  doc unknown;
+  unknown.defaults = R"({"timeot_ms": 100})";
+  doc wrong_type;
+  wrong_type.defaults = R"({"run_timeout_ms": true})";
+  doc negative;
+  negative.defaults = R"({"timeout_ms": -5})";
+  doc long_duration;
+  long_duration.defaults = R"({"timeout_ms": 99999999999999})";
+  for (const auto* d : {&unknown, &wrong_type, &negative, &long_duration})
+    EXPECT_NE(page.find(shown(*d)), std::string::npos)
+        << "docs/placement.md does not show the message " << shown(*d);
 }
 
 }  // namespace
