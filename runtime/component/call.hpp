@@ -441,8 +441,12 @@ class call_awaiter {
   }
 
   /// False if the outcome came at once (an open breaker, no such component): no suspension.
-  bool await_suspend(std::coroutine_handle<> waiting) {
-    auto shared = std::make_shared<awaited_call<response>>(waiting, &outcome_);
+  template <class Promise>
+  bool await_suspend(std::coroutine_handle<Promise> waiting) {
+    served_call* serving = nullptr;
+    if constexpr (requires { waiting.promise().resumed_call(); })
+      serving = waiting.promise().resumed_call();
+    auto shared = std::make_shared<awaited_call<response>>(waiting, &outcome_, serving);
     if constexpr (std::is_void_v<response>)
       std::move(call_).then([shared] { shared->finish(call_outcome<void>{}); },
                             [shared](caf::error err) { shared->finish(std::move(err)); });

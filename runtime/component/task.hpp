@@ -49,6 +49,7 @@
 #include <caf/expected.hpp>
 
 #include "runtime/component/detail/directory.hpp"
+#include "runtime/component/detail/served_call.hpp"
 #include "runtime/component/reply.hpp"
 #include "runtime/core/error.hpp"
 
@@ -73,7 +74,16 @@ reply_handle<T> coroutine_reply() {
 template <class T>
 class task_promise_base {
  public:
-  task_promise_base() : reply_(coroutine_reply<T>()) {}
+  task_promise_base() : reply_(coroutine_reply<T>()) {
+    if (const auto* served = current_served_call()) {
+      served_.stats = served->stats;
+      served_.op = served->op;
+    }
+  }
+
+  /// With "defaults.log_calls": the call the coroutine serves, to be current again whenever it
+  /// resumes (so that a call it makes then names it as the caller); null otherwise.
+  served_call* resumed_call() { return served_.stats != nullptr ? &served_ : nullptr; }
 
   task<T> get_return_object() noexcept { return {}; }
   std::suspend_never initial_suspend() noexcept { return {}; }
@@ -91,6 +101,7 @@ class task_promise_base {
 
  protected:
   reply_handle<T> reply_;
+  served_call served_;
 };
 
 }  // namespace detail
@@ -137,8 +148,9 @@ using call_outcome = caf::expected<Resp>;
 template <class Resp>
 class awaited_call {
  public:
-  awaited_call(std::coroutine_handle<> waiting, std::optional<call_outcome<Resp>>* slot)
-      : waiting_(waiting), slot_(slot) {}
+  awaited_call(std::coroutine_handle<> waiting, std::optional<call_outcome<Resp>>* slot,
+               served_call* serving)
+      : waiting_(waiting), slot_(slot), serving_(serving) {}
   ~awaited_call() {
     if (!done_ && suspended_) waiting_.destroy();
   }
@@ -150,7 +162,9 @@ class awaited_call {
     if (done_) return;
     done_ = true;
     slot_->emplace(std::move(outcome));
-    if (suspended_) waiting_.resume();
+    if (!suspended_) return;
+    served_call_scope scope{serving_};
+    waiting_.resume();
   }
 
   /// await_suspend is over: true if the coroutine stays suspended (no outcome yet).
@@ -162,6 +176,7 @@ class awaited_call {
  private:
   std::coroutine_handle<> waiting_;
   std::optional<call_outcome<Resp>>* slot_;
+  served_call* serving_;
   bool done_ = false;
   bool suspended_ = false;
 };

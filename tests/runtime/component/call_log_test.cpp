@@ -3,6 +3,7 @@
 // its caller, naming the component that did not answer.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -48,10 +49,11 @@ class call_log : public ::testing::Test {
 
   /// The log lines of `call`, made in request `id`.
   template <class Call>
-  std::vector<std::string> logged(const std::string& id, Call call) {
+  std::vector<std::string> logged(const std::string& id, Call call,
+                                  std::chrono::milliseconds deadline = 5s) {
     testing::internal::CaptureStderr();
     {
-      cleave::request_scope scope{id, std::chrono::steady_clock::now() + 5s};
+      cleave::request_scope scope{id, std::chrono::steady_clock::now() + deadline};
       call();
     }
     // A line written after the answer (the handler of a component that answered for another)
@@ -112,6 +114,31 @@ TEST_F(call_log, a_delegation_names_where_it_went_and_that_component_logs_the_ou
   });
   EXPECT_EQ(lines, (std::vector<std::string>{"call forwarder.echo_delegated -> delegated to echo",
                                              "call echo.echo -> ok"}));
+}
+
+TEST_F(call_log, a_coroutine_is_named_as_the_caller_after_a_co_await_too) {
+  auto lines = logged(
+      "log-6",
+      [&] {
+        ASSERT_FALSE(node().call("sequencer", sequence{{"echo", "silent"}, "x", false}));
+        // The sequence's own call to silent ends at the same deadline: wait for it.
+        auto until = std::chrono::steady_clock::now() + 2s;
+        cleave::request_scope outside{"", std::chrono::steady_clock::time_point::max()};
+        while (node().call("sequencer", sequencer_counts{})->finished == 0 &&
+               std::chrono::steady_clock::now() < until) {
+        }
+      },
+      200ms);
+  auto has = [&](const std::string& start) {
+    return std::any_of(lines.begin(), lines.end(),
+                       [&](const std::string& l) { return l.rfind(start, 0) == 0; });
+  };
+  EXPECT_TRUE(has("call echo.echo -> ok")) << testing::PrintToString(lines);
+  EXPECT_TRUE(has("call unanswered sequencer.echo target silent -> deadline_exceeded: silent.echo"))
+      << "the call made after the first co_await names the coroutine's component\n"
+      << testing::PrintToString(lines);
+  EXPECT_TRUE(has("call sequencer.sequence -> deadline_exceeded: silent.echo"))
+      << testing::PrintToString(lines);
 }
 
 TEST_F(call_log, an_error_answered_now_is_logged_with_it) {
