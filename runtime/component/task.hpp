@@ -28,8 +28,8 @@
 //
 // The request goes on with the coroutine: each call it makes after a `co_await` carries the
 // request's id and is cut to the request's deadline, like the first. If the component ends while
-// a coroutine waits, the coroutine is destroyed (its locals with it) and its caller gets its
-// deadline.
+// a coroutine waits, the coroutine never resumes (it is destroyed when CAF drops its pending
+// reply handlers) and its caller gets its deadline.
 //
 // Handlers returning `cleave::task` must be made by `cleave::handlers` inside a component's init
 // function (cleave::component::make); elsewhere the call fails with errc::internal. A coroutine
