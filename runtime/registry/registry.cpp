@@ -153,8 +153,11 @@ bool registration::register_once() {
   };
   auto lease = etcd_.grant(settings_.lease_ttl);
   if (!lease) return report(lease.error());
-  if (auto err = etcd_.put(key_, value_, *lease)) return report(err);
+  // Kept before the put: a stop that cancels the put may come after etcd applied it, and stop()
+  // must then revoke the lease (else the key outlives the node by a lease's TTL). A put that
+  // failed is made again by the renewal loop, which puts back a missing key.
   lease_ = std::move(*lease);
+  if (auto err = etcd_.put(key_, value_, lease_)) return report(err);
   failing_ = false;
   log("info", log_node_, "registry: registered",
       {{"instance", me_.name},
