@@ -40,16 +40,8 @@ namespace detail {
 
 caf::error json_type_error(const std::string& path, std::string_view expected,
                            const boost::json::value& found) {
-  std::string text;
-  if (found.is_double()) {
-    // Boost writes 2.0 as "2E0"; show what the client most likely sent.
-    char buf[64];
-    auto res = std::to_chars(buf, buf + sizeof buf, found.get_double());
-    text.assign(buf, res.ptr);
-    if (text.find_first_of(".eEni") == std::string::npos) text += ".0";
-  } else {
-    text = boost::json::serialize(found);
-  }
+  auto text =
+      found.is_double() ? json_number_text(found.get_double()) : boost::json::serialize(found);
   constexpr size_t max_shown = 40;
   if (text.size() > max_shown) text = text.substr(0, max_shown) + "...";
   return make_error(errc::invalid_argument, field_name(path) + ": expected " +
@@ -59,6 +51,14 @@ caf::error json_type_error(const std::string& path, std::string_view expected,
 
 caf::error json_field_error(const std::string& path, std::string_view problem) {
   return make_error(errc::invalid_argument, field_name(path) + " " + std::string{problem});
+}
+
+std::string json_number_text(double x) {
+  char buf[64];
+  auto res = std::to_chars(buf, buf + sizeof buf, x);
+  std::string text(buf, res.ptr);
+  if (text.find_first_of(".eEni") == std::string::npos) text += ".0";
+  return text;
 }
 
 std::string json_member_path(const std::string& parent, std::string_view name) {

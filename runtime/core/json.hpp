@@ -53,6 +53,9 @@ caf::error json_type_error(const std::string& path, std::string_view expected,
                            const boost::json::value& found);
 caf::error json_field_error(const std::string& path, std::string_view problem);
 std::string json_member_path(const std::string& parent, std::string_view name);
+/// `x` as people write it, for messages: the shortest form that reads back as `x`, with ".0" on a
+/// whole number (Boost.JSON writes 2.0 as "2E0").
+std::string json_number_text(double x);
 
 template <class T>
 boost::json::value encode(const T& x) {

@@ -1,12 +1,12 @@
 #include "runtime/placement/json_text.hpp"
 
 #include <algorithm>
-#include <charconv>
 #include <cstdio>
 #include <vector>
 
 #include "runtime/core/detail/strict_json.hpp"
 #include "runtime/core/error.hpp"
+#include "runtime/core/json.hpp"
 
 namespace cleave::placement_internal {
 
@@ -74,15 +74,9 @@ void render(const json::value& v, std::string& out, size_t budget) {
     case json::kind::uint64:
       out += std::to_string(v.get_uint64());
       break;
-    case json::kind::double_: {
-      // Boost serializes 2000.0 as "2E3"; users wrote 2000.0 or 2.5, so show the shortest form.
-      char buf[64];
-      auto res = std::to_chars(buf, buf + sizeof buf, v.get_double());
-      std::string s(buf, res.ptr);
-      if (s.find_first_of(".eEni") == std::string::npos) s += ".0";
-      out += s;
+    case json::kind::double_:
+      out += detail::json_number_text(v.get_double());
       break;
-    }
     case json::kind::string:
       out += quote(v.get_string());
       break;
