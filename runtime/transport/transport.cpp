@@ -35,6 +35,7 @@ constexpr auto listen_timeout = std::chrono::seconds(10);
 
 struct running_network {
   caf::actor actor;
+  std::shared_ptr<detail::network_config> config;
   std::shared_ptr<detail::handshake_watch> watch;
 };
 
@@ -160,9 +161,9 @@ caf::error start(caf::actor_system& sys, const network_settings& settings) {
   sys.registry().erase(caf::atom("SpawnServ"));
   sys.registry().erase(caf::atom("ConfigServ"));
   auto watch = std::make_shared<detail::handshake_watch>();
-  auto actor = detail::spawn_network_actor(sys, std::move(config), watch);
+  auto actor = detail::spawn_network_actor(sys, config, watch);
   std::lock_guard<std::mutex> guard{networks_mutex};
-  networks[&sys] = running_network{std::move(actor), std::move(watch)};
+  networks[&sys] = running_network{std::move(actor), std::move(config), std::move(watch)};
   return caf::none;
 }
 
@@ -175,7 +176,18 @@ void stop(caf::actor_system& sys) {
     entry = std::move(i->second);
     networks.erase(i);
   }
-  caf::anon_send_exit(entry.actor, caf::exit_reason::user_shutdown);
+  // A connection handed to BASP once the middleman has begun to stop is never closed, and it
+  // keeps the network actor alive: ~actor_system then waits for ever. So no connect starts from
+  // now on, and the one under way (a dial waits at most handshake_timeout) ends before the
+  // middleman stops.
+  entry.config->stopping = true;
+  caf::scoped_actor self{sys, true};
+  self->monitor(entry.actor);
+  // CAF's middleman actor, which the network actor extends, ignores every exit reason but `kill`
+  // (its exit handler is empty).
+  self->send_exit(entry.actor, caf::exit_reason::kill);
+  self->receive([](const caf::down_msg&) {},
+                caf::after(entry.config->handshake_timeout + std::chrono::seconds(1)) >> [] {});
 }
 
 caf::actor network_of(const caf::actor_system& sys) {

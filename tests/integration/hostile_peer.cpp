@@ -40,6 +40,22 @@ hostile_peer::hostile_peer(uint16_t port) {
   ::setsockopt(fd_, SOL_SOCKET, SO_SNDTIMEO, &limit, sizeof limit);
 }
 
+silent_listener::silent_listener() {
+  fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof addr;
+  if (fd_ < 0 || ::bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
+      ::listen(fd_, 64) != 0 || ::getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len) != 0)
+    throw std::runtime_error("silent_listener: cannot listen on 127.0.0.1");
+  port_ = ntohs(addr.sin_port);
+}
+
+silent_listener::~silent_listener() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
 hostile_peer::~hostile_peer() {
   SSL_free(ssl_);
   SSL_CTX_free(ctx_);

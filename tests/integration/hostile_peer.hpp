@@ -45,6 +45,23 @@ class hostile_peer {
   SSL* ssl_ = nullptr;
 };
 
+/// A port on 127.0.0.1 where the kernel completes TCP connects but nothing ever reads or answers:
+/// what a node sees when the peer it dials hangs (or is an impostor that stalls).
+class silent_listener {
+ public:
+  /// Listens at a free port; throws std::runtime_error if that fails.
+  silent_listener();
+  ~silent_listener();
+  silent_listener(const silent_listener&) = delete;
+  silent_listener& operator=(const silent_listener&) = delete;
+
+  uint16_t port() const { return port_; }
+
+ private:
+  int fd_ = -1;
+  uint16_t port_ = 0;
+};
+
 /// A 32-byte BASP header (CAF 0.17: operation, 2 padding bytes, flags, payload length, operation
 /// data, source and destination actor; big-endian) of a client handshake announcing `payload_len`.
 std::vector<uint8_t> basp_header_claiming(uint32_t payload_len);

@@ -238,6 +238,32 @@ TEST(node_identity, a_node_answering_at_another_nodes_address_is_refused) {
       << front.report();
 }
 
+// A peer that takes the TCP connection and never answers the handshake must not keep the caller
+// from stopping: before, the connect still pending inside CAF's middleman kept the node's network
+// actor alive, and the process hung until the shutdown watchdog ended it 30 s later (seen in CI as
+// a node that "did not exit after SIGTERM" when its peer stopped mid-handshake).
+TEST(node_stop, a_node_dialling_a_peer_that_never_answers_still_stops_promptly) {
+  temp_dir dir;
+  cleave_test::silent_listener stalled;
+  auto file = dir.write("banano.json", banano_placement());
+  cluster front{banano_bin,
+                file,
+                {"front", "store"},
+                {"nodes.store.port=" + std::to_string(stalled.port()), "defaults.timeout_ms=500",
+                 "defaults.handshake_timeout_ms=60000"}};
+  auto& driver = front.start("front");
+  auto started = clock_type::now();
+  auto code = driver.wait(deadline);
+  ASSERT_TRUE(code) << "still running after " << deadline.count() << " s\n" << front.report();
+  EXPECT_EQ(*code, 1) << front.report();
+  EXPECT_NE(driver.errors().find("thingey-store"), std::string::npos) << front.report();
+  EXPECT_EQ(driver.errors().find("did not stop"), std::string::npos) << front.report();
+  std::cout
+      << "[figure] driver with a stalled peer exited after "
+      << std::chrono::duration_cast<std::chrono::milliseconds>(clock_type::now() - started).count()
+      << " ms (call timeout 500 ms)\n";
+}
+
 /// The shared objects process `pid` has mapped, one path a line.
 std::string mapped_files(pid_t pid) {
   std::ifstream maps{"/proc/" + std::to_string(pid) + "/maps"};

@@ -471,6 +471,10 @@ class network_actor : public caf::io::middleman_actor_impl {
 
  protected:
   caf::expected<caf::io::scribe_ptr> connect(const std::string& host, uint16_t port) override {
+    // A connection handed to BASP while the middleman shuts down is never closed: it keeps this
+    // actor alive, and ~actor_system waits for it for ever.
+    if (config_->stopping)
+      return caf::make_error(caf::sec::cannot_connect_to_node, "node stopping");
     auto fd = dial(host, port, config_->handshake_timeout);
     if (!fd) return std::move(fd.error());
     caf::detail::socket_guard guard{*fd};
@@ -487,6 +491,9 @@ class network_actor : public caf::io::middleman_actor_impl {
     // The client speaks first; the socket is not in the event loop yet, so this thread may.
     if (c->tls && !c->advance_handshake())
       return caf::make_error(caf::sec::cannot_connect_to_node, "TLS handshake failed");
+    // The dial may have waited while the node began to stop.
+    if (config_->stopping)
+      return caf::make_error(caf::sec::cannot_connect_to_node, "node stopping");
     watch_->add(c, steady::now() + config_->handshake_timeout);
     return scribe;
   }

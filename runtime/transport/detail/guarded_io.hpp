@@ -47,6 +47,8 @@ struct network_config {
   std::map<std::string, std::string> nodes_by_address;
   /// Accepted connections open now.
   std::atomic<int> accepted{0};
+  /// Set when the node stops: no connection is dialled or handed to BASP from then on.
+  std::atomic<bool> stopping{false};
 
   /// Logs a refused or closed peer connection (at most 20 lines a second).
   void log_refusal(const std::string& what, boost::json::object fields);
