@@ -10,7 +10,7 @@
 #include <string_view>
 #include <vector>
 
-#include "tests/integration/process.hpp"
+#include "runtime/testkit/detail/process.hpp"
 
 namespace chain_bench {
 

@@ -42,7 +42,7 @@
 #include "runtime/core/error.hpp"
 #include "runtime/placement/placement.hpp"
 #include "runtime/testkit/test_node.hpp"
-#include "tests/integration/process.hpp"
+#include "runtime/testkit/detail/process.hpp"
 
 namespace {
 

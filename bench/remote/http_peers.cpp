@@ -8,7 +8,7 @@
 #include <stdexcept>
 
 #include "bench/remote/child_guard.hpp"
-#include "tests/integration/process.hpp"
+#include "runtime/testkit/detail/process.hpp"
 
 namespace bench_remote {
 

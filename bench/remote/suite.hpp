@@ -9,7 +9,7 @@
 #include <caf/timespan.hpp>
 
 #include "runtime/testkit/test_node.hpp"
-#include "tests/integration/process.hpp"
+#include "runtime/testkit/detail/process.hpp"
 
 namespace bench_remote {
 

@@ -18,7 +18,7 @@
 
 #include "bench/remote/child_guard.hpp"
 #include "runtime/testkit/test_node.hpp"
-#include "tests/integration/process.hpp"
+#include "runtime/testkit/detail/process.hpp"
 
 namespace bench_replicas {
 

@@ -5,7 +5,7 @@
 #include <iostream>
 #include <regex>
 
-#include "tests/integration/process.hpp"
+#include "runtime/testkit/detail/process.hpp"
 
 namespace cleave_bench {
 

@@ -29,7 +29,7 @@
 #include "bench/runner/http_bench.hpp"
 #include "bench/runner/results.hpp"
 #include "bench/runner/targets.hpp"
-#include "tests/integration/process.hpp"
+#include "runtime/testkit/detail/process.hpp"
 
 namespace {
 

@@ -73,6 +73,10 @@ int app::main(int argc, const char* const* argv) const {
     std::cout << node_usage(name_);
     return 0;
   }
+  if (args->list_components) {
+    for (const auto& c : components_) std::cout << c.name() << "\n";
+    return 0;
+  }
   placement_options opts;
   opts.overrides = args->overrides;
   opts.app = name_;

@@ -18,6 +18,10 @@ caf::expected<node_args> parse_node_args(int argc, const char* const* argv) {
       out.check = true;
       continue;
     }
+    if (arg == "--components") {
+      out.list_components = true;
+      continue;
+    }
     std::string_view value;
     auto eq = arg.find('=');
     std::string_view key = arg.substr(0, eq);
@@ -37,7 +41,7 @@ caf::expected<node_args> parse_node_args(int argc, const char* const* argv) {
     else
       out.overrides.emplace_back(value);
   }
-  if (!out.help && out.placement_file.empty())
+  if (!out.help && !out.list_components && out.placement_file.empty())
     return make_error(errc::invalid_argument, "--placement FILE is required");
   return out;
 }
@@ -45,10 +49,14 @@ caf::expected<node_args> parse_node_args(int argc, const char* const* argv) {
 std::string node_usage(const std::string& app) {
   return "usage: " + app +
          " --placement FILE [--node NAME] [--set PATH=VALUE]... [--check]\n"
+         "       " +
+         app +
+         " --components\n"
          "  --placement FILE   placement file (JSON) saying which node runs which component\n"
          "  --node NAME        the node to run (may be left out if the placement has one node)\n"
          "  --set PATH=VALUE   override a placement field, e.g. --set defaults.timeout_ms=500\n"
-         "  --check            validate the placement against this app, print the plan, exit\n";
+         "  --check            validate the placement against this app, print the plan, exit\n"
+         "  --components       print the names of this app's components, one a line, exit\n";
 }
 
 }  // namespace cleave

@@ -9,7 +9,7 @@
 namespace cleave {
 
 struct node_args {
-  /// --placement FILE (required unless --help).
+  /// --placement FILE (required unless --help or --components).
   std::string placement_file;
   /// --node NAME; may be left out when the placement has one node.
   std::string node;
@@ -19,6 +19,8 @@ struct node_args {
   bool help = false;
   /// --check: validate the placement against the app, print the plan, start nothing.
   bool check = false;
+  /// --components: print the app's component names, one a line (for tools and the test kit).
+  bool list_components = false;
 };
 
 /// Parses `argv`; an unknown or incomplete option is an errc::invalid_argument error.

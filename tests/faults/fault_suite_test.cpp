@@ -40,7 +40,7 @@
 #include "tests/faults/network_namespace.hpp"
 #include "tests/faults/tcp_proxy.hpp"
 #include "tests/integration/hostile_peer.hpp"
-#include "tests/integration/process.hpp"
+#include "runtime/testkit/detail/process.hpp"
 #include "tests/runtime/gateway/http_client.hpp"
 #include "tests/runtime/metrics/prometheus_parser.hpp"
 

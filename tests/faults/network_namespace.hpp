@@ -21,7 +21,7 @@
 #include <string>
 #include <vector>
 
-#include "tests/integration/process.hpp"
+#include "runtime/testkit/detail/process.hpp"
 
 namespace cleave_test {
 

@@ -16,7 +16,7 @@
 #include <system_error>
 #include <vector>
 
-#include "tests/integration/process.hpp"
+#include "runtime/testkit/detail/process.hpp"
 
 namespace {
 

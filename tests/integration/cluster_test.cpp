@@ -34,11 +34,11 @@
 #include "runtime/core/request_context.hpp"
 #include "runtime/node/ask_node.hpp"
 #include "runtime/placement/placement.hpp"
+#include "runtime/testkit/deployment.hpp"
+#include "runtime/testkit/detail/cluster.hpp"
+#include "runtime/testkit/detail/process.hpp"
 #include "runtime/testkit/test_node.hpp"
-#include "tests/integration/cluster.hpp"
-#include "tests/integration/deployment.hpp"
 #include "tests/integration/etcd_server.hpp"
-#include "tests/integration/process.hpp"
 #include "tests/runtime/component/test_components.hpp"
 #include "tests/runtime/gateway/http_client.hpp"
 
@@ -46,12 +46,12 @@ namespace {
 
 using namespace component_test;
 using namespace std::chrono_literals;
-using cleave_test::all_deployments;
-using cleave_test::app_under_test;
+using cleave::all_deployments;
+using cleave::app_under_test;
+using cleave::deployed;
+using cleave::deployment;
+using cleave::deployment_name;
 using cleave_test::cluster;
-using cleave_test::deployed;
-using cleave_test::deployment;
-using cleave_test::deployment_name;
 using cleave_test::temp_dir;
 using clock_type = std::chrono::steady_clock;
 
@@ -259,7 +259,7 @@ std::string test_app_placement(const std::map<std::string, std::string>& elsewhe
   auto app = test_app();
   app.nodes = elsewhere;
   app.defaults = std::move(defaults);
-  return cleave_test::placement_text(app, deployment::multi_process);
+  return cleave::placement_text(app, deployment::multi_process);
 }
 
 /// The nodes of a test_app_placement: "caller" and those in `elsewhere`.
@@ -667,7 +667,7 @@ TEST_P(same_answers, wherever_the_components_run) {
       R"(sequencer{echo, nobody}: error unknown_component: nobody.echo: no component named "nobody" in this placement)",
       R"(sequencer{echo, echo} throwing: error internal: handler threw: after the first call)",
   };
-  EXPECT_EQ(answers, expected) << (d.processes() ? d.processes()->report() : "");
+  EXPECT_EQ(answers, expected) << d.report();
 }
 
 INSTANTIATE_TEST_SUITE_P(cluster, same_answers, ::testing::ValuesIn(all_deployments),

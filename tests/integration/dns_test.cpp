@@ -37,8 +37,8 @@
 #include "runtime/gateway/errors.hpp"
 #include "runtime/node/ask_node.hpp"
 #include "runtime/testkit/test_node.hpp"
-#include "tests/integration/cluster.hpp"
-#include "tests/integration/process.hpp"
+#include "runtime/testkit/detail/cluster.hpp"
+#include "runtime/testkit/detail/process.hpp"
 #include "tests/runtime/component/test_components.hpp"
 
 namespace {

@@ -13,7 +13,7 @@
 
 #include <gtest/gtest.h>
 
-#include "tests/integration/cluster.hpp"
+#include "runtime/testkit/detail/cluster.hpp"
 #include "tests/runtime/gateway/http_client.hpp"
 #include "tests/runtime/metrics/prometheus_parser.hpp"
 

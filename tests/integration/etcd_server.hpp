@@ -12,7 +12,7 @@
 #include <memory>
 #include <string>
 
-#include "tests/integration/process.hpp"
+#include "runtime/testkit/detail/process.hpp"
 
 namespace cleave_test {
 

@@ -15,9 +15,9 @@
 #include <vector>
 
 #include "runtime/transport/certs.hpp"
-#include "tests/integration/cluster.hpp"
+#include "runtime/testkit/detail/cluster.hpp"
 #include "tests/integration/hostile_peer.hpp"
-#include "tests/integration/process.hpp"
+#include "runtime/testkit/detail/process.hpp"
 
 namespace {
 

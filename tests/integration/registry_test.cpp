@@ -19,9 +19,9 @@
 #include "runtime/metrics/registry.hpp"
 #include "runtime/registry/registry.hpp"
 #include "runtime/testkit/test_node.hpp"
-#include "tests/integration/cluster.hpp"
+#include "runtime/testkit/detail/cluster.hpp"
 #include "tests/integration/etcd_server.hpp"
-#include "tests/integration/process.hpp"
+#include "runtime/testkit/detail/process.hpp"
 #include "tests/runtime/component/test_components.hpp"
 
 namespace {

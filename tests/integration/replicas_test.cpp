@@ -25,9 +25,9 @@
 #include "runtime/core/error.hpp"
 #include "runtime/metrics/registry.hpp"
 #include "runtime/testkit/test_node.hpp"
-#include "tests/integration/cluster.hpp"
-#include "tests/integration/deployment.hpp"
-#include "tests/integration/process.hpp"
+#include "runtime/testkit/detail/cluster.hpp"
+#include "runtime/testkit/deployment.hpp"
+#include "runtime/testkit/detail/process.hpp"
 #include "tests/runtime/component/test_components.hpp"
 
 namespace {

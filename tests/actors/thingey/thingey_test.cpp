@@ -12,8 +12,8 @@
 
 #include "apps/banano/driver.hpp"
 #include "runtime/core/error.hpp"
+#include "runtime/testkit/deployment.hpp"
 #include "runtime/testkit/test_node.hpp"
-#include "tests/integration/deployment.hpp"
 
 namespace {
 
@@ -44,12 +44,12 @@ std::string store_start_failure(boost::json::object config) {
   return "";
 }
 
-using cleave_test::deployment;
+using cleave::deployment;
 
 /// Banano; in the multi-process deployment the store and the repository (with its audit trail)
 /// run on nodes of their own, and the driver runs in the test.
-cleave_test::app_under_test banano_app(std::map<std::string, boost::json::object> configs = {}) {
-  cleave_test::app_under_test app{
+cleave::app_under_test banano_app(std::map<std::string, boost::json::object> configs = {}) {
+  cleave::app_under_test app{
       "banano",
       std::string{CLEAVE_BIN_DIR} + "/banano",
       {store_component(), repo_component(), audit_component(), banano::driver_component()},
@@ -64,23 +64,21 @@ boost::json::object capacity(int64_t n) {
 
 class thingey_test : public ::testing::TestWithParam<deployment> {
  protected:
-  cleave_test::deployed deployed_{GetParam(), banano_app()};
+  cleave::deployed deployed_{GetParam(), banano_app()};
   cleave::test_node& node = deployed_.caller();
 };
 
-INSTANTIATE_TEST_SUITE_P(placements, thingey_test,
-                         ::testing::ValuesIn(cleave_test::all_deployments),
-                         cleave_test::deployment_name{});
+INSTANTIATE_TEST_SUITE_P(placements, thingey_test, ::testing::ValuesIn(cleave::all_deployments),
+                         cleave::deployment_name{});
 
 class thingey_store_capacity : public ::testing::TestWithParam<deployment> {
  protected:
-  cleave_test::deployed deployed_{GetParam(), banano_app({{"thingey-store", capacity(1)}})};
+  cleave::deployed deployed_{GetParam(), banano_app({{"thingey-store", capacity(1)}})};
   cleave::test_node& node = deployed_.caller();
 };
 
 INSTANTIATE_TEST_SUITE_P(placements, thingey_store_capacity,
-                         ::testing::ValuesIn(cleave_test::all_deployments),
-                         cleave_test::deployment_name{});
+                         ::testing::ValuesIn(cleave::all_deployments), cleave::deployment_name{});
 
 TEST_P(thingey_test, create_get_list_delete_round_trip) {
   auto created = node.call(repo, create_thingey{{"d1", "first"}});
@@ -299,13 +297,12 @@ TEST(thingey_repo_alone, get_without_a_store_names_the_missing_store) {
 
 class banano_driver_scenario : public ::testing::TestWithParam<deployment> {
  protected:
-  cleave_test::deployed deployed_{GetParam(), banano_app()};
+  cleave::deployed deployed_{GetParam(), banano_app()};
   cleave::test_node& node = deployed_.caller();
 };
 
 INSTANTIATE_TEST_SUITE_P(placements, banano_driver_scenario,
-                         ::testing::ValuesIn(cleave_test::all_deployments),
-                         cleave_test::deployment_name{});
+                         ::testing::ValuesIn(cleave::all_deployments), cleave::deployment_name{});
 
 TEST_P(banano_driver_scenario, scenario_runs_without_error_and_reports_each_step) {
   ::testing::internal::CaptureStdout();

@@ -14,7 +14,7 @@
 
 #include <gtest/gtest.h>
 
-#include "tests/integration/process.hpp"
+#include "runtime/testkit/detail/process.hpp"
 #include "tests/runtime/gateway/http_client.hpp"
 
 namespace {

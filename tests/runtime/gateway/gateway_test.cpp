@@ -23,7 +23,7 @@
 #include <boost/json/parse.hpp>
 
 #include "runtime/testkit/test_node.hpp"
-#include "tests/integration/process.hpp"
+#include "runtime/testkit/detail/process.hpp"
 #include "tests/runtime/gateway/http_client.hpp"
 #include "tests/runtime/gateway/test_gateway_components.hpp"
 

@@ -1,4 +1,4 @@
-#include "tests/integration/cluster.hpp"
+#include "runtime/testkit/detail/cluster.hpp"
 
 #include <stdlib.h>
 
@@ -7,7 +7,6 @@
 #include <system_error>
 #include <thread>
 
-#include <gtest/gtest.h>
 #include <caf/scoped_actor.hpp>
 
 #include "runtime/core/error.hpp"

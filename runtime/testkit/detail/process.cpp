@@ -1,4 +1,4 @@
-#include "tests/integration/process.hpp"
+#include "runtime/testkit/detail/process.hpp"
 
 #include <arpa/inet.h>
 #include <fcntl.h>

@@ -26,7 +26,7 @@
 
 #include "runtime/node/protocol.hpp"
 #include "runtime/placement/placement.hpp"
-#include "tests/integration/process.hpp"
+#include "runtime/testkit/detail/process.hpp"
 
 namespace cleave_test {
 
