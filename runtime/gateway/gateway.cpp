@@ -14,6 +14,7 @@
 #include <caf/event_based_actor.hpp>
 
 #include "runtime/component/detail/directory.hpp"
+#include "runtime/core/detail/suggest.hpp"
 #include "runtime/core/error.hpp"
 #include "runtime/core/json.hpp"
 #include "runtime/core/log.hpp"
@@ -60,6 +61,20 @@ constexpr std::chrono::milliseconds straggler_margin{1000};
 caf::error config_error(const std::string& name, const std::string& key, const std::string& why) {
   return make_error(errc::invalid_argument,
                     "components." + name + ".config" + (key.empty() ? "" : "." + key) + ": " + why);
+}
+
+/// The config's middleware objects, handed to the middleware factories undecoded.
+constexpr const char* middleware_keys[] = {"rate_limit", "request_log", "metrics"};
+
+/// Every key a gateway's config may have: its own, the middleware's, and those extensions claim.
+std::vector<std::string> config_keys(const routes& r) {
+  std::vector<std::string> out;
+  boost::mp11::mp_for_each<detail::described_members<gateway_config>>(
+      [&](auto member) { out.emplace_back(member.name); });
+  out.insert(out.end(), std::begin(middleware_keys), std::end(middleware_keys));
+  const auto& ext = r.extension_keys();
+  out.insert(out.end(), ext.begin(), ext.end());
+  return out;
 }
 
 /// Splits "host:port" ("[v6]:port"); false if malformed.
@@ -250,7 +265,10 @@ caf::expected<gateway_settings> decode_gateway_settings(const std::string& name,
     slot = kv.value().get_object();
     return caf::none;
   };
+  auto known = config_keys(r);
   for (const auto& kv : config) {
+    if (std::find(known.begin(), known.end(), kv.key()) == known.end())
+      return config_error(name, std::string{kv.key()}, detail::unknown_key_text(kv.key(), known));
     std::optional<boost::json::object>* slot = nullptr;
     if (kv.key() == "rate_limit") slot = &out.rate_limit;
     if (kv.key() == "request_log") slot = &out.request_log;

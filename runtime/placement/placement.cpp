@@ -11,6 +11,7 @@
 
 #include <boost/json/value.hpp>
 
+#include "runtime/core/detail/suggest.hpp"
 #include "runtime/core/error.hpp"
 #include "runtime/placement/json_text.hpp"
 #include "runtime/placement/overrides.hpp"
@@ -53,42 +54,8 @@ bool is_node_name(std::string_view s) {
   });
 }
 
-size_t edit_distance(std::string_view a, std::string_view b) {
-  std::vector<size_t> row(b.size() + 1);
-  for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
-  for (size_t i = 1; i <= a.size(); ++i) {
-    size_t diag = row[0];
-    row[0] = i;
-    for (size_t j = 1; j <= b.size(); ++j) {
-      size_t up = row[j];
-      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diag + (a[i - 1] != b[j - 1] ? 1 : 0)});
-      diag = up;
-    }
-  }
-  return row[b.size()];
-}
-
-// "; did you mean "timeout_ms"?" when a candidate is a likely typo of `found`, else "".
-template <class Names>
-std::string suggestion(std::string_view found, const Names& candidates) {
-  std::string best;
-  size_t best_distance = 3;  // more than two edits away is a different word, not a typo
-  for (const auto& c : candidates) {
-    auto d = edit_distance(found, c);
-    if (d < best_distance) {
-      best_distance = d;
-      best = c;
-    }
-  }
-  return best.empty() ? "" : "; did you mean " + quote(best) + "?";
-}
-
-template <class Names>
-std::string quoted_list(const Names& names) {
-  std::string out;
-  for (const auto& n : names) out += (out.empty() ? "" : ", ") + quote(n);
-  return out;
-}
+using detail::quoted_list;
+using detail::suggestion;
 
 // Turns the JSON document into a `placement`, stopping at the first problem. Checks run section by
 // section (unknown top-level keys, app, defaults, nodes, components, the app's component list) and
@@ -151,8 +118,7 @@ class validator {
 
   caf::error unknown_key(const std::string& parent, std::string_view key,
                          std::initializer_list<const char*> allowed) const {
-    return fail(path_key(parent, key),
-                "unknown key, expected one of " + quoted_list(allowed) + suggestion(key, allowed));
+    return fail(path_key(parent, key), detail::unknown_key_text(key, allowed));
   }
 
   static bool is_one_of(std::string_view key, std::initializer_list<const char*> allowed) {

@@ -1,0 +1,29 @@
+#include "runtime/core/detail/suggest.hpp"
+
+#include <algorithm>
+
+#include <boost/json/serialize.hpp>
+#include <boost/json/string.hpp>
+
+namespace cleave::detail {
+
+size_t edit_distance(std::string_view a, std::string_view b) {
+  std::vector<size_t> row(b.size() + 1);
+  for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (size_t i = 1; i <= a.size(); ++i) {
+    size_t diag = row[0];
+    row[0] = i;
+    for (size_t j = 1; j <= b.size(); ++j) {
+      size_t up = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diag + (a[i - 1] != b[j - 1] ? 1 : 0)});
+      diag = up;
+    }
+  }
+  return row[b.size()];
+}
+
+std::string quoted(std::string_view name) {
+  return boost::json::serialize(boost::json::string{name});
+}
+
+}  // namespace cleave::detail
