@@ -17,6 +17,7 @@
 
 #include "apps/cleave/status.hpp"
 #include "apps/cleave/supervisor.hpp"
+#include "apps/cleave/up_record.hpp"
 #include "runtime/core/error.hpp"
 #include "runtime/placement/placement.hpp"
 #include "runtime/transport/certs.hpp"
@@ -215,8 +216,10 @@ int main(int argc, char** argv) {
   std::vector<cleave::tool::node_command> nodes;
   for (const auto& [name, node] : plan->nodes)
     nodes.push_back(
-        {name, with_overrides({bin, "--placement", args.file, "--node", name}, args.overrides)});
+        {name, with_overrides({bin, "--placement", args.file, "--node", name}, args.overrides),
+         node.host + ":" + std::to_string(node.port)});
   cleave::tool::supervisor_options options;
   options.restart = plan->defaults.restart;
+  options.record_file = cleave::tool::up_record_file(args.file);
   return cleave::tool::supervise(nodes, options);
 }

@@ -1,4 +1,5 @@
 #include "apps/cleave/status.hpp"
+#include "apps/cleave/up_record.hpp"
 
 #include <algorithm>
 #include <iostream>
@@ -115,6 +116,7 @@ int print_status(const placement& plan, std::chrono::milliseconds timeout) {
   }
   int exit_code = 0;
   std::map<std::string, std::vector<std::string>> replicas;
+  auto finished = read_up_record(up_record_file(plan.file));
   for (const auto& t : targets_of(plan, timeout, replicas, exit_code)) {
     std::cout << t.label << ": ";
     if (t.port == 0) {
@@ -122,7 +124,15 @@ int print_status(const placement& plan, std::chrono::milliseconds timeout) {
       exit_code = 1;
       continue;
     }
+    auto address = t.host + ":" + std::to_string(t.port);
     auto status = ask_node(sys, t.host, t.port, protocol::get_node_status{}, timeout);
+    auto f = finished.find(t.node);
+    if (!status && f != finished.end() && f->second.address == address) {
+      std::cout << "finished at " << f->second.at
+                << " (exit code 0: its work is done, as a node running a driver ends when the "
+                   "driver's scenario does; cleave up does not restart it)\n";
+      continue;
+    }
     if (!status) {
       std::cout << "unreachable: " << describe(status.error()) << "\n";
       exit_code = 1;
@@ -135,7 +145,6 @@ int print_status(const placement& plan, std::chrono::milliseconds timeout) {
     std::cout << "\n";
     if (status->node != t.node)
       std::cout << "  warning: it says it is node \"" << status->node << "\"\n";
-    auto address = t.host + ":" + std::to_string(t.port);
     for (const auto& c : status->components) {
       std::cout << "  " << c.name << ": " << c.calls
                 << (c.edge ? " HTTP requests answered" : " calls served");

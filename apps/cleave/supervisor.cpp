@@ -1,4 +1,6 @@
 #include "apps/cleave/supervisor.hpp"
+#include "apps/cleave/up_record.hpp"
+#include "runtime/core/log.hpp"
 
 #include <fcntl.h>
 #include <poll.h>
@@ -12,6 +14,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <optional>
 
 extern char** environ;
@@ -187,6 +190,7 @@ int supervise(const std::vector<node_command>& nodes, const supervisor_options& 
 
   bool stopping = false;
   int exit_code = 0;
+  finished_nodes finished;
   clock::time_point kill_at{};
   auto begin_stop = [&](int code) {
     if (stopping) return;
@@ -251,6 +255,10 @@ int supervise(const std::vector<node_command>& nodes, const supervisor_options& 
       if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
         say("node " + c.command.name + " finished");
         c.finished = true;
+        finished[c.command.name] = {utc_timestamp(), c.command.address};
+        if (!options.record_file.empty() && !write_up_record(options.record_file, finished))
+          say("cannot write " + options.record_file + ": cleave status will call " +
+              c.command.name + " unreachable");
         continue;
       }
       if (WIFEXITED(status) && WEXITSTATUS(status) == 2) {
@@ -300,6 +308,11 @@ int supervise(const std::vector<node_command>& nodes, const supervisor_options& 
     if (all_finished) break;
   }
   close_fd(signal_fd);
+  if (!options.record_file.empty() && !finished.empty()) {
+    std::remove(options.record_file.c_str());
+    // Its folder too, once empty (another placement's record may still be there).
+    ::rmdir(std::filesystem::path{options.record_file}.parent_path().c_str());
+  }
   return exit_code;
 }
 

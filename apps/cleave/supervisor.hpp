@@ -16,6 +16,8 @@ struct node_command {
   std::string name;
   /// Program and arguments.
   std::vector<std::string> argv;
+  /// "host:port" where it accepts peers, for the record of finished nodes.
+  std::string address = {};
 };
 
 struct supervisor_options {
@@ -31,6 +33,9 @@ struct supervisor_options {
   int max_fast_failures = 5;
   /// How long stopping nodes get after SIGTERM before SIGKILL.
   std::chrono::milliseconds stop_timeout{10000};
+  /// Where the nodes that finished are recorded while this runs, for `cleave status`
+  /// (up_record.hpp); removed when it returns. Empty: not recorded.
+  std::string record_file;
 };
 
 /// Runs `nodes` until SIGINT/SIGTERM (exit code 0), until every node has exited 0 (0), or until

@@ -6,9 +6,11 @@
 
 #include <sys/stat.h>
 
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <regex>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -182,6 +184,36 @@ TEST(cleave_status, counts_the_requests_a_gateway_answered) {
   EXPECT_EQ(std::stoi(answered[1]), made) << status.out;
   up.signal(SIGTERM);
   EXPECT_EQ(up.wait(20s), 0) << up.report();
+}
+
+// A node that runs a driver exits 0 when its scenario is done: `cleave up` records that, and
+// `cleave status` says so instead of calling the node unreachable (and failing).
+TEST(cleave_status, reports_a_driver_node_that_finished_as_finished) {
+  cleave_test::temp_dir dir;
+  std::ifstream source{split};
+  std::stringstream text;
+  text << source.rdbuf();
+  auto file = dir.write("split.json", text.str());
+  auto ports = free_ports();
+  process up{concat({bin_dir + "/cleave", "up", file}, ports)};
+  ASSERT_TRUE(up.wait_for_error_output("cleave: node front finished", 20s)) << up.report();
+  auto status = cleave(concat({"status", file, "--timeout-ms", "300"}, ports));
+  EXPECT_TRUE(std::regex_search(
+      status.out, std::regex{R"(node front \(127\.0\.0\.1:[0-9]+\): finished at 20[0-9-]+T)"}))
+      << status.out;
+  EXPECT_TRUE(contains(status.out, "thingey-store: 5 calls served")) << status.out;
+  EXPECT_EQ(status.code, 0) << status.out;
+  // The same placement at other ports is another cluster: its front was never seen to finish.
+  auto elsewhere = cleave(concat({"status", file, "--timeout-ms", "300"}, free_ports()));
+  EXPECT_TRUE(contains(elsewhere.out, "node front (127.0.0.1:")) << elsewhere.out;
+  EXPECT_FALSE(contains(elsewhere.out, "finished")) << elsewhere.out;
+  EXPECT_EQ(elsewhere.code, 1) << elsewhere.out;
+  up.signal(SIGTERM);
+  EXPECT_EQ(up.wait(20s), 0) << up.report();
+  // Once cleave up is gone, so is what it knew.
+  EXPECT_FALSE(std::filesystem::exists(dir.path() + "/.cleave/split.json.up.json"));
+  auto after = cleave(concat({"status", file, "--timeout-ms", "300"}, ports));
+  EXPECT_TRUE(contains(after.out, "unreachable")) << after.out;
 }
 
 TEST(cleave_up, exits_non_zero_when_a_node_cannot_start) {
