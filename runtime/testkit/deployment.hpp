@@ -49,8 +49,8 @@ inline constexpr deployment all_deployments[] = {
 /// "in_process", "in_process_serialized" or "multi_process".
 std::string name_of(deployment d);
 
-/// Lets GoogleTest print a deployment.
-void PrintTo(deployment d, std::ostream* os);
+/// Lets GoogleTest print a deployment (GoogleTest looks for this name).
+void PrintTo(deployment d, std::ostream* os);  // NOLINT(readability-identifier-naming)
 
 /// Names parameterized tests after their deployment (INSTANTIATE_TEST_SUITE_P's last argument).
 struct deployment_name {

@@ -56,6 +56,7 @@ std::vector<std::string> make_environment(const std::map<std::string, std::strin
 
 std::vector<char*> pointers_to(std::vector<std::string>& strings) {
   std::vector<char*> out;
+  out.reserve(strings.size() + 1);
   for (auto& s : strings) out.push_back(s.data());
   out.push_back(nullptr);
   return out;
