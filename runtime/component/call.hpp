@@ -469,10 +469,10 @@ class call_awaiter {
 
 /// A call on its way; say what happens with the reply with `then` (event-based actors) or
 /// `receive` (blocking actors). Nothing is sent until one of them is called, so dropping it is a
-/// mistake the compiler reports ([[nodiscard]]; an error under -Werror): for a one-way message,
-/// use cleave::send.
+/// mistake the compiler reports (`call` is [[nodiscard]]; an error under -Werror): for a one-way
+/// message, use cleave::send.
 template <class Self, class Req>
-class [[nodiscard]] pending_call {
+class pending_call {
  public:
   pending_call(Self self, std::string component, Req req, caf::timespan timeout)
       : self_(self), component_(std::move(component)), req_(std::move(req)), timeout_(timeout) {}
@@ -641,8 +641,11 @@ class [[nodiscard]] pending_call {
 /// Calls `component` with request `req` from actor `self`; the deadline defaults to the
 /// placement's "defaults.timeout_ms".
 template <class Self, class Req>
-pending_call<Self, Req> call(Self self, std::string component, Req req,
-                             std::optional<caf::timespan> timeout = std::nullopt) {
+[[nodiscard(
+    "a call is sent only once its reply is taken (.then, .receive or co_await); for a one-way "
+    "message use cleave::send")]] pending_call<Self, Req>
+call(Self self, std::string component, Req req,
+     std::optional<caf::timespan> timeout = std::nullopt) {
   static_assert(is_message_v<Req>, "requests must be declared with CLEAVE_MESSAGE");
   auto deadline =
       detail::within_request(timeout ? *timeout : detail::default_timeout(self->system()));
