@@ -41,8 +41,8 @@
 #include "bench/remote/suite.hpp"
 #include "runtime/core/error.hpp"
 #include "runtime/placement/placement.hpp"
-#include "runtime/testkit/test_node.hpp"
 #include "runtime/testkit/detail/process.hpp"
+#include "runtime/testkit/test_node.hpp"
 
 namespace {
 

@@ -8,8 +8,8 @@
 #include <caf/actor.hpp>
 #include <caf/timespan.hpp>
 
-#include "runtime/testkit/test_node.hpp"
 #include "runtime/testkit/detail/process.hpp"
+#include "runtime/testkit/test_node.hpp"
 
 namespace bench_remote {
 

@@ -17,8 +17,8 @@
 #include <vector>
 
 #include "bench/remote/child_guard.hpp"
-#include "runtime/testkit/test_node.hpp"
 #include "runtime/testkit/detail/process.hpp"
+#include "runtime/testkit/test_node.hpp"
 
 namespace bench_replicas {
 

@@ -36,11 +36,11 @@
 
 #include <boost/json.hpp>
 
+#include "runtime/testkit/detail/process.hpp"
 #include "runtime/transport/certs.hpp"
 #include "tests/faults/network_namespace.hpp"
 #include "tests/faults/tcp_proxy.hpp"
 #include "tests/integration/hostile_peer.hpp"
-#include "runtime/testkit/detail/process.hpp"
 #include "tests/runtime/gateway/http_client.hpp"
 #include "tests/runtime/metrics/prometheus_parser.hpp"
 

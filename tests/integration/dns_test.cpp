@@ -36,9 +36,9 @@
 #include "runtime/core/error.hpp"
 #include "runtime/gateway/errors.hpp"
 #include "runtime/node/ask_node.hpp"
-#include "runtime/testkit/test_node.hpp"
 #include "runtime/testkit/detail/cluster.hpp"
 #include "runtime/testkit/detail/process.hpp"
+#include "runtime/testkit/test_node.hpp"
 #include "tests/runtime/component/test_components.hpp"
 
 namespace {

@@ -14,10 +14,10 @@
 #include <string>
 #include <vector>
 
-#include "runtime/transport/certs.hpp"
 #include "runtime/testkit/detail/cluster.hpp"
-#include "tests/integration/hostile_peer.hpp"
 #include "runtime/testkit/detail/process.hpp"
+#include "runtime/transport/certs.hpp"
+#include "tests/integration/hostile_peer.hpp"
 
 namespace {
 

@@ -18,10 +18,10 @@
 #include "runtime/core/error.hpp"
 #include "runtime/metrics/registry.hpp"
 #include "runtime/registry/registry.hpp"
-#include "runtime/testkit/test_node.hpp"
 #include "runtime/testkit/detail/cluster.hpp"
-#include "tests/integration/etcd_server.hpp"
 #include "runtime/testkit/detail/process.hpp"
+#include "runtime/testkit/test_node.hpp"
+#include "tests/integration/etcd_server.hpp"
 #include "tests/runtime/component/test_components.hpp"
 
 namespace {

@@ -24,10 +24,10 @@
 #include "runtime/component/client.hpp"
 #include "runtime/core/error.hpp"
 #include "runtime/metrics/registry.hpp"
-#include "runtime/testkit/test_node.hpp"
-#include "runtime/testkit/detail/cluster.hpp"
 #include "runtime/testkit/deployment.hpp"
+#include "runtime/testkit/detail/cluster.hpp"
 #include "runtime/testkit/detail/process.hpp"
+#include "runtime/testkit/test_node.hpp"
 #include "tests/runtime/component/test_components.hpp"
 
 namespace {
