@@ -1,6 +1,8 @@
 // What a component is given when its node starts it: its name, its node, its placement config.
 #pragma once
 
+#include <memory>
+#include <stdexcept>
 #include <string>
 #include <utility>
 
@@ -10,6 +12,8 @@
 #include "runtime/core/json.hpp"
 
 namespace cleave {
+
+class state;
 
 /// The start-up context of one component instance.
 class component_context {
@@ -32,10 +36,30 @@ class component_context {
     return from_json<T>(boost::json::value(config_));
   }
 
+  /// The instance's durable store (runtime/state/state.hpp), opened by the node from the
+  /// placement's "state". Keep the pointer in the handlers that use it (`[st]`, `[=]`): this
+  /// context is gone once init returns. Throws std::runtime_error, which fails the node's start,
+  /// if the placement gives the component no store.
+  std::shared_ptr<cleave::state> state() const {
+    if (!state_)
+      throw std::runtime_error(
+          "it keeps state, but the placement gives it no store: add \"state\": "
+          "\"data/" +
+          name_ + ".db\" to components." + name_);
+    return state_;
+  }
+
+  /// True if the placement gives the component a store.
+  bool has_state() const { return state_ != nullptr; }
+
+  /// Set by the node before the component starts.
+  void set_state(std::shared_ptr<cleave::state> s) { state_ = std::move(s); }
+
  private:
   std::string name_;
   std::string node_;
   boost::json::object config_;
+  std::shared_ptr<cleave::state> state_;
 };
 
 }  // namespace cleave

@@ -25,6 +25,7 @@
 #include "runtime/node/detail/gatekeeper.hpp"
 #include "runtime/node/protocol.hpp"
 #include "runtime/registry/registry.hpp"
+#include "runtime/state/state.hpp"
 #include "runtime/transport/transport.hpp"
 
 namespace cleave {
@@ -41,6 +42,14 @@ int32_t restarts_from_environment() {
   int32_t n = 0;
   auto [end, ec] = std::from_chars(text, text + std::strlen(text), n);
   return ec == std::errc{} && *end == '\0' && n >= 0 ? n : 0;
+}
+
+/// `path` with every "{node}" replaced by `node` (a replica's own store file).
+std::string replace_node(std::string path, const std::string& node) {
+  const std::string mark = "{node}";
+  for (auto at = path.find(mark); at != std::string::npos; at = path.find(mark, at + node.size()))
+    path.replace(at, mark.size(), node);
+  return path;
 }
 
 /// Longest wait for edge components to drain on stop (their own drain timeouts are shorter).
@@ -199,6 +208,13 @@ caf::error node::start_local_components(std::vector<placed_component> placed,
       return make_error(errc::invalid_placement,
                         plan.file + ": components." + name + ": the app has no such component");
     component_context ctx{name, node_name, plan.components.at(name).config};
+    if (const auto& file = plan.components.at(name).state; !file.empty()) {
+      auto store = open_state(plan.path_beside(replace_node(file, node_name)));
+      if (!store)
+        return make_error(errc::internal, name + " failed to start: " + what(store.error()) +
+                                              " (placement: components." + name + ".state)");
+      ctx.set_state(std::move(*store));
+    }
     if (def->is_driver()) {
       drivers_.push_back(driver_entry{*def, std::move(ctx)});
       continue;

@@ -505,9 +505,14 @@ class validator {
       } else if (kv.key() == "config") {
         if (!x.is_object()) return wrong_type(key_path, x, "an object");
         c.config = x.get_object();
+      } else if (kv.key() == "state") {
+        const char* expected = "the path of the component's store, e.g. \"data/users.db\"";
+        if (!x.is_string()) return wrong_type(key_path, x, expected);
+        if (x.get_string().empty()) return wrong_value(key_path, x, expected);
+        c.state = x.get_string();
       } else {
         return unknown_key(path, kv.key(),
-                           {"node", "nodes", "balance", "route_by", "breaker", "config"});
+                           {"node", "nodes", "balance", "route_by", "breaker", "config", "state"});
       }
     }
     if (has_node && has_nodes)
@@ -530,6 +535,14 @@ class validator {
                       " nodes without being declared replicated: add \"balance\": \"round-robin\""
                       " (or \"least-outstanding\", \"random\")");
     if (!c.replicated()) c.balance.clear();
+    // Two instances on one file would share one store; each replica keeps its own.
+    if (c.replicated() && !c.state.empty() && c.state.find("{node}") == std::string::npos)
+      return fail(path_key(path, "state"), "found " + quote(c.state) +
+                                               " for a replicated component, expected a path with "
+                                               "\"{node}\" in it (e.g. \"data/" +
+                                               c.name +
+                                               "-{node}.db\"): each instance "
+                                               "keeps a store of its own");
     result_.components[c.name] = std::move(c);
     return {};
   }

@@ -73,6 +73,9 @@ struct component_spec {
   std::shared_ptr<const breaker_spec> breaker;
   /// "config": handed to the component at start; {} if absent.
   boost::json::object config;
+  /// "state": the file of the instance's durable store (runtime/state/state.hpp), relative to the
+  /// placement's folder; "{node}" in it is replaced by the node's name. "" if absent.
+  std::string state;
   /// True if the component runs on more than one node, or may (its instances come from a
   /// registry).
   bool replicated() const { return nodes.size() > 1 || discovered; }

@@ -29,6 +29,7 @@ std::unique_ptr<node> start_test_node(const std::vector<component>& components,
     spec.nodes = {"test"};
     if (auto i = options.configs.find(c.name()); i != options.configs.end())
       spec.config = i->second;
+    if (auto i = options.states.find(c.name()); i != options.states.end()) spec.state = i->second;
     plan.components[c.name()] = std::move(spec);
   }
   return start_or_throw(components, plan, "test");

@@ -28,6 +28,10 @@ struct test_options {
   std::chrono::milliseconds timeout{2000};
   /// Per-component "config" objects, by component name.
   std::map<std::string, boost::json::object> configs;
+  /// Per-component store files (the placement's "state"), by component name: a path in the
+  /// test's own temporary folder. Starting a second test_node on the same file finds what the
+  /// first one committed, as a restarted node does.
+  std::map<std::string, std::string> states;
   /// Deadline of driver scenarios.
   std::chrono::milliseconds run_timeout{60000};
   /// Encode every call and reply as if it crossed nodes (the placement's

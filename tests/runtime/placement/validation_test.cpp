@@ -249,7 +249,25 @@ TEST(validation, unknown_component_key) {
   d.components = R"({"thingey-repo": {"node": "front", "settings": {}}})";
   EXPECT_EQ(error_of(d.text()),
             prefixed("components.thingey-repo.settings: unknown key, expected one of \"node\", "
-                     "\"nodes\", \"balance\", \"route_by\", \"breaker\", \"config\""));
+                     "\"nodes\", \"balance\", \"route_by\", \"breaker\", \"config\", "
+                     "\"state\""));
+}
+
+TEST(validation, state_is_a_path_and_each_replica_has_its_own) {
+  doc d;
+  d.components = R"({"thingey-store": {"node": "store", "state": 7}})";
+  EXPECT_EQ(error_of(d.text()),
+            prefixed("components.thingey-store.state: found 7 (number), expected the path of the "
+                     "component's store, e.g. \"data/users.db\""));
+  d.components = R"({"thingey-store": {"nodes": ["front", "store"], "balance": "round-robin",
+                                       "state": "data/store.db"}})";
+  EXPECT_EQ(error_of(d.text()),
+            prefixed("components.thingey-store.state: found \"data/store.db\" for a replicated "
+                     "component, expected a path with \"{node}\" in it (e.g. "
+                     "\"data/thingey-store-{node}.db\"): each instance keeps a store of its own"));
+  d.components = R"({"thingey-store": {"nodes": ["front", "store"], "balance": "round-robin",
+                                       "state": "data/store-{node}.db"}})";
+  EXPECT_EQ(error_of(d.text()), "<accepted>");
 }
 
 TEST(validation, route_by_needs_replicas) {
