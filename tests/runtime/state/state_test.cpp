@@ -14,36 +14,19 @@
 #include <stdexcept>
 #include <string>
 
-#include <caf/stateful_actor.hpp>
-
-#include "runtime/component/component.hpp"
-#include "runtime/component/handlers.hpp"
 #include "runtime/core/error.hpp"
 #include "runtime/core/message.hpp"
 #include "runtime/state/state.hpp"
 #include "runtime/testkit/detail/process.hpp"
 #include "runtime/testkit/test_node.hpp"
+#include "tests/runtime/state/tally.hpp"
 
 namespace state_test {
-
-struct item {
-  std::string id;
-  int64_t count = 0;
-};
-CLEAVE_MESSAGE(item, id, count)
 
 struct other {
   std::string name;
 };
 CLEAVE_MESSAGE(other, name)
-
-/// To "tally": adds `by` to the count of `id`, kept in the component's store.
-struct bump {
-  std::string id;
-  int64_t by = 1;
-  using response = item;
-};
-CLEAVE_MESSAGE(bump, id, by)
 
 }  // namespace state_test
 
@@ -199,24 +182,7 @@ TEST(state, a_full_disk_refuses_writes_as_unavailable_and_the_store_recovers) {
 
 // -- a component with a store ---------------------------------------------------------------------
 
-cleave::component tally_component() {
-  return cleave::component::make<state_test::bump>(
-      "tally", [](caf::event_based_actor*, const cleave::component_context& ctx) {
-        auto st = ctx.state();
-        return cleave::handlers([st](const state_test::bump& req) -> caf::result<item> {
-          item out;
-          auto err = st->transact([&](cleave::state_view& tx) -> caf::error {
-            auto found = tx.get<item>("tallies", req.id);
-            if (!found) return found.error();
-            out = found->value_or(item{req.id, 0});
-            out.count += req.by;
-            return tx.put("tallies", req.id, out);
-          });
-          if (err) return err;
-          return out;
-        });
-      });
-}
+using state_test::tally_component;
 
 TEST(state_component, keeps_what_it_committed_across_a_restart_of_its_node) {
   cleave_test::temp_dir dir;
