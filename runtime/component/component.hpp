@@ -26,6 +26,7 @@
 #include <future>
 #include <memory>
 #include <string>
+#include <typeindex>
 #include <utility>
 #include <vector>
 
@@ -155,6 +156,29 @@ class component {
   /// The components declared with calls(), in declaration order.
   const std::vector<std::string>& called() const { return calls_; }
 
+  /// Subscribes the component to `topic`: every event cleave::publish puts there
+  /// (runtime/component/events.hpp) reaches one instance of it, wherever it runs, as a one-way
+  /// message of type Event that one of its handlers must take (else its node does not start).
+  template <class Event>
+  component& subscribe(std::string topic) {
+    static_assert(is_message_v<Event>, "events must be declared with CLEAVE_MESSAGE");
+    subscriptions_.push_back({std::move(topic), message_name<Event>(), typeid(Event)});
+    register_types_ = [previous = register_types_](detail::type_registry& types) {
+      previous(types);
+      types.add<Event>();
+    };
+    return *this;
+  }
+
+  struct subscription {
+    std::string topic;
+    /// The event's message name, for errors.
+    std::string event;
+    std::type_index type;
+  };
+  /// The topics subscribed with subscribe(), in declaration order.
+  const std::vector<subscription>& subscriptions() const { return subscriptions_; }
+
   // -- used by nodes ---------------------------------------------------------------------------
 
   void register_types(detail::type_registry& types) const { register_types_(types); }
@@ -179,6 +203,7 @@ class component {
   driver_function run_;
   bool edge_ = false;
   std::vector<std::string> calls_;
+  std::vector<subscription> subscriptions_;
 };
 
 }  // namespace cleave

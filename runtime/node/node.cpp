@@ -115,6 +115,12 @@ caf::expected<std::unique_ptr<node>> node::start(const std::vector<component>& c
   cfg.default_timeout = plan.defaults.timeout;
   cfg.serialize_local = plan.defaults.serialize_local;
   cfg.log_calls = plan.defaults.log_calls;
+  // Every node knows every subscription of the app, wherever its subscribers run.
+  for (const auto& c : components)
+    for (const auto& sub : c.subscriptions()) {
+      auto& names = cfg.subscribers[sub.topic];
+      if (std::find(names.begin(), names.end(), c.name()) == names.end()) names.push_back(c.name());
+    }
   cfg.add_error_category(error_category, render_cleave_error);
   auto placed = placed_on(components, plan, node_name);
   configure_scheduler(cfg, plan.defaults);
@@ -259,6 +265,18 @@ caf::error node::start_local_components(std::vector<placed_component> placed,
     dir.add(name, std::move(entry));
   }
   if (auto err = wait_started()) return err;
+  // An event nobody handles would be logged as unhandled at every publish: refuse it now.
+  for (const auto& s : starting)
+    for (const auto& p : placed)
+      if (p.def != nullptr && p.name == s.name)
+        for (const auto& sub : p.def->subscriptions()) {
+          const auto& handled = s.stats->handled;
+          if (std::none_of(handled.begin(), handled.end(),
+                           [&](const auto& h) { return h.first == sub.type; }))
+            return make_error(errc::internal, s.name + " failed to start: it subscribes to \"" +
+                                                  sub.topic + "\" with " + sub.event +
+                                                  ", which none of its handlers takes");
+        }
   // Started: an instance that ends from now on, while the node runs, leaves the node not ready
   // and says why (one whose init failed has failed the start instead).
   for (auto& s : starting)

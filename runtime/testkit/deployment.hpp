@@ -68,9 +68,9 @@ struct app_under_test {
   /// All of the app's components: the caller node registers their message types.
   std::vector<component> components;
   /// Multi-process deployment: component -> node. Components not named here run on the caller.
-  std::map<std::string, std::string> nodes;
+  std::map<std::string, std::string> nodes = {};
   /// Per-component "config" objects.
-  std::map<std::string, boost::json::object> configs;
+  std::map<std::string, boost::json::object> configs = {};
   /// The placement's "defaults" (serialize_local is added for in_process_serialized).
   boost::json::object defaults{{"timeout_ms", 2000}};
 };

@@ -175,6 +175,14 @@ bool is_known(const caf::actor_system& sys, const std::string& name) {
   return rt != nullptr && rt->components->contains(name);
 }
 
+const std::vector<std::string>& subscribers_of(caf::actor_system& sys, const std::string& topic) {
+  static const std::vector<std::string> none;
+  auto* rt = runtime_of(sys);
+  if (rt == nullptr) return none;
+  auto i = rt->subscribers.find(topic);
+  return i != rt->subscribers.end() ? i->second : none;
+}
+
 bool serializes_local(const caf::actor_system& sys) {
   auto* rt = runtime_of(sys);
   return rt != nullptr && rt->serialize_local;

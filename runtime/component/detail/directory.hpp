@@ -6,6 +6,7 @@
 #include <atomic>
 #include <chrono>
 #include <initializer_list>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <shared_mutex>
@@ -203,7 +204,12 @@ class runtime_config : public caf::actor_system_config {
   bool serialize_local = false;
   /// "defaults.log_calls": calls are logged (runtime/component/detail/served_call.hpp).
   bool log_calls = false;
+  /// Topic -> the components subscribed to it, wherever they run (component::subscribe).
+  std::map<std::string, std::vector<std::string>> subscribers;
 };
+
+/// The components subscribed to `topic` (none if nobody is).
+const std::vector<std::string>& subscribers_of(caf::actor_system& sys, const std::string& topic);
 
 /// A request on its way to a forwarder, with the caller's deadline (forwarders cannot see the
 /// timeout of the request that carries it). Never leaves its process.
