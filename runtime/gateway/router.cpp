@@ -29,26 +29,6 @@ int hex_value(char c) {
   return -1;
 }
 
-/// Percent-decodes one path segment; a '%' not followed by two hex digits stays as it is, so
-/// that a sloppy client gets a 404 or its literal text rather than a different path.
-std::string percent_decode(std::string_view in) {
-  std::string out;
-  out.reserve(in.size());
-  for (size_t i = 0; i < in.size(); ++i) {
-    if (in[i] == '%' && i + 2 < in.size()) {
-      int hi = hex_value(in[i + 1]);
-      int lo = hex_value(in[i + 2]);
-      if (hi >= 0 && lo >= 0) {
-        out.push_back(static_cast<char>(hi * 16 + lo));
-        i += 2;
-        continue;
-      }
-    }
-    out.push_back(in[i]);
-  }
-  return out;
-}
-
 bool is_identifier(std::string_view name) {
   if (name.empty()) return false;
   auto alpha = [](char c) {
@@ -94,6 +74,24 @@ std::vector<parsed_segment> parse_pattern(std::string_view pattern) {
 }
 
 }  // namespace
+
+std::string percent_decode(std::string_view in) {
+  std::string out;
+  out.reserve(in.size());
+  for (size_t i = 0; i < in.size(); ++i) {
+    if (in[i] == '%' && i + 2 < in.size()) {
+      int hi = hex_value(in[i + 1]);
+      int lo = hex_value(in[i + 2]);
+      if (hi >= 0 && lo >= 0) {
+        out.push_back(static_cast<char>(hi * 16 + lo));
+        i += 2;
+        continue;
+      }
+    }
+    out.push_back(in[i]);
+  }
+  return out;
+}
 
 std::vector<std::string> route_params(std::string_view pattern) {
   std::vector<std::string> out;

@@ -80,4 +80,8 @@ class router {
   std::vector<entry> entries_;
 };
 
+/// Percent-decodes a path segment or a query value; a '%' not followed by two hex digits stays as
+/// it is, so that a sloppy client gets a 404 or its literal text rather than a different path.
+std::string percent_decode(std::string_view in);
+
 }  // namespace cleave

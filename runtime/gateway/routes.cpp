@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstdlib>
 #include <limits>
+#include <set>
 
 #include "runtime/core/error.hpp"
 #include "runtime/gateway/router.hpp"
@@ -94,12 +95,14 @@ const char* kind_name(detail::param_kind kind) {
   return "a value";
 }
 
-/// The JSON value of path parameter `name` = `text` for a field of kind `kind`.
+/// The JSON value of parameter `name` = `text` (a path segment or a query value: `where`) for a
+/// field of kind `kind`.
 caf::expected<boost::json::value> param_value(const std::string& name, const std::string& text,
-                                              detail::param_kind kind) {
+                                              detail::param_kind kind,
+                                              const char* where = "path segment") {
   auto fail = [&] {
-    boost::json::value found{boost::json::string{text}};
-    return detail::json_type_error(name, std::string{kind_name(kind)} + " (path segment)", found);
+    boost::json::value found(boost::json::string{text});  // braces would make an array
+    return detail::json_type_error(name, std::string{kind_name(kind)} + " (" + where + ")", found);
   };
   const char* first = text.data();
   const char* last = text.data() + text.size();
@@ -234,6 +237,39 @@ http_response success_reply(const boost::json::value& reply,
   return out;
 }
 
+/// Adds the query's parameters (`?user=u1&n=2`, percent-decoded, '+' a space) to `input` as the
+/// fields they name, converted like path parameters. As strict as a body: a name that is no
+/// field, a name given twice (in the query, or also in the path or the body) is refused.
+caf::error merge_query(const http_request& req, const detail::typed_route& route,
+                       boost::json::object& input) {
+  std::set<std::string> seen;
+  std::string_view rest = req.query;
+  while (!rest.empty()) {
+    auto amp = rest.find('&');
+    auto pair = rest.substr(0, amp);
+    rest = amp == std::string_view::npos ? std::string_view{} : rest.substr(amp + 1);
+    if (pair.empty()) continue;
+    auto eq = pair.find('=');
+    auto plus_to_space = [](std::string_view text) {
+      std::string out{text};
+      std::replace(out.begin(), out.end(), '+', ' ');
+      return percent_decode(out);
+    };
+    auto name = plus_to_space(pair.substr(0, eq));
+    auto text = eq == std::string_view::npos ? std::string{} : plus_to_space(pair.substr(eq + 1));
+    auto kind = route.fields.find(name);
+    if (kind == route.fields.end())
+      return make_error(errc::invalid_argument,
+                        "query parameter \"" + name + "\" is not a field of " + route.operation);
+    if (!seen.insert(name).second || req.params.count(name) > 0 || input.contains(name))
+      return make_error(errc::invalid_argument, "field \"" + name + "\" appears twice");
+    auto value = param_value(name, text, kind->second, "query parameter");
+    if (!value) return std::move(value.error());
+    input[name] = std::move(*value);
+  }
+  return caf::none;
+}
+
 http_response decode_failure(const caf::error& err, std::string_view request_id) {
   return error_reply(400, describe(err), request_id);
 }
@@ -274,6 +310,7 @@ http_handler make_typed_handler(std::shared_ptr<const typed_route> route,
       if (!value) return respond(decode_failure(value.error(), id));
       input[name] = std::move(*value);
     }
+    if (auto err = merge_query(req, *route, input)) return respond(decode_failure(err, id));
     caf::timespan budget = timeout;
     if (req.deadline != std::chrono::steady_clock::time_point::max()) {
       auto left = req.deadline - std::chrono::steady_clock::now();

@@ -77,6 +77,8 @@ cleave::routes test_routes() {
   r.add<gw_echo>("POST", "/echo", "gwtest");
   r.add<gw_get_item>("GET", "/items/{id}", "gwtest");
   r.add<gw_number>("GET", "/numbers/{n}", "gwtest");
+  r.add<gw_get_item>("GET", "/items", "gwtest");  // ?id=...
+  r.add<gw_number>("GET", "/numbers", "gwtest");  // ?n=...&flag=...
   r.add<gw_number>("POST", "/numbers/{n}", "gwtest");
   r.add<gw_fail>("POST", "/fail", "gwtest");
   r.add<gw_echo>("POST", "/echoes", "gwtest", cleave::created_at("/echoes/{by}/{text}"));
@@ -229,6 +231,28 @@ TEST_F(gateway, path_param_fills_an_integer_field_and_wins_over_the_body) {
   EXPECT_EQ(res.body, R"({"value":42,"flag":false})");
   auto posted = post(port, "/numbers/5", R"({"n":1000,"flag":true})");
   EXPECT_EQ(posted.body, R"({"value":10,"flag":true})");
+}
+
+TEST_F(gateway, query_parameters_fill_fields_as_strictly_as_a_body) {
+  auto res = get(port, "/items?id=d%201");
+  EXPECT_EQ(res.status, 200) << res.body;
+  EXPECT_EQ(res.body, R"({"text":"item d 1","by":"gwtest","request_id":""})");
+  auto plus = get(port, "/items?id=a+b");
+  EXPECT_EQ(plus.body, R"({"text":"item a b","by":"gwtest","request_id":""})");
+  auto typed = get(port, "/numbers?n=21&flag=true");
+  EXPECT_EQ(typed.status, 200) << typed.body;
+  EXPECT_EQ(typed.body, R"({"value":42,"flag":true})");
+  expect_error(get(port, "/items?id=a&user=b"), 400,
+               R"(invalid_argument: query parameter "user" is not a field of gw_get_item)");
+  expect_error(get(port, "/items?id=a&id=b"), 400, R"(invalid_argument: field "id" appears twice)");
+  expect_error(get(port, "/numbers/5?n=3"), 400, R"(invalid_argument: field "n" appears twice)");
+  // (Both said `found ["two"] (array)` before: the text was wrapped in an array by mistake.)
+  expect_error(get(port, "/numbers/two"), 400,
+               R"(invalid_argument: field "n": expected an integer (path segment), )"
+               R"(found "two" (string))");
+  expect_error(get(port, "/numbers?n=two"), 400,
+               R"(invalid_argument: field "n": expected an integer (query parameter), )"
+               R"(found "two" (string))");
 }
 
 TEST_F(gateway, a_creating_route_answers_201_with_the_location_of_what_it_made) {
