@@ -58,8 +58,12 @@ class sqlite_backend : public state_backend {
     int rc = sqlite3_step(s);
     std::optional<std::string> out;
     if (rc == SQLITE_ROW) out = text_at(s, 0);
-    if (rc == SQLITE_ROW || rc == SQLITE_DONE) return out;
-    return failure("read", rc);
+    auto err = rc == SQLITE_ROW || rc == SQLITE_DONE ? caf::error{} : failure("read", rc);
+    // Reset at once: a statement left on a row keeps its read transaction open, which holds
+    // back the WAL's checkpoints.
+    sqlite3_reset(s);
+    if (err) return err;
+    return out;
   }
 
   caf::error write(std::string_view collection, std::string_view key,
