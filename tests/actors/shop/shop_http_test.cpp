@@ -1,15 +1,22 @@
-// Shop as its users meet it: the shop binary (configs/shop/monolith.json) on a free port with its
-// data in a temporary folder, over HTTP. Creations answer 201 with Location, refusals name their
-// reason with 404, 409 or 400; after kill -9 and a restart on the same folder everything answered
-// 201 is still there, and ids go on.
+// Shop as its users meet it: the shop binary under each of its placements (configs/shop/), on
+// free ports with its data in a temporary folder, over HTTP. The same answers under every
+// placement: creations 201 with Location, refusals naming their reason with 404, 409 or 400.
+// After kill -9 of the node holding the orders and a restart on the same folder, everything
+// answered 201 is still there, and ids go on.
 #include <signal.h>
 
 #include <gtest/gtest.h>
 
-#include <chrono>
-#include <memory>
-#include <string>
+#include <stdlib.h>
 
+#include <chrono>
+#include <fstream>
+#include <memory>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "runtime/testkit/detail/cluster.hpp"
 #include "runtime/testkit/detail/process.hpp"
 #include "tests/runtime/gateway/http_client.hpp"
 
@@ -18,20 +25,50 @@ namespace {
 using namespace std::chrono_literals;
 
 const std::string shop_bin = std::string{CLEAVE_BIN_DIR} + "/shop";
-const std::string monolith = std::string{CLEAVE_SOURCE_DIR} + "/configs/shop/monolith.json";
+const std::string configs = std::string{CLEAVE_SOURCE_DIR} + "/configs/shop/";
 
-struct shop_process {
-  shop_process(const std::string& data_dir, uint16_t port)
-      : p{{shop_bin, "--placement", monolith},
-          {{"DATA_DIR", data_dir}, {"SHOP_HTTP", "127.0.0.1:" + std::to_string(port)}}} {}
-  cleave_test::process p;
+struct shop_placement {
+  std::string file;
+  /// Its nodes; the first holds the gateway and the orders.
+  std::vector<std::string> nodes;
 };
 
-TEST(shop_http, the_monolith_answers_as_documented_and_keeps_its_data_through_kill_9) {
+void PrintTo(const shop_placement& p, std::ostream* os) {
+  *os << p.file;
+}
+
+class shop_http : public ::testing::TestWithParam<shop_placement> {};
+
+TEST_P(shop_http, answers_as_documented_and_keeps_its_data_through_kill_9) {
   cleave_test::temp_dir dir;
+  ::setenv("DATA_DIR", (dir.path() + "/data").c_str(), 1);  // the nodes inherit it
   auto port = cleave_test::free_port();
-  auto shop = std::make_unique<shop_process>(dir.path() + "/data", port);
-  ASSERT_TRUE(shop->p.wait_for_error_output("gateway listening", 20s)) << shop->p.report();
+  const auto& placement = GetParam();
+  auto file = dir.path() + "/" + placement.file;
+  {
+    std::ifstream in{configs + placement.file};
+    std::stringstream text;
+    text << in.rdbuf();
+    dir.write(placement.file, text.str());  // its certificates are made beside it
+  }
+  cleave_test::cluster nodes{
+      shop_bin,
+      file,
+      placement.nodes,
+      {"components.gateway.config.listen=127.0.0.1:" + std::to_string(port)}};
+  for (auto it = placement.nodes.rbegin(); it != placement.nodes.rend(); ++it) nodes.start(*it);
+  const auto& front = placement.nodes.front();
+  ASSERT_TRUE(nodes.at(front).wait_for_error_output("gateway listening", 20s)) << nodes.report();
+  // Ready: every component the routes call can be reached (the products node too, split).
+  auto ready_by = std::chrono::steady_clock::now() + 20s;
+  while (gateway_test::get(port, "/readyz").status != 200 &&
+         std::chrono::steady_clock::now() < ready_by) {
+  }
+  ASSERT_EQ(gateway_test::get(port, "/readyz").status, 200) << nodes.report();
+  // A node with peers says when it accepts them (one alone has none).
+  if (placement.nodes.size() > 1)
+    for (const auto& n : placement.nodes)
+      ASSERT_TRUE(nodes.wait_listening(n, 20s)) << nodes.report();
   auto ann = gateway_test::post(port, "/users", R"({"name":"Ann","email":"ann@example.org"})");
   EXPECT_EQ(ann.status, 201) << ann.body;
   EXPECT_EQ(ann.header("location"), "/users/u1");
@@ -66,10 +103,10 @@ TEST(shop_http, the_monolith_answers_as_documented_and_keeps_its_data_through_ki
   EXPECT_EQ(notes.body,
             R"({"items":[{"order_id":"o1","user_id":"u1","text":"order o1: 2 x p1"}]})");
 
-  shop->p.signal(SIGKILL);
-  ASSERT_TRUE(shop->p.wait(10s));
-  shop = std::make_unique<shop_process>(dir.path() + "/data", port);
-  ASSERT_TRUE(shop->p.wait_for_error_output("gateway listening", 20s)) << shop->p.report();
+  nodes.at(front).signal(SIGKILL);
+  ASSERT_TRUE(nodes.at(front).wait(10s));
+  nodes.start(front);  // a restart on the same data
+  ASSERT_TRUE(nodes.at(front).wait_for_error_output("gateway listening", 20s)) << nodes.report();
   auto kept = gateway_test::get(port, "/orders/o1");
   EXPECT_EQ(kept.status, 200) << kept.body;
   EXPECT_EQ(gateway_test::get(port, "/products/p1").body,
@@ -78,5 +115,13 @@ TEST(shop_http, the_monolith_answers_as_documented_and_keeps_its_data_through_ki
   auto bob = gateway_test::post(port, "/users", R"({"name":"Bob","email":"bob@example.org"})");
   EXPECT_EQ(bob.header("location"), "/users/u2") << "an id handed out twice";
 }
+
+INSTANTIATE_TEST_SUITE_P(shop, shop_http,
+                         ::testing::Values(shop_placement{"monolith.json", {"main"}},
+                                           shop_placement{"step3.json", {"main", "products"}}),
+                         [](const auto& info) {
+                           auto name = info.param.file;
+                           return name.substr(0, name.find('.'));
+                         });
 
 }  // namespace
