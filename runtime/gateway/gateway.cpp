@@ -22,6 +22,7 @@
 #include "runtime/core/request_context.hpp"
 #include "runtime/gateway/admin.hpp"
 #include "runtime/gateway/detail/caller.hpp"
+#include "runtime/gateway/detail/config_keys.hpp"
 #include "runtime/gateway/detail/http_server.hpp"
 #include "runtime/gateway/errors.hpp"
 
@@ -68,10 +69,7 @@ constexpr const char* middleware_keys[] = {"rate_limit", "request_log", "metrics
 
 /// Every key a gateway's config may have: its own, the middleware's, and those extensions claim.
 std::vector<std::string> config_keys(const routes& r) {
-  std::vector<std::string> out;
-  boost::mp11::mp_for_each<detail::described_members<gateway_config>>(
-      [&](auto member) { out.emplace_back(member.name); });
-  out.insert(out.end(), std::begin(middleware_keys), std::end(middleware_keys));
+  auto out = detail::gateway_own_config_keys();
   const auto& ext = r.extension_keys();
   out.insert(out.end(), ext.begin(), ext.end());
   return out;
@@ -249,6 +247,14 @@ caf::behavior gateway_impl(caf::event_based_actor* self, const component_context
 }
 
 }  // namespace
+
+std::vector<std::string> detail::gateway_own_config_keys() {
+  std::vector<std::string> out;
+  boost::mp11::mp_for_each<detail::described_members<gateway_config>>(
+      [&](auto member) { out.emplace_back(member.name); });
+  out.insert(out.end(), std::begin(middleware_keys), std::end(middleware_keys));
+  return out;
+}
 
 caf::expected<gateway_settings> decode_gateway_settings(const std::string& name,
                                                         const boost::json::object& config,

@@ -9,19 +9,12 @@
 #include <set>
 
 #include "runtime/core/error.hpp"
+#include "runtime/gateway/detail/config_keys.hpp"
 #include "runtime/gateway/router.hpp"
 
 namespace cleave {
 
 namespace {
-
-/// Keys of the gateway's own config (see gateway.hpp); middleware may not claim them.
-constexpr const char* reserved_config_keys[] = {
-    "listen",          "body_limit_bytes", "timeout_ms",        "threads",
-    "max_connections", "drain_timeout_ms", "header_timeout_ms", "body_timeout_ms",
-    "idle_timeout_ms", "write_timeout_ms", "expose_errors",     "readyz_detail",
-    "rate_limit",      "request_log",      "metrics",
-};
 
 std::string_view trim(std::string_view s) {
   while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
@@ -237,6 +230,13 @@ http_response success_reply(const boost::json::value& reply,
   return out;
 }
 
+/// A query name or value: '+' is a space, then percent-decoded.
+std::string query_decode(std::string_view text) {
+  std::string out{text};
+  std::replace(out.begin(), out.end(), '+', ' ');
+  return percent_decode(out);
+}
+
 /// Adds the query's parameters (`?user=u1&n=2`, percent-decoded, '+' a space) to `input` as the
 /// fields they name, converted like path parameters. As strict as a body: a name that is no
 /// field, a name given twice (in the query, or also in the path or the body) is refused.
@@ -250,13 +250,8 @@ caf::error merge_query(const http_request& req, const detail::typed_route& route
     rest = amp == std::string_view::npos ? std::string_view{} : rest.substr(amp + 1);
     if (pair.empty()) continue;
     auto eq = pair.find('=');
-    auto plus_to_space = [](std::string_view text) {
-      std::string out{text};
-      std::replace(out.begin(), out.end(), '+', ' ');
-      return percent_decode(out);
-    };
-    auto name = plus_to_space(pair.substr(0, eq));
-    auto text = eq == std::string_view::npos ? std::string{} : plus_to_space(pair.substr(eq + 1));
+    auto name = query_decode(pair.substr(0, eq));
+    auto text = eq == std::string_view::npos ? std::string{} : query_decode(pair.substr(eq + 1));
     auto kind = route.fields.find(name);
     if (kind == route.fields.end())
       return make_error(errc::invalid_argument,
@@ -366,9 +361,9 @@ routes& routes::middleware_factory_first(middleware_factory_function f) {
 }
 
 routes& routes::config_key(std::string key) {
-  for (const char* reserved : reserved_config_keys)
-    if (key == reserved)
-      throw std::invalid_argument("gateway config key \"" + key + "\" is the gateway's own");
+  auto own = detail::gateway_own_config_keys();
+  if (std::find(own.begin(), own.end(), key) != own.end())
+    throw std::invalid_argument("gateway config key \"" + key + "\" is the gateway's own");
   if (std::find(extension_keys_.begin(), extension_keys_.end(), key) == extension_keys_.end())
     extension_keys_.push_back(std::move(key));
   return *this;
