@@ -1,6 +1,7 @@
 // products: the catalogue and its stock. A reservation is recorded under its order's id in the
 // same transaction that takes the stock, so that a retried reservation (or release) changes
-// nothing the second time.
+// nothing the second time, and a release is recorded even when it comes first, so that a late
+// reservation of a cancelled order is refused.
 #include <caf/event_based_actor.hpp>
 
 #include "actors/shop/ids.hpp"
@@ -35,7 +36,7 @@ caf::expected<product> product_in(cleave::state_view& tx, const std::string& id)
 caf::behavior products_impl(caf::event_based_actor*, const cleave::component_context& ctx) {
   auto st = ctx.state();
   return cleave::handlers(
-      [st](const create_product& req) -> caf::result<product> {
+      [st, ctx](const create_product& req) -> caf::result<product> {
         if (req.name.empty())
           return cleave::make_error(cleave::errc::invalid_argument, "field \"name\": empty");
         if (req.price_cents < 0 || req.stock < 0)
@@ -43,11 +44,11 @@ caf::behavior products_impl(caf::event_based_actor*, const cleave::component_con
               cleave::errc::invalid_argument,
               std::string{"field \""} + (req.stock < 0 ? "stock" : "price_cents") + "\": negative");
         product out{"", req.name, req.price_cents, req.stock};
-        if (auto err = detail::insert_new(*st, "p", "products", out)) return err;
+        if (auto err = detail::insert_new(*st, ctx, "p", "products", out)) return err;
         return out;
       },
       [st](const get_product& req) -> caf::result<product> {
-        auto found = product_in(*st, req.id);
+        auto found = product_in(*st, req.product_id);
         if (!found) return found.error();
         return std::move(*found);
       },
@@ -62,6 +63,9 @@ caf::behavior products_impl(caf::event_based_actor*, const cleave::component_con
           out = *p;
           auto done = tx.get<reservation>("reservations", req.order_id);
           if (!done) return done.error();
+          if (*done && (*done)->released)
+            return cleave::make_error(cleave::errc::failed_precondition,
+                                      "order \"" + req.order_id + "\" was cancelled");
           if (*done) return caf::none;  // reserved before: a retry
           if (p->stock < req.quantity)
             return cleave::make_error(cleave::errc::failed_precondition,
@@ -84,7 +88,11 @@ caf::behavior products_impl(caf::event_based_actor*, const cleave::component_con
           out = *p;
           auto r = tx.get<reservation>("reservations", req.order_id);
           if (!r) return r.error();
-          if (!*r || (*r)->released) return caf::none;  // nothing reserved, or released before
+          if (*r && (*r)->released) return caf::none;  // released before: a retry
+          // Nothing reserved yet: a release that overtook its reservation (sent by an orders
+          // node that restarted) leaves a mark that refuses the reservation when it comes.
+          if (!*r)
+            return tx.put("reservations", req.order_id, reservation{req.product_id, 0, true});
           out.stock += (*r)->quantity;
           (*r)->released = true;
           if (auto e = tx.put("products", out.id, out)) return e;

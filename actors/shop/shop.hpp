@@ -53,15 +53,17 @@ struct create_product {
 };
 CLEAVE_MESSAGE(create_product, name, price_cents, stock)
 
+/// Named product_id, as in the stock requests, so that one "route_by" keys them all (step 5).
 struct get_product {
-  std::string id;
+  std::string product_id;
   using response = product;
   static constexpr bool idempotent = true;
 };
-CLEAVE_MESSAGE(get_product, id)
+CLEAVE_MESSAGE(get_product, product_id)
 
 /// Takes `quantity` of the product's stock for order `order_id`: failed_precondition (409) when
-/// there is not enough. Idempotent: a second reservation for the same order changes nothing.
+/// there is not enough, or when the order was released. Idempotent: a second reservation for the
+/// same order changes nothing.
 struct reserve_stock {
   std::string product_id;
   int64_t quantity = 0;
@@ -71,7 +73,8 @@ struct reserve_stock {
 };
 CLEAVE_MESSAGE(reserve_stock, product_id, quantity, order_id)
 
-/// Gives back what order `order_id` reserved (nothing if it reserved nothing). Idempotent.
+/// Gives back what order `order_id` reserved; if it reserved nothing yet, its reservation is
+/// refused when it comes. Idempotent.
 struct release_stock {
   std::string product_id;
   std::string order_id;
@@ -106,6 +109,12 @@ struct get_order {
   static constexpr bool idempotent = true;
 };
 CLEAVE_MESSAGE(get_order, id)
+
+/// Releases the stock of orders that were begun but neither stored nor given up, because the
+/// orders node stopped (kill -9) in between. An orders instance sends it to itself when it
+/// starts and while any remain; idempotent.
+struct release_abandoned_orders {};
+CLEAVE_MESSAGE(release_abandoned_orders)
 
 /// The event on topic "order-created".
 struct order_created {

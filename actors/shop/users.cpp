@@ -17,12 +17,12 @@ caf::error bad_field(const std::string& field, const std::string& why) {
 caf::behavior users_impl(caf::event_based_actor*, const cleave::component_context& ctx) {
   auto st = ctx.state();
   return cleave::handlers(
-      [st](const create_user& req) -> caf::result<user> {
+      [st, ctx](const create_user& req) -> caf::result<user> {
         if (req.name.empty()) return bad_field("name", "empty");
         if (req.email.find('@') == std::string::npos)
           return bad_field("email", "not an address: \"" + req.email + "\"");
         user out{"", req.name, req.email};
-        if (auto err = detail::insert_new(*st, "u", "users", out)) return err;
+        if (auto err = detail::insert_new(*st, ctx, "u", "users", out)) return err;
         return out;
       },
       [st](const get_user& req) -> caf::result<user> {

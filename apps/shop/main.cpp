@@ -10,7 +10,7 @@ int main(int argc, char** argv) {
   r.add<shop::get_user>("GET", "/users/{id}", "users");
   r.add<shop::create_product>("POST", "/products", "products",
                               cleave::created_at("/products/{id}"));
-  r.add<shop::get_product>("GET", "/products/{id}", "products");
+  r.add<shop::get_product>("GET", "/products/{product_id}", "products");
   r.add<shop::place_order>("POST", "/orders", "orders", cleave::created_at("/orders/{id}"));
   r.add<shop::get_order>("GET", "/orders/{id}", "orders");
   r.add<shop::get_notifications>("GET", "/notifications", "notifications");  // ?user=ID

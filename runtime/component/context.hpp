@@ -1,6 +1,7 @@
 // What a component is given when its node starts it: its name, its node, its placement config.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -52,14 +53,24 @@ class component_context {
   /// True if the placement gives the component a store.
   bool has_state() const { return state_ != nullptr; }
 
+  /// True if calls keyed by `key` reach this instance: always, unless the placement replicates
+  /// the component with "route_by" over a list of nodes, in which case only the instance owning
+  /// the key on the ring gets them (replicas found in a registry: always true, not known here).
+  /// A replica that makes up the keys of new records (an id) picks ones it owns, so that later
+  /// calls for them find it: `do id = "p" + std::to_string(n++); while (!ctx.owns_key(id));`.
+  bool owns_key(const std::string& key) const { return !owns_key_ || owns_key_(key); }
+
   /// Set by the node before the component starts.
   void set_state(std::shared_ptr<cleave::state> s) { state_ = std::move(s); }
+  /// Set by the node for a keyed replica.
+  void set_key_owner(std::function<bool(const std::string&)> owns) { owns_key_ = std::move(owns); }
 
  private:
   std::string name_;
   std::string node_;
   boost::json::object config_;
   std::shared_ptr<cleave::state> state_;
+  std::function<bool(const std::string&)> owns_key_;
 };
 
 }  // namespace cleave

@@ -17,6 +17,7 @@
 #include "runtime/component/client.hpp"
 #include "runtime/component/detail/forwarder.hpp"
 #include "runtime/component/detail/guarded_actor.hpp"
+#include "runtime/component/detail/replicas.hpp"
 #include "runtime/core/error.hpp"
 #include "runtime/core/log.hpp"
 #include "runtime/core/request_context.hpp"
@@ -221,6 +222,13 @@ caf::error node::start_local_components(std::vector<placed_component> placed,
                                               " (placement: components." + name + ".state)");
       ctx.set_state(std::move(*store));
     }
+    if (const auto& spec = plan.components.at(name);
+        spec.replicated() && !spec.route_by.empty() && !spec.discovered) {
+      auto me = static_cast<uint32_t>(std::find(spec.nodes.begin(), spec.nodes.end(), node_name) -
+                                      spec.nodes.begin());
+      ctx.set_key_owner([ring = std::make_shared<const detail::key_ring>(spec.nodes),
+                         me](const std::string& key) { return ring->owner(key) == me; });
+    }
     if (def->is_driver()) {
       drivers_.push_back(driver_entry{*def, std::move(ctx)});
       continue;
@@ -375,7 +383,7 @@ void node::start_forwarders(const placement& plan) {
     // A breaker is kept per replica: a component with one on a single other node is a set of one.
     if (spec.replicated() || spec.breaker) {
       entry.replicas = std::make_shared<const detail::replica_set>(
-          detail::balance_policy_of(spec.balance), members, spec.route_by);
+          detail::balance_policy_of(spec.balance), members, spec.route_by, !spec.state.empty());
       count_replicas(name, *entry.replicas);
     }
     if (!here) {
@@ -473,7 +481,7 @@ void node::apply_membership(const std::vector<registry::instance>& all) {
     }
     if (!changed) continue;
     entry.replicas = std::make_shared<const detail::replica_set>(
-        detail::balance_policy_of(spec.balance), members, spec.route_by);
+        detail::balance_policy_of(spec.balance), members, spec.route_by, !spec.state.empty());
     count_replicas(name, *entry.replicas);
     if (!entry.local) {
       entry.handle = members.front().handle;

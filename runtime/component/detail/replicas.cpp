@@ -57,35 +57,46 @@ uint64_t random_draw() {
 
 }  // namespace
 
-replica_set::replica_set(balance_policy policy, std::vector<replica_member> members,
-                         std::string route_by)
-    : policy_(policy), members_(std::move(members)), route_by_(std::move(route_by)) {
-  if (route_by_.empty()) return;
-  for (uint32_t i = 0; i < members_.size(); ++i)
+key_ring::key_ring(const std::vector<std::string>& owners) {
+  for (uint32_t i = 0; i < owners.size(); ++i)
     for (uint32_t p = 0; p < points_per_member; ++p)
-      ring_.emplace_back(stable_hash(members_[i].node + "#" + std::to_string(p)), i);
-  std::sort(ring_.begin(), ring_.end());
+      points_.emplace_back(stable_hash(owners[i] + "#" + std::to_string(p)), i);
+  std::sort(points_.begin(), points_.end());
+}
+
+size_t key_ring::first_point(const std::string& key) const {
+  auto at = std::lower_bound(points_.begin(), points_.end(),
+                             std::make_pair(stable_hash(key), uint32_t{0}));
+  return static_cast<size_t>(at - points_.begin());
+}
+
+replica_set::replica_set(balance_policy policy, std::vector<replica_member> members,
+                         std::string route_by, bool keys_stay)
+    : policy_(policy),
+      members_(std::move(members)),
+      route_by_(std::move(route_by)),
+      keys_stay_(keys_stay) {
+  if (route_by_.empty()) return;
+  std::vector<std::string> names;
+  names.reserve(members_.size());
+  for (const auto& m : members_) names.push_back(m.node);
+  ring_ = key_ring{names};
 }
 
 const replica_member& replica_set::pick_for_key(const std::string& key,
                                                 const std::vector<caf::actor>& avoid) const {
   if (ring_.empty()) return pick(avoid);
+  if (keys_stay_) return members_[ring_.owner(key)];
   int best = 4;
   for (const auto& m : members_) best = std::min(best, keyed_rank_of(m, avoid));
-  auto start =
-      std::lower_bound(ring_.begin(), ring_.end(), std::make_pair(stable_hash(key), uint32_t{0})) -
-      ring_.begin();
-  for (size_t i = 0; i < ring_.size(); ++i) {
-    const auto& m = members_[ring_[(start + i) % ring_.size()].second];
-    if (keyed_rank_of(m, avoid) == best) return m;
-  }
-  return members_.front();
+  return members_[ring_.owner(
+      key, [&](uint32_t i) { return keyed_rank_of(members_[i], avoid) == best; })];
 }
 
 std::shared_ptr<const replica_set> replica_set::with(replica_member m) const {
   auto members = members_;
   members.push_back(std::move(m));
-  return std::make_shared<const replica_set>(policy_, std::move(members), route_by_);
+  return std::make_shared<const replica_set>(policy_, std::move(members), route_by_, keys_stay_);
 }
 
 balance_policy balance_policy_of(const std::string& name) {

@@ -12,6 +12,9 @@
 //   "random"             to a member in rotation drawn at random
 //
 // With "route_by" calls are keyed instead (pick_for_key): the same key goes to the same replica.
+// A keyed component that keeps state (a placement "state") keeps its keys while its replica is
+// down: its records are there and nowhere else, so a call fails with `unavailable` rather than
+// reach a replica that would answer without them.
 // With "breaker" each caller keeps a circuit breaker per replica on another node; a component
 // with a breaker on a single other node is a set of one.
 #pragma once
@@ -32,6 +35,39 @@
 namespace cleave::detail {
 
 class remote_link;
+
+/// The consistent-hash ring of keyed routing: points that depend on the owners' names only, so
+/// that every process that knows the names agrees on a key's owner without talking to the others,
+/// and an owner's absence moves only its own keys.
+class key_ring {
+ public:
+  key_ring() = default;
+  explicit key_ring(const std::vector<std::string>& owners);
+
+  bool empty() const { return points_.empty(); }
+
+  /// The index (into the owners given) of the first owner clockwise from `key`'s hash for which
+  /// `eligible(index)` holds; the first owner's index if none does.
+  template <class Eligible>
+  uint32_t owner(const std::string& key, Eligible&& eligible) const {
+    auto start = first_point(key);
+    for (size_t i = 0; i < points_.size(); ++i) {
+      auto index = points_[(start + i) % points_.size()].second;
+      if (eligible(index)) return index;
+    }
+    return 0;
+  }
+  /// The owner of `key` when every owner is present.
+  uint32_t owner(const std::string& key) const {
+    return owner(key, [](uint32_t) { return true; });
+  }
+
+ private:
+  size_t first_point(const std::string& key) const;
+
+  /// (hash, owner index), sorted.
+  std::vector<std::pair<uint64_t, uint32_t>> points_;
+};
 
 enum class balance_policy { round_robin, least_outstanding, random };
 
@@ -62,8 +98,9 @@ struct replica_member {
 class replica_set {
  public:
   /// `route_by`: the request member that keys calls ("" = balanced by `policy` only).
-  replica_set(balance_policy policy, std::vector<replica_member> members,
-              std::string route_by = {});
+  /// `keys_stay`: a key goes to its owner on the ring even while the owner is down.
+  replica_set(balance_policy policy, std::vector<replica_member> members, std::string route_by = {},
+              bool keys_stay = false);
 
   /// The member the next call goes to (there is at least one), preferring members whose handle
   /// is not in `avoid` (those a failed call was sent to).
@@ -72,13 +109,14 @@ class replica_set {
   /// The member that serves `key`: the first member in rotation clockwise from the key's hash on
   /// a ring of points that depends on the members' node names only, so that every caller agrees
   /// and a member's absence moves only its own keys. A member never reached yet keeps its keys
-  /// (calls wait for it, as for a single node), one known to be down does not.
+  /// (calls wait for it, as for a single node), one known to be down does not, unless keys stay.
   const replica_member& pick_for_key(const std::string& key,
                                      const std::vector<caf::actor>& avoid = {}) const;
 
   const std::vector<replica_member>& members() const { return members_; }
   balance_policy policy() const { return policy_; }
   const std::string& route_by() const { return route_by_; }
+  bool keys_stay() const { return keys_stay_; }
 
   /// A copy with `m` added.
   std::shared_ptr<const replica_set> with(replica_member m) const;
@@ -87,8 +125,9 @@ class replica_set {
   balance_policy policy_;
   std::vector<replica_member> members_;
   std::string route_by_;
-  /// (hash, member index), sorted: the ring of keyed routing (empty when not keyed).
-  std::vector<std::pair<uint64_t, uint32_t>> ring_;
+  bool keys_stay_ = false;
+  /// The ring of keyed routing over the members' node names (empty when not keyed).
+  key_ring ring_;
   mutable std::atomic<uint64_t> next_{0};
 };
 

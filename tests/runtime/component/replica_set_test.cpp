@@ -31,7 +31,7 @@ struct keyed_replicas : ::testing::Test {
     }};
   });
 
-  replica_set make(const std::vector<std::string>& nodes) {
+  replica_set make(const std::vector<std::string>& nodes, bool keys_stay = false) {
     std::vector<replica_member> members;
     for (const auto& n : nodes) {
       replica_member m;
@@ -40,7 +40,7 @@ struct keyed_replicas : ::testing::Test {
       m.link->set(stand_in);  // connected
       members.push_back(std::move(m));
     }
-    return replica_set{balance_policy::round_robin, std::move(members), "id"};
+    return replica_set{balance_policy::round_robin, std::move(members), "id", keys_stay};
   }
 
   /// key -> node, for keys "k0" .. "k<n-1>".
@@ -101,6 +101,20 @@ TEST_F(keyed_replicas, a_replica_never_reached_yet_keeps_its_keys) {
   members[0].link = std::make_shared<remote_link>();  // "a": not connected yet, not known down
   replica_set starting{balance_policy::round_robin, members, "id"};
   EXPECT_EQ(owners(starting), before);
+}
+
+TEST_F(keyed_replicas, keys_of_a_replica_with_state_stay_with_it_while_it_is_down) {
+  auto r = make({"a", "b", "c"}, true);
+  auto before = owners(r);
+  r.members()[1].link->mark_down();  // "b": its records are in its file and nowhere else
+  EXPECT_EQ(owners(r), before);
+}
+
+TEST_F(keyed_replicas, an_instance_knows_the_keys_it_owns_as_its_callers_route_them) {
+  auto r = make({"a", "b", "c"});
+  cleave::detail::key_ring ring{{"a", "b", "c"}};
+  const std::vector<std::string> names{"a", "b", "c"};
+  for (const auto& [key, node] : owners(r)) EXPECT_EQ(names[ring.owner(key)], node) << key;
 }
 
 }  // namespace

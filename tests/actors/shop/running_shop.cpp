@@ -1,0 +1,92 @@
+#include "tests/actors/shop/running_shop.hpp"
+
+#include <stdlib.h>
+
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+#include <thread>
+
+namespace shop_test {
+
+using namespace std::chrono_literals;
+
+namespace {
+
+const std::string shop_bin = std::string{CLEAVE_BIN_DIR} + "/shop";
+const std::string configs = std::string{CLEAVE_SOURCE_DIR} + "/configs/shop/";
+
+std::string read_file(const std::string& path) {
+  std::ifstream in{path};
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+}  // namespace
+
+void PrintTo(const shop_placement& p, std::ostream* os) {
+  *os << (p.name.empty() ? p.file : p.name);
+}
+
+std::vector<shop_placement> local_placements() {
+  return {
+      {"monolith.json", {"main"}, {}, "monolith"},
+      {"step3.json", {"main", "products"}, {}, "step3"},
+      {"step4.json", {"main", "orders", "products"}, {}, "step4_remote_products"},
+      {"step4.json", {"main", "orders"}, {{"PRODUCTS_NODE", "orders"}}, "step4_local_products"},
+      {"step5.json",
+       {"edge", "main", "orders-a", "orders-b", "products-a", "products-b"},
+       {},
+       "step5"},
+  };
+}
+
+running_shop::running_shop(const shop_placement& placement, std::vector<std::string> sets)
+    : placement_(placement), port_(cleave_test::free_port()) {
+  // The nodes inherit the environment; the certificates are made beside the placement's copy.
+  ::setenv("DATA_DIR", (dir_.path() + "/data").c_str(), 1);
+  ::unsetenv("PRODUCTS_NODE");
+  for (const auto& [name, value] : placement.env) ::setenv(name.c_str(), value.c_str(), 1);
+  auto file = dir_.write(placement.file, read_file(configs + placement.file));
+  sets.push_back("components.gateway.config.listen=127.0.0.1:" + std::to_string(port_));
+  nodes_ = std::make_unique<cleave_test::cluster>(shop_bin, file, placement.nodes, sets);
+  for (auto it = placement.nodes.rbegin(); it != placement.nodes.rend(); ++it) nodes_->start(*it);
+  if (!wait_ready(30s))
+    throw std::runtime_error("the shop did not get ready within 30 s\n" + nodes_->report());
+  // A node with peers says when it accepts them (one alone has none).
+  if (placement.nodes.size() > 1)
+    for (const auto& n : placement.nodes)
+      if (!nodes_->wait_listening(n, 20s))
+        throw std::runtime_error(n + " did not listen within 20 s\n" + nodes_->report());
+}
+
+running_shop::~running_shop() {
+  for (const auto& [name, value] : placement_.env) ::unsetenv(name.c_str());
+}
+
+gateway_test::http_reply running_shop::get(const std::string& target) const {
+  return gateway_test::get(port_, target);
+}
+
+gateway_test::http_reply running_shop::post(const std::string& target,
+                                            const std::string& body) const {
+  return gateway_test::post(port_, target, body);
+}
+
+bool running_shop::wait_ready(std::chrono::seconds timeout) const {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  do {
+    if (gateway_test::get(port_, "/readyz").status == 200) return true;
+    std::this_thread::sleep_for(10ms);  // a poll interval, not a synchronisation
+  } while (std::chrono::steady_clock::now() < deadline);
+  return false;
+}
+
+bool running_shop::restart(const std::string& node) {
+  nodes_->start(node);
+  if (node == placement_.nodes.front()) return wait_ready(30s);
+  return placement_.nodes.size() < 2 || nodes_->wait_listening(node, 30s);
+}
+
+}  // namespace shop_test

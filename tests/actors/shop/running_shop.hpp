@@ -1,0 +1,70 @@
+// The shop binary running under one of its placements (configs/shop/), for tests over HTTP: its
+// nodes on free ports, its data in a temporary folder, the gateway answering /readyz with 200.
+//
+//   running_shop shop{shop_placement{"step3.json", {"main", "products"}}};
+//   auto created = shop.post("/users", R"({"name":"Ann","email":"ann@example.org"})");
+//   shop.nodes().at("main").signal(SIGKILL);   // then shop.restart("main")
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "runtime/testkit/detail/cluster.hpp"
+#include "runtime/testkit/detail/process.hpp"
+#include "tests/runtime/gateway/http_client.hpp"
+
+namespace shop_test {
+
+struct shop_placement {
+  /// The file in configs/shop/.
+  std::string file;
+  /// The nodes to run; the first holds the gateway.
+  std::vector<std::string> nodes;
+  /// Environment variables for the nodes (besides DATA_DIR), e.g. PRODUCTS_NODE.
+  std::map<std::string, std::string> env = {};
+  /// The test's name for it.
+  std::string name = {};
+};
+
+void PrintTo(const shop_placement& p, std::ostream* os);
+
+/// Every placement of configs/shop/ that needs nothing installed beyond the build.
+std::vector<shop_placement> local_placements();
+
+class running_shop {
+ public:
+  /// Starts every node and waits (at most 30 s) until the gateway is ready; throws
+  /// std::runtime_error with the nodes' output if it is not. `sets` are further overrides.
+  explicit running_shop(const shop_placement& placement, std::vector<std::string> sets = {});
+  ~running_shop();
+  running_shop(const running_shop&) = delete;
+  running_shop& operator=(const running_shop&) = delete;
+
+  gateway_test::http_reply get(const std::string& target) const;
+  gateway_test::http_reply post(const std::string& target, const std::string& body) const;
+
+  uint16_t http_port() const { return port_; }
+  cleave_test::cluster& nodes() { return *nodes_; }
+  const shop_placement& placement() const { return placement_; }
+
+  /// Starts `node` again on the same data, after it was killed, and waits until it accepts peers
+  /// (or, for the gateway's node, until the gateway is ready); false if it did not within 30 s.
+  bool restart(const std::string& node);
+
+  /// Waits until the gateway answers /readyz with 200; false if it did not by `timeout`.
+  bool wait_ready(std::chrono::seconds timeout) const;
+
+  std::string report() { return nodes_->report(); }
+
+ private:
+  shop_placement placement_;
+  cleave_test::temp_dir dir_;
+  uint16_t port_ = 0;
+  std::unique_ptr<cleave_test::cluster> nodes_;
+};
+
+}  // namespace shop_test
