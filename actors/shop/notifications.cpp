@@ -1,11 +1,12 @@
 // notifications: one per order, from the "order-created" events, kept in the component's store
-// under the order's id (an event delivered twice leaves one notification).
+// under the order's id; an event delivered twice (a "nats" topic delivers at least once) is
+// recognised by its id and leaves one notification.
 #include <caf/event_based_actor.hpp>
 
 #include "actors/shop/shop.hpp"
+#include "runtime/component/events.hpp"
 #include "runtime/component/handlers.hpp"
 #include "runtime/core/error.hpp"
-#include "runtime/core/log.hpp"
 #include "runtime/state/state.hpp"
 
 namespace shop {
@@ -15,13 +16,19 @@ namespace {
 caf::behavior notifications_impl(caf::event_based_actor*, const cleave::component_context& ctx) {
   auto st = ctx.state();
   return cleave::handlers(
-      [st, node = ctx.node()](const order_created& e) {
+      [st](const order_created& e) -> caf::result<void> {
         notification n{
             e.order_id, e.user_id,
             "order " + e.order_id + ": " + std::to_string(e.quantity) + " x " + e.product_id};
-        if (auto err = st->put("notifications", e.order_id, n))
-          cleave::log("error", node, "notification not stored",
-                      {{"order", e.order_id}, {"error", cleave::describe(err)}});
+        // An error has a "nats" topic deliver the event again; a second delivery changes nothing.
+        auto err = st->transact([&](cleave::state_view& tx) -> caf::error {
+          auto first = cleave::first_delivery(tx, cleave::current_event_id());
+          if (!first) return first.error();
+          if (!*first) return caf::none;
+          return tx.put("notifications", e.order_id, n);
+        });
+        if (err) return err;
+        return caf::unit;
       },
       [st](const get_notifications& req) -> caf::result<notification_list> {
         auto all = st->list<notification>("notifications");

@@ -1,9 +1,10 @@
 // orders: checks the user, reserves the stock, stores the order and publishes "order-created".
 // The order's id is allocated first, together with a "pending" record naming its product, so
 // that its reservation is recorded under it: a reservation whose outcome is unknown, or an order
-// that cannot be stored, is released by that id (release_stock is idempotent). The order and the
-// end of its pending record are one transaction. An instance that starts (after kill -9) releases
-// what its pending records name, so no stock is lost or taken twice.
+// that cannot be stored, is released by that id (release_stock is idempotent). The order, the
+// end of its pending record and its event (in the store's outbox) are one transaction. An instance
+// that starts (after kill -9) releases what its pending records name, so no stock is lost or taken
+// twice.
 #include <chrono>
 #include <memory>
 #include <set>
@@ -88,17 +89,19 @@ caf::behavior orders_impl(caf::event_based_actor* self, const cleave::component_
           co_return p.error();
         }
         order o{id, req.user_id, req.product_id, req.quantity, req.quantity * p->price_cents};
+        // The order, the end of its pending record and its event commit together.
         auto stored = st->transact([&](cleave::state_view& tx) -> caf::error {
           if (auto err = tx.put("orders", id, o)) return err;
           auto done = tx.erase("pending", id);
-          return done ? caf::none : done.error();
+          if (!done) return done.error();
+          return cleave::publish(tx, order_created_topic,
+                                 order_created{o.id, o.user_id, o.product_id, o.quantity},
+                                 "order-created/" + id);
         });
         if (stored) {
           release(id, req.product_id);
           co_return stored;
         }
-        cleave::publish(self, order_created_topic,
-                        order_created{o.id, o.user_id, o.product_id, o.quantity});
         co_return o;
       },
       [st](const get_order& req) -> caf::result<order> {

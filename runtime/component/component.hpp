@@ -39,6 +39,7 @@
 
 #include "runtime/component/context.hpp"
 #include "runtime/component/detail/directory.hpp"
+#include "runtime/component/detail/event_decoder.hpp"
 #include "runtime/component/detail/guarded_actor.hpp"
 #include "runtime/component/detail/type_registry.hpp"
 
@@ -162,7 +163,8 @@ class component {
   template <class Event>
   component& subscribe(std::string topic) {
     static_assert(is_message_v<Event>, "events must be declared with CLEAVE_MESSAGE");
-    subscriptions_.push_back({std::move(topic), message_name<Event>(), typeid(Event)});
+    subscriptions_.push_back(
+        {std::move(topic), message_name<Event>(), typeid(Event), &detail::decode_event<Event>});
     register_types_ = [previous = register_types_](detail::type_registry& types) {
       previous(types);
       types.add<Event>();
@@ -175,6 +177,8 @@ class component {
     /// The event's message name, for errors.
     std::string event;
     std::type_index type;
+    /// Makes the event's message from its JSON (events that crossed NATS, or an outbox).
+    detail::event_decoder decode;
   };
   /// The topics subscribed with subscribe(), in declaration order.
   const std::vector<subscription>& subscriptions() const { return subscriptions_; }

@@ -15,12 +15,17 @@
 #include <caf/system_messages.hpp>
 
 #include "runtime/component/client.hpp"
+#include "runtime/component/detail/event_relay_messages.hpp"
 #include "runtime/component/detail/forwarder.hpp"
 #include "runtime/component/detail/guarded_actor.hpp"
 #include "runtime/component/detail/replicas.hpp"
+#include "runtime/core/detail/suggest.hpp"
 #include "runtime/core/error.hpp"
 #include "runtime/core/log.hpp"
 #include "runtime/core/request_context.hpp"
+#include "runtime/events/detail/event_relay.hpp"
+#include "runtime/events/detail/nats_library.hpp"
+#include "runtime/events/detail/nats_subscriber.hpp"
 #include "runtime/metrics/registry.hpp"
 #include "runtime/middleware/circuit_breaker.hpp"
 #include "runtime/node/detail/gatekeeper.hpp"
@@ -152,7 +157,9 @@ caf::expected<std::unique_ptr<node>> node::start(const std::vector<component>& c
   if (networked) self->start_forwarders(plan);
   // With a registry, the replicas it lists are known before anything here calls them.
   if (plan.registry.enabled()) self->follow_registry(plan);
-  if (auto err = self->start_local_components(std::move(placed), plan)) return err;
+  if (auto err = self->prepare_events(components, placed, plan)) return err;
+  if (auto err = self->start_local_components(placed, plan)) return err;
+  if (auto err = self->subscribe_to_nats(placed, plan)) return err;
   if (networked) {
     auto port = self->listen(plan);
     if (!port) return std::move(port.error());
@@ -172,6 +179,69 @@ std::vector<node::placed_component> node::placed_on(const std::vector<component>
     out.push_back({std::move(name), i != by_name.end() ? i->second : nullptr});
   }
   return out;
+}
+
+caf::error node::prepare_events(const std::vector<component>& components,
+                                const std::vector<placed_component>& placed,
+                                const placement& plan) {
+  auto& cfg = *config_;
+  for (const auto& c : components)
+    for (const auto& sub : c.subscriptions()) {
+      auto [known, added] = cfg.event_decoders.emplace(sub.topic, sub.decode);
+      if (!added && known->second != sub.decode)
+        return make_error(errc::internal, c.name() + " subscribes to \"" + sub.topic + "\" with " +
+                                              sub.event +
+                                              ", but another subscriber of the topic takes "
+                                              "another event type: a topic carries one type");
+    }
+  std::vector<std::string> subscribed;
+  for (const auto& [topic, names] : cfg.subscribers) subscribed.push_back(topic);
+  for (const auto& [name, topic] : plan.topics) {
+    if (cfg.subscribers.count(name) == 0)
+      return make_error(errc::invalid_placement,
+                        plan.file + ": topics." + name +
+                            ": no component of the app subscribes to it (its topics: " +
+                            (subscribed.empty() ? "none" : detail::quoted_list(subscribed)) + ")" +
+                            detail::suggestion(name, subscribed));
+    if (topic.nats()) cfg.nats_topics.insert(name);
+  }
+  detail::event_relay_settings relay{
+      config_->node_name, plan.app, plan.topics, {}, plan.defaults.timeout};
+  for (const auto& p : placed)
+    if (const auto& file = plan.components.at(p.name).state; !file.empty()) {
+      store_index_[p.name] = static_cast<int>(relay.stores.size());
+      relay.stores.push_back(plan.path_beside(replace_node(file, config_->node_name)));
+    }
+  // A node that publishes or subscribes through NATS needs the client module: say so at start.
+  if (!cfg.nats_topics.empty())
+    if (auto lib = detail::load_nats_library(); !lib)
+      return make_error(errc::unavailable, plan.file + ": topics." + *cfg.nats_topics.begin() +
+                                               ": " + what(lib.error()));
+  if (relay.stores.empty() && cfg.nats_topics.empty()) return caf::none;
+  event_relay_ = detail::spawn_event_relay(*system_, std::move(relay));
+  cfg.event_relay = event_relay_.address();
+  return caf::none;
+}
+
+caf::error node::subscribe_to_nats(const std::vector<placed_component>& placed,
+                                   const placement& plan) {
+  for (const auto& p : placed) {
+    if (p.def == nullptr || p.def->is_driver()) continue;
+    for (const auto& sub : p.def->subscriptions()) {
+      auto topic = plan.topics.find(sub.topic);
+      if (topic == plan.topics.end() || !topic->second.nats()) continue;
+      auto started = detail::nats_subscriber::start(*system_, config_->node_name, plan.app,
+                                                    topic->second, p.name, sub.decode,
+                                                    config_->components->resolve(p.name).local);
+      if (!started)
+        return make_error(errc::unavailable,
+                          p.name + " failed to start: it subscribes to \"" + sub.topic +
+                              "\", whose events are in NATS: " + what(started.error()) +
+                              " (placement: topics." + sub.topic + ".url)");
+      nats_subscribers_.push_back(std::move(*started));
+    }
+  }
+  return caf::none;
 }
 
 caf::error node::start_local_components(std::vector<placed_component> placed,
@@ -220,6 +290,15 @@ caf::error node::start_local_components(std::vector<placed_component> placed,
       if (!store)
         return make_error(errc::internal, name + " failed to start: " + what(store.error()) +
                                               " (placement: components." + name + ".state)");
+      if (event_relay_) {
+        auto index = store_index_.at(name);
+        (*store)->set_outbox_listener([relay = event_relay_.address(), index] {
+          if (auto to = caf::actor_cast<caf::actor>(relay))
+            caf::anon_send(to, detail::relay_wake{index, false});
+        });
+        // What a previous run left in the outbox.
+        caf::anon_send(event_relay_, detail::relay_wake{index, false});
+      }
       ctx.set_state(std::move(*store));
     }
     if (const auto& spec = plan.components.at(name);
@@ -550,7 +629,13 @@ void node::stop() {
     edges_.clear();
     log("info", config_->node_name, "edges stopped");
   }
+  // Subscriptions next: an event taken from NATS needs its component to answer before its ack.
+  nats_subscribers_.clear();
   if (config_) config_->components->clear();
+  if (event_relay_) {
+    caf::anon_send_exit(event_relay_, caf::exit_reason::user_shutdown);
+    event_relay_ = nullptr;
+  }
   for (auto& a : actors_) caf::anon_send(a, detail::stop_actor{});
   actors_.clear();
   if (system_) transport::stop(*system_);

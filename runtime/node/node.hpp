@@ -30,6 +30,10 @@ namespace cleave::middleware {
 class breaker;
 }  // namespace cleave::middleware
 
+namespace cleave::detail {
+class nats_subscriber;
+}  // namespace cleave::detail
+
 namespace cleave::registry {
 struct instance;
 struct settings;
@@ -85,6 +89,13 @@ class node {
 
   caf::error start_local_components(std::vector<placed_component> placed, const placement& plan);
 
+  /// Checks the placement's topics against the app's subscriptions and notes how each topic
+  /// travels; spawns the event relay if the node has stores or "nats" topics.
+  caf::error prepare_events(const std::vector<component>& components,
+                            const std::vector<placed_component>& placed, const placement& plan);
+  /// Subscribes this node's components to their "nats" topics.
+  caf::error subscribe_to_nats(const std::vector<placed_component>& placed, const placement& plan);
+
   /// Puts a forwarder in front of every component placed on another node.
   void start_forwarders(const placement& plan);
   /// This node's circuit breaker for calls to `spec`'s replica on `target_node` (null if the
@@ -133,6 +144,12 @@ class node {
   std::string instance_name_;
   std::unique_ptr<registry::registration> registration_;
   std::unique_ptr<registry::membership_watch> membership_;
+  /// The event relay (runtime/events/detail/event_relay.hpp; null if the node needs none), and
+  /// the index it knows each component's store by.
+  caf::actor event_relay_;
+  std::map<std::string, int> store_index_;
+  /// The subscriptions of this node's components to "nats" topics.
+  std::vector<std::unique_ptr<detail::nats_subscriber>> nats_subscribers_;
   /// Guards discovered_ replicas and registry_actors_ against stop().
   std::mutex membership_mutex_;
   /// Forwarders made for registered instances, by component and member name.

@@ -47,6 +47,16 @@ bool is_host_port(std::string_view s) {
   return std::stoi(std::string{port}) <= 65535;
 }
 
+const std::initializer_list<const char*> top_level_keys = {
+    "app", "defaults", "security", "registry", "nodes", "components", "topics"};
+
+bool is_topic_name(std::string_view s) {
+  if (s.empty() || s.size() > 64) return false;
+  return std::all_of(s.begin(), s.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '_' || c == '-';
+  });
+}
+
 bool is_node_name(std::string_view s) {
   return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) {
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
@@ -71,9 +81,7 @@ class validator {
       return wrong_type("", doc, "an object with \"app\", \"nodes\" and \"components\"");
     const auto& top = doc.get_object();
     for (const auto& kv : top)
-      if (!is_one_of(kv.key(), {"app", "defaults", "security", "registry", "nodes", "components"}))
-        return unknown_key("", kv.key(),
-                           {"app", "defaults", "security", "registry", "nodes", "components"});
+      if (!is_one_of(kv.key(), top_level_keys)) return unknown_key("", kv.key(), top_level_keys);
     if (auto err = read_app(top)) return err;
     if (auto err = read_defaults(top)) return err;
     if (auto err = read_security(top)) return err;
@@ -86,6 +94,7 @@ class validator {
                   "more nodes (instances register the port where they accept peers)");
     if (auto err = read_components(top)) return err;
     if (auto err = check_known_components()) return err;
+    if (auto err = read_topics(top)) return err;
     return std::move(result_);
   }
 
@@ -355,6 +364,60 @@ class validator {
       }
     }
     if (!r.enabled()) return missing("registry.etcd", "the address of etcd, \"http://HOST:PORT\"");
+    return {};
+  }
+
+  caf::error read_topics(const json::object& top) {
+    const auto* v = top.if_contains("topics");
+    if (!v) return {};
+    const char* expected =
+        "an object of topics, e.g. {\"order-created\": {\"transport\": \"nats\", \"url\": "
+        "\"nats://127.0.0.1:4222\"}}";
+    if (!v->is_object()) return wrong_type("topics", *v, expected);
+    for (const auto& [name, spec] : v->get_object()) {
+      auto path = path_key("topics", name);
+      if (!is_topic_name(name))
+        return fail(path, "a topic's name is 1 to 64 of A-Z a-z 0-9 _ - (it names a NATS subject)");
+      if (!spec.is_object())
+        return wrong_type(path, spec, "an object with \"transport\": \"cluster\" or \"nats\"");
+      topic_spec t;
+      t.name = name;
+      for (const auto& kv : spec.get_object()) {
+        auto key = path_key(path, kv.key());
+        const auto& x = kv.value();
+        if (kv.key() == "transport") {
+          const char* kinds = "\"cluster\" or \"nats\"";
+          if (!x.is_string()) return wrong_type(key, x, kinds);
+          if (x.get_string() != "cluster" && x.get_string() != "nats")
+            return wrong_value(key, x, kinds);
+          t.transport = x.get_string();
+        } else if (kv.key() == "url") {
+          const char* url = "the NATS server, \"nats://HOST:PORT\"";
+          if (!x.is_string()) return wrong_type(key, x, url);
+          std::string_view text = x.get_string();
+          constexpr std::string_view scheme = "nats://";
+          if (text.substr(0, scheme.size()) != scheme || !is_host_port(text.substr(scheme.size())))
+            return wrong_value(key, x, url);
+          t.url = text;
+        } else if (kv.key() == "ack_wait_ms") {
+          const char* ms = "milliseconds from 100 to 3600000";
+          if (!x.is_int64()) return wrong_type(key, x, ms);
+          if (x.get_int64() < 100 || x.get_int64() > 3'600'000) return wrong_value(key, x, ms);
+          t.ack_wait = std::chrono::milliseconds{x.get_int64()};
+        } else {
+          return unknown_key(path, kv.key(), {"transport", "url", "ack_wait_ms"});
+        }
+      }
+      if (t.nats() && t.url.empty())
+        return missing(path_key(path, "url"), "the NATS server, \"nats://HOST:PORT\"");
+      if (!t.nats())
+        for (const char* only_nats : {"url", "ack_wait_ms"})
+          if (spec.get_object().contains(only_nats))
+            return fail(path_key(path, only_nats),
+                        "is for \"transport\": \"nats\" only; this topic's transport is "
+                        "\"cluster\"");
+      result_.topics.emplace(name, std::move(t));
+    }
     return {};
   }
 

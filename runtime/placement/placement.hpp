@@ -162,6 +162,22 @@ struct registry_spec {
   bool enabled() const { return !etcd_host.empty(); }
 };
 
+/// One event topic ("topics"): how events published to it reach its subscribers
+/// (docs/events.md). A topic the placement does not list uses the cluster transport.
+struct topic_spec {
+  /// The topic's name (its key in "topics").
+  std::string name;
+  /// "transport": "cluster" (default: fan-out over the node connections, at most once) or
+  /// "nats" (a NATS JetStream stream, at least once).
+  std::string transport = "cluster";
+  /// "url": the NATS server, "nats://HOST:PORT" (required for "nats", refused for "cluster").
+  std::string url;
+  /// "ack_wait_ms": how long a subscriber has to handle an event before NATS delivers it again
+  /// ("nats" only). Default 30000; 100..3600000.
+  std::chrono::milliseconds ack_wait{30'000};
+  bool nats() const { return transport == "nats"; }
+};
+
 /// A validated placement file.
 struct placement {
   /// The path it was read from (for parse_placement: the `origin` given).
@@ -178,6 +194,8 @@ struct placement {
   std::map<std::string, node_spec> nodes;
   /// "components", by name.
   std::map<std::string, component_spec> components;
+  /// "topics", by name (topics it does not list use the cluster transport).
+  std::map<std::string, topic_spec> topics;
 
   /// Names of the components placed on `node` (sorted), replicas included.
   std::vector<std::string> components_on(const std::string& node) const;

@@ -43,6 +43,14 @@ std::string plan_text(const placement& plan) {
     if (!node.admin.empty()) out << "  (admin http://" << node.admin << ")";
     out << "\n";
   }
+  for (const auto& [name, topic] : plan.topics) {
+    out << "topic " << name << ": ";
+    if (topic.nats())
+      out << "NATS JetStream at " << topic.url << ", ack wait " << topic.ack_wait.count()
+          << " ms (at least once)\n";
+    else
+      out << "cluster (at most once)\n";
+  }
   return out.str();
 }
 

@@ -11,8 +11,11 @@ namespace cleave {
 caf::error state::transact(const std::function<caf::error(state_view&)>& f) {
   if (auto err = backend().begin()) return err;
   caf::error outcome;
+  std::vector<std::function<void()>> committed;
   try {
     state_view tx{backend()};
+    tx.after_commit_ = &committed;
+    tx.outbox_listener_ = outbox_listener_;
     outcome = f(tx);
   } catch (const std::exception& e) {
     outcome = make_error(errc::internal, std::string{"a state transaction threw: "} + e.what());
@@ -21,7 +24,11 @@ caf::error state::transact(const std::function<caf::error(state_view&)>& f) {
     backend().rollback();
     return outcome;
   }
-  return backend().commit();
+  auto err = backend().commit();
+  // Also when the commit's outcome is unknown: what runs is told to look, not that it happened.
+  if (!err || is(err, errc::outcome_unknown))
+    for (auto& run : committed) run();
+  return err;
 }
 
 caf::expected<std::unique_ptr<state>> open_state(const std::string& path) {

@@ -4,14 +4,14 @@
 // never acknowledges what a crash could lose.
 //
 //   caf::behavior users_impl(caf::event_based_actor* self, const cleave::component_context& ctx) {
-//     auto& st = ctx.state();                       // fails the start if the placement gives none
+//     auto st = ctx.state();                        // fails the start if the placement gives none
 //     return cleave::handlers(
-//         [&st](const add_user& req) -> caf::result<user> {
-//           if (auto err = st.put("users", req.item.id, req.item)) return err;   // committed
+//         [st](const add_user& req) -> caf::result<user> {
+//           if (auto err = st->put("users", req.item.id, req.item)) return err;  // committed
 //           return req.item;
 //         },
-//         [&st](const get_user& req) -> caf::result<user> {
-//           auto found = st.get<user>("users", req.id);     // expected<optional<user>>
+//         [st](const get_user& req) -> caf::result<user> {
+//           auto found = st->get<user>("users", req.id);    // expected<optional<user>>
 //           if (!found) return found.error();
 //           if (!*found) return cleave::make_error(cleave::errc::not_found, "no user " + req.id);
 //           return **found;
@@ -21,7 +21,7 @@
 // A read-modify-write (a stock reservation) runs in a transaction: no other writer of the store
 // runs in between, and its writes are committed together or not at all:
 //
-//   auto err = st.transact([&](cleave::state_view& tx) -> caf::error {
+//   auto err = st->transact([&](cleave::state_view& tx) -> caf::error {
 //     auto p = tx.get<product>("products", id);
 //     if (!p) return p.error();
 //     if (!*p || (*p)->stock < n) return cleave::make_error(cleave::errc::failed_precondition, "out
@@ -56,6 +56,21 @@ namespace cleave {
 class state_view {
  public:
   explicit state_view(state_backend& backend) : backend_(&backend) {}
+
+  /// Runs `f` once this view's writes are committed: after the transaction's commit (not if it
+  /// is rolled back), or at once outside a transaction.
+  void after_commit(std::function<void()> f) {
+    if (after_commit_ != nullptr)
+      after_commit_->push_back(std::move(f));
+    else
+      f();
+  }
+
+  /// What the runtime runs after a commit that wrote events to the store's outbox
+  /// (cleave::publish in a transaction, runtime/component/events.hpp): wakes the node's relay.
+  const std::shared_ptr<const std::function<void()>>& outbox_listener() const {
+    return outbox_listener_;
+  }
 
   /// The value at (`collection`, `key`) decoded as T, or nullopt if there is none.
   template <class T>
@@ -111,7 +126,12 @@ class state_view {
     return value;
   }
 
+  friend class state;
+
   state_backend* backend_;
+  /// Inside a transaction: what runs after its commit.
+  std::vector<std::function<void()>>* after_commit_ = nullptr;
+  std::shared_ptr<const std::function<void()>> outbox_listener_;
 };
 
 /// A component instance's store: state_view's operations, each committed on its own, and
@@ -125,6 +145,11 @@ class state : public state_view {
   /// and this returns once they are durable; when it returns an error (or throws: errc::internal)
   /// they are dropped and the error is returned.
   caf::error transact(const std::function<caf::error(state_view&)>& f);
+
+  /// Set by the node before the component starts: see outbox_listener().
+  void set_outbox_listener(std::function<void()> f) {
+    outbox_listener_ = std::make_shared<const std::function<void()>>(std::move(f));
+  }
 
  private:
   std::unique_ptr<state_backend> owned_;

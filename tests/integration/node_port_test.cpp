@@ -14,6 +14,9 @@
 #include <string>
 #include <vector>
 
+#include "runtime/core/detail/module_loader.hpp"
+#include "runtime/core/error.hpp"
+#include "runtime/events/detail/nats_library.hpp"
 #include "runtime/testkit/detail/cluster.hpp"
 #include "runtime/testkit/detail/process.hpp"
 #include "runtime/transport/certs.hpp"
@@ -287,6 +290,7 @@ TEST(tls_library, a_monolith_maps_no_openssl_and_a_networked_node_does) {
   EXPECT_EQ(maps.find("libssl"), std::string::npos) << maps;
   EXPECT_EQ(maps.find("libcrypto"), std::string::npos) << maps;
   EXPECT_EQ(maps.find("libcleave_tls"), std::string::npos) << maps;
+  EXPECT_EQ(maps.find("libnats"), std::string::npos) << maps;
 
   auto split = dir.write("banano.json", banano_placement());
   cluster nodes{banano_bin, split, {"front", "store"}};
@@ -295,6 +299,9 @@ TEST(tls_library, a_monolith_maps_no_openssl_and_a_networked_node_does) {
   maps = mapped_files(nodes.at("store").pid());
   EXPECT_NE(maps.find("libcleave_tls.so"), std::string::npos) << maps;
   EXPECT_NE(maps.find("libssl"), std::string::npos) << maps;
+  // Only a placement with a "nats" event topic loads the NATS client.
+  EXPECT_EQ(maps.find("libcleave_nats"), std::string::npos) << maps;
+  EXPECT_EQ(maps.find("libnats"), std::string::npos) << maps;
 }
 
 TEST(tls_library, a_node_that_cannot_find_it_says_so_and_stops) {
@@ -316,6 +323,39 @@ TEST(tls_library, a_node_that_cannot_find_it_says_so_and_stops) {
   cluster plain{lonely, file, {"front", "store"}, {"security.insecure=true"}};
   plain.start("store");
   EXPECT_TRUE(plain.wait_listening("store", deadline)) << plain.report();
+}
+
+// The loader both libraries go through (the NATS one has no node of its own here: a placement
+// with a "nats" topic needs an app that subscribes to it).
+TEST(module_loader, says_which_file_it_could_not_load_where_it_looked_and_what_needs_it) {
+  auto missing = cleave::detail::load_module_table(
+      {"libcleave_nothing.so", "cleave_nothing_library", 1, "nothing needs it"});
+  ASSERT_FALSE(missing);
+  auto text = cleave::describe(missing.error());
+  EXPECT_TRUE(cleave::is(missing.error(), cleave::errc::unavailable)) << text;
+  EXPECT_NE(text.find("cannot load libcleave_nothing.so (nothing needs it)"), std::string::npos)
+      << text;
+  EXPECT_NE(text.find(std::filesystem::canonical(bin_dir).string() + "/"), std::string::npos)
+      << text;
+  EXPECT_NE(text.find("dynamic loader"), std::string::npos) << text;
+
+  auto no_entry = cleave::detail::load_module_table(
+      {"libcleave_nats.so", "cleave_nothing_library", cleave::detail::nats_library_abi, ""});
+  ASSERT_FALSE(no_entry);
+  EXPECT_NE(cleave::describe(no_entry.error()).find("has no cleave_nothing_library"),
+            std::string::npos)
+      << cleave::describe(no_entry.error());
+
+  auto other_build = cleave::detail::load_module<cleave::detail::nats_library>(
+      {"libcleave_nats.so", "cleave_nats_library", cleave::detail::nats_library_abi + 1, ""});
+  ASSERT_FALSE(other_build);
+  EXPECT_NE(cleave::describe(other_build.error()).find("comes from another build of cleave"),
+            std::string::npos)
+      << cleave::describe(other_build.error());
+
+  auto nats = cleave::detail::load_nats_library();
+  ASSERT_TRUE(nats) << cleave::describe(nats.error());
+  EXPECT_EQ((*nats)->abi, cleave::detail::nats_library_abi);
 }
 
 }  // namespace

@@ -183,6 +183,12 @@ const std::vector<std::string>& subscribers_of(caf::actor_system& sys, const std
   return i != rt->subscribers.end() ? i->second : none;
 }
 
+caf::actor event_relay_for(caf::actor_system& sys, const std::string& topic) {
+  auto* rt = runtime_of(sys);
+  if (rt == nullptr || rt->nats_topics.count(topic) == 0) return {};
+  return caf::actor_cast<caf::actor>(rt->event_relay);
+}
+
 bool serializes_local(const caf::actor_system& sys) {
   auto* rt = runtime_of(sys);
   return rt != nullptr && rt->serialize_local;

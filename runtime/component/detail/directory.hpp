@@ -9,6 +9,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <shared_mutex>
 #include <string>
 #include <typeindex>
@@ -26,6 +27,7 @@
 #include <caf/scheduled_actor.hpp>
 #include <caf/timespan.hpp>
 
+#include "runtime/component/detail/event_decoder.hpp"
 #include "runtime/component/detail/replicas.hpp"
 #include "runtime/component/detail/routing_key.hpp"
 #include "runtime/core/message.hpp"
@@ -206,7 +208,20 @@ class runtime_config : public caf::actor_system_config {
   bool log_calls = false;
   /// Topic -> the components subscribed to it, wherever they run (component::subscribe).
   std::map<std::string, std::vector<std::string>> subscribers;
+  /// Topic -> how its events are made back from JSON (from its subscriptions).
+  std::map<std::string, event_decoder> event_decoders;
+  /// The topics whose events go to NATS (the placement's "topics"); the others go over the
+  /// cluster.
+  std::set<std::string> nats_topics;
+  /// The node's event relay (runtime/events/detail/event_relay.hpp): it publishes to NATS and
+  /// relays the stores' outboxes. Null on a node that needs none. Weak: the node holds it, so
+  /// that it ends when the node stops.
+  caf::actor_addr event_relay;
 };
+
+/// Where an event published on `topic` from this node goes first: the relay (NATS topics), or
+/// null (cluster topics: straight to the subscribers).
+caf::actor event_relay_for(caf::actor_system& sys, const std::string& topic);
 
 /// The components subscribed to `topic` (none if nobody is).
 const std::vector<std::string>& subscribers_of(caf::actor_system& sys, const std::string& topic);

@@ -3,9 +3,9 @@
 // ~1.7 MB of RSS and ~3 ms of start (libcrypto's relocations), monoliths included, which never
 // open a node port (docs/performance.md, B7); loading it on first use costs them nothing.
 //
-// The library is looked for beside the executable (build/bin/, and an installed binary's
-// ../lib/cleave/), then where the dynamic loader looks. Runtime and library must come from the
-// same build: `abi` is checked, and nothing else is.
+// The library is looked for beside the executable, then where the dynamic loader looks
+// (runtime/core/detail/module_loader.hpp). Runtime and library must come from the same build:
+// `abi` is checked, and nothing else is.
 #pragma once
 
 #include <cstdint>
@@ -26,7 +26,7 @@ constexpr uint32_t tls_library_abi = 1;
 /// The library's file name.
 constexpr const char* tls_library_file = "libcleave_tls.so";
 
-/// The one symbol the library exports (extern "C"): returns its table.
+/// The one symbol the library exports (extern "C", returns `const void*`): its table.
 constexpr const char* tls_library_entry = "cleave_tls_library";
 
 /// The library's functions. Each returns "" on success, else what failed.

@@ -3,8 +3,7 @@
 #include "runtime/transport/openssl/certificates.hpp"
 #include "runtime/transport/openssl/context.hpp"
 
-extern "C" __attribute__((visibility("default"))) const cleave::transport::detail::tls_library*
-cleave_tls_library() {
+extern "C" __attribute__((visibility("default"))) const void* cleave_tls_library() {
   namespace ssl = cleave::transport::openssl;
   static const cleave::transport::detail::tls_library table{
       cleave::transport::detail::tls_library_abi, ssl::load_context, ssl::make_ca,

@@ -6,11 +6,14 @@
 //   shop.nodes().at("main").signal(SIGKILL);   // then shop.restart("main")
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <map>
+#include <mutex>
 #include <ostream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "runtime/testkit/detail/cluster.hpp"
@@ -28,18 +31,24 @@ struct shop_placement {
   std::map<std::string, std::string> env = {};
   /// The test's name for it.
   std::string name = {};
+  /// Nodes the shop has (they get ports) that the test starts itself, later.
+  std::vector<std::string> later = {};
 };
 
 void PrintTo(const shop_placement& p, std::ostream* os);
 
 /// Every placement of configs/shop/ that needs nothing installed beyond the build.
 std::vector<shop_placement> local_placements();
+/// configs/shop/events-nats.json, with its events in the NATS server at `nats_url`.
+shop_placement events_nats_placement(const std::string& nats_url);
 
 class running_shop {
  public:
-  /// Starts every node and waits (at most 30 s) until the gateway is ready; throws
-  /// std::runtime_error with the nodes' output if it is not. `sets` are further overrides.
-  explicit running_shop(const shop_placement& placement, std::vector<std::string> sets = {});
+  /// Starts every node and waits (at most 30 s) until the gateway is ready (with `ready` false:
+  /// until every node started accepts peers); throws std::runtime_error with the nodes' output
+  /// if it is not. `sets` are further overrides.
+  explicit running_shop(const shop_placement& placement, std::vector<std::string> sets = {},
+                        bool ready = true);
   ~running_shop();
   running_shop(const running_shop&) = delete;
   running_shop& operator=(const running_shop&) = delete;
@@ -66,5 +75,47 @@ class running_shop {
   uint16_t port_ = 0;
   std::unique_ptr<cleave_test::cluster> nodes_;
 };
+
+/// An order's answer, as a load's client got it.
+struct order_outcome {
+  int status = 0;
+  std::string body;
+  std::string product;
+  std::chrono::steady_clock::time_point answered;
+};
+
+/// Clients placing orders of `user` (quantity 1, the products in turn) as fast as they are
+/// answered, until stop() or `max` orders; a client backs off 20 ms after a 503 or no answer.
+class order_load {
+ public:
+  order_load(const running_shop& shop, std::string user, std::vector<std::string> products,
+             int clients = 4, int max = 1000);
+  /// Stops the clients (as stop()).
+  ~order_load();
+  order_load(const order_load&) = delete;
+  order_load& operator=(const order_load&) = delete;
+
+  int sent() const { return sent_; }
+  int accepted() const { return accepted_; }
+  /// Waits until `n` orders were answered 201 (true), or `max` were sent or `timeout` passed.
+  bool wait_accepted(int n, std::chrono::seconds timeout) const;
+  /// Stops the clients, waits for their last answers and returns every answer.
+  std::vector<order_outcome> stop();
+
+ private:
+  const running_shop& shop_;
+  std::string user_;
+  std::vector<std::string> products_;
+  int max_;
+  std::atomic<int> sent_{0};
+  std::atomic<int> accepted_{0};
+  std::atomic<bool> stopping_{false};
+  std::mutex mutex_;
+  std::vector<order_outcome> outcomes_;
+  std::vector<std::thread> clients_;
+};
+
+/// The value of `name` in the JSON object `body` ("" if absent), for ids and counts.
+std::string json_field(const std::string& body, const std::string& name);
 
 }  // namespace shop_test

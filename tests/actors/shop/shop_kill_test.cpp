@@ -50,18 +50,6 @@ constexpr int max_orders = 1000;
 constexpr int accepted_before = 40;
 constexpr int accepted_after = 40;
 
-std::string field(const std::string& body, const std::string& name) {
-  std::smatch m;
-  if (std::regex_search(body, m, std::regex{"\"" + name + "\":\"?([^\",}]*)"})) return m[1];
-  return {};
-}
-
-struct outcome {
-  int status = 0;
-  std::string body;
-  std::string product;
-};
-
 class shop_kill : public ::testing::TestWithParam<kill_case> {};
 
 TEST_P(shop_kill, loses_no_accepted_order_and_no_stock) {
@@ -70,52 +58,27 @@ TEST_P(shop_kill, loses_no_accepted_order_and_no_stock) {
   running_shop shop{param.placement, {"components.gateway.config.request_log.enabled=false"}};
   auto ann = shop.post("/users", R"({"name":"Ann","email":"ann@example.org"})");
   ASSERT_EQ(ann.status, 201) << ann.body;
-  auto user = field(ann.body, "id");
+  auto user = shop_test::json_field(ann.body, "id");
   std::vector<std::string> product_ids;
   for (int i = 0; i < products; ++i) {
     auto p = shop.post("/products", R"({"name":"item)" + std::to_string(i) +
                                         R"(","price_cents":100,"stock":)" +
                                         std::to_string(initial_stock) + "}");
     ASSERT_EQ(p.status, 201) << p.body;
-    product_ids.push_back(field(p.body, "id"));
+    product_ids.push_back(shop_test::json_field(p.body, "id"));
   }
 
-  std::mutex mtx;
-  std::vector<outcome> outcomes;
-  std::atomic<int> sent{0};
-  std::atomic<int> accepted{0};
-  std::atomic<bool> stop{false};
-  std::vector<std::thread> load;
-  for (int c = 0; c < clients; ++c)
-    load.emplace_back([&] {
-      for (int i = sent++; i < max_orders && !stop; i = sent++) {
-        const auto& product = product_ids[static_cast<size_t>(i % products)];
-        auto r = shop.post("/orders", R"({"user_id":")" + user + R"(","product_id":")" + product +
-                                          R"(","quantity":1})");
-        if (r.status == 201) ++accepted;
-        // No gateway, or "not done, retry": back off, as clients do.
-        if (r.status == 0 || r.status == 503) std::this_thread::sleep_for(20ms);
-        std::lock_guard<std::mutex> guard{mtx};
-        outcomes.push_back({r.status, r.body, product});
-      }
-    });
-  auto wait_accepted = [&](int n, std::chrono::seconds timeout) {
-    auto deadline = std::chrono::steady_clock::now() + timeout;
-    while (accepted < n && sent < max_orders && std::chrono::steady_clock::now() < deadline)
-      std::this_thread::sleep_for(5ms);  // a poll interval
-    return accepted >= n;
-  };
-  bool before = wait_accepted(accepted_before, 30s);
+  shop_test::order_load load{shop, user, product_ids, clients, max_orders};
+  bool before = load.wait_accepted(accepted_before, 30s);
   shop.nodes().at(param.victim).signal(SIGKILL);
   bool died = shop.nodes().at(param.victim).wait(10s).has_value();
   bool back = died && shop.restart(param.victim);
-  int accepted_at_restart = accepted;
-  bool after = back && wait_accepted(accepted_at_restart + accepted_after, 60s);
-  stop = true;
-  for (auto& t : load) t.join();
+  int accepted_at_restart = load.accepted();
+  bool after = back && load.wait_accepted(accepted_at_restart + accepted_after, 60s);
+  auto outcomes = load.stop();
   ASSERT_TRUE(before && died && back && after)
       << "before " << before << ", died " << died << ", back " << back << ", after " << after
-      << ", accepted " << accepted << " of " << sent << "\n"
+      << ", accepted " << load.accepted() << " of " << load.sent() << "\n"
       << shop.report();
 
   // Every 201 is readable as it was answered; other answers are clear errors.
@@ -125,7 +88,7 @@ TEST_P(shop_kill, loses_no_accepted_order_and_no_stock) {
   int unanswered = 0;
   for (const auto& o : outcomes) {
     if (o.status == 201) {
-      auto id = field(o.body, "id");
+      auto id = shop_test::json_field(o.body, "id");
       accepted_ids.insert(id);
       auto read = shop.get("/orders/" + id);
       EXPECT_EQ(read.status, 200) << id;
@@ -141,7 +104,7 @@ TEST_P(shop_kill, loses_no_accepted_order_and_no_stock) {
       if (o.status == 503) ++unavailable;
     }
   }
-  EXPECT_EQ(accepted_ids.size(), static_cast<size_t>(accepted.load()));
+  EXPECT_EQ(accepted_ids.size(), static_cast<size_t>(load.accepted()));
 
   // The orders stored: every id the replicas can have made so far (ids of orders never stored
   // answer 404), up to 50 missing in a row after the highest one answered 201.
@@ -155,7 +118,8 @@ TEST_P(shop_kill, loses_no_accepted_order_and_no_stock) {
     missing = read.status == 200 ? 0 : missing + 1;
     if (read.status != 200) continue;
     ++stored;
-    ordered[field(read.body, "product_id")] += std::stoll(field(read.body, "quantity"));
+    ordered[shop_test::json_field(read.body, "product_id")] +=
+        std::stoll(shop_test::json_field(read.body, "quantity"));
   }
   std::cout << "[ figures  ] " << outcomes.size() << " orders sent: " << accepted_ids.size()
             << " answered 201, " << unavailable << " 503, " << unknown << " 504, " << unanswered
@@ -169,7 +133,7 @@ TEST_P(shop_kill, loses_no_accepted_order_and_no_stock) {
   auto stock_matches = [&](std::string& mismatch) {
     for (const auto& p : product_ids) {
       auto read = shop.get("/products/" + p);
-      auto stock = std::stoll("0" + field(read.body, "stock"));
+      auto stock = std::stoll("0" + shop_test::json_field(read.body, "stock"));
       if (read.status != 200 || stock != initial_stock - ordered[p]) {
         mismatch = p + ": " + read.body + ", stored orders took " + std::to_string(ordered[p]);
         return false;
@@ -186,11 +150,12 @@ TEST_P(shop_kill, loses_no_accepted_order_and_no_stock) {
   // Ids go on after the restart.
   auto bob = shop.post("/users", R"({"name":"Bob","email":"bob@example.org"})");
   EXPECT_EQ(bob.status, 201) << bob.body;
-  EXPECT_NE(field(bob.body, "id"), user) << "an id handed out twice";
+  EXPECT_NE(shop_test::json_field(bob.body, "id"), user) << "an id handed out twice";
   auto again = shop.post("/orders", R"({"user_id":")" + user + R"(","product_id":")" +
                                         product_ids[0] + R"(","quantity":1})");
   EXPECT_EQ(again.status, 201) << again.body;
-  EXPECT_EQ(accepted_ids.count(field(again.body, "id")), 0U) << "an order id handed out twice";
+  EXPECT_EQ(accepted_ids.count(shop_test::json_field(again.body, "id")), 0U)
+      << "an order id handed out twice";
 }
 
 std::vector<kill_case> kill_cases() {

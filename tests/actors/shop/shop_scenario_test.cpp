@@ -1,4 +1,5 @@
-// One scripted Shop scenario over HTTP under every placement of configs/shop/: users and products
+// One scripted Shop scenario over HTTP under every placement of configs/shop/ (events-nats.json
+// with a real nats-server on a free port): users and products
 // created, orders that succeed, fail on stock, on an unknown user or product and on bad fields,
 // reads, and the notifications the orders' events leave. Every placement must give the answers in
 // tests/actors/shop/scenario.expected.txt, with the ids the shop made written as the scenario's
@@ -18,6 +19,7 @@
 #include <vector>
 
 #include "tests/actors/shop/running_shop.hpp"
+#include "tests/integration/nats_server.hpp"
 
 namespace {
 
@@ -127,6 +129,12 @@ TEST_P(shop_scenario, gives_the_same_answers_under_every_placement) {
     GTEST_SKIP() << "wrote " << expected_file;
   }
   EXPECT_EQ(transcript, read_file(expected_file)) << shop.report();
+}
+
+TEST(shop_scenario_nats, gives_the_same_answers_with_its_events_in_nats) {
+  cleave_test::nats_server nats;
+  running_shop shop{shop_test::events_nats_placement(nats.url())};
+  EXPECT_EQ(run_scenario(shop), read_file(expected_file)) << shop.report() << nats.report();
 }
 
 INSTANTIATE_TEST_SUITE_P(shop, shop_scenario, ::testing::ValuesIn(shop_test::local_placements()),

@@ -137,6 +137,21 @@ TEST(placement, admin_address_is_kept_and_shown_in_the_plan) {
   EXPECT_NE(text.find("node other  127.0.0.1:7101  (no components)\n"), std::string::npos) << text;
 }
 
+TEST(placement, topics_are_shown_in_the_plan) {
+  auto p = parse_ok(R"({
+    "app": "a",
+    "nodes": {"main": {}},
+    "components": {"c": {"node": "main"}},
+    "topics": {"order-created": {"transport": "nats", "url": "nats://127.0.0.1:4222"},
+               "news": {}}})");
+  auto text = cleave::plan_text(p);
+  EXPECT_NE(text.find("topic news: cluster (at most once)\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("topic order-created: NATS JetStream at nats://127.0.0.1:4222, ack wait "
+                      "30000 ms (at least once)\n"),
+            std::string::npos)
+      << text;
+}
+
 TEST(placement, accepts_comments_and_trailing_commas) {
   auto p = parse_ok(R"(// banano, one process
 {

@@ -39,6 +39,7 @@ struct doc {
   std::string defaults;  // "" = absent
   std::string security;  // "" = absent
   std::string registry;  // "" = absent
+  std::string topics;    // "" = absent
   std::string nodes = R"({"front": {"host": "127.0.0.1", "port": 7100},
                           "store": {"host": "127.0.0.1", "port": 7101}})";
   std::string components = R"({"thingey-repo": {"node": "front"},
@@ -49,6 +50,7 @@ struct doc {
     if (!defaults.empty()) out += "\"defaults\": " + defaults + ",\n";
     if (!security.empty()) out += "\"security\": " + security + ",\n";
     if (!registry.empty()) out += "\"registry\": " + registry + ",\n";
+    if (!topics.empty()) out += "\"topics\": " + topics + ",\n";
     return out + "\"nodes\": " + nodes + ",\n\"components\": " + components + "}";
   }
 };
@@ -121,7 +123,8 @@ TEST(validation, app_mismatch_is_refused) {
 TEST(validation, unknown_top_level_key) {
   auto text = R"({"app": "banano", "node": {}, "nodes": {}, "components": {}})";
   EXPECT_EQ(error_of(text), prefixed("node: unknown key, expected one of \"app\", \"defaults\", "
-                                     "\"security\", \"registry\", \"nodes\", \"components\"; "
+                                     "\"security\", \"registry\", \"nodes\", \"components\", "
+                                     "\"topics\"; "
                                      "did you mean "
                                      "\"nodes\"?"));
 }
@@ -685,6 +688,48 @@ TEST(validation, error_in_an_overridden_value_names_the_override) {
                      "(1..65535) (set by --set nodes.store.port=seventy)"));
 }
 
+TEST(validation, topics_say_how_each_topics_events_travel) {
+  doc d;
+  d.topics = R"({"order-created": {"transport": "nats", "url": "nats://127.0.0.1:4222",
+                                   "ack_wait_ms": 5000},
+                 "news": {"transport": "cluster"}})";
+  auto p = cleave::parse_placement(d.text(), file, no_env());
+  ASSERT_TRUE(p) << cleave::describe(p.error());
+  ASSERT_EQ(p->topics.size(), 2U);
+  const auto& orders = p->topics.at("order-created");
+  EXPECT_TRUE(orders.nats());
+  EXPECT_EQ(orders.url, "nats://127.0.0.1:4222");
+  EXPECT_EQ(orders.ack_wait, std::chrono::milliseconds{5000});
+  EXPECT_FALSE(p->topics.at("news").nats());
+  EXPECT_EQ(p->topics.at("news").ack_wait, std::chrono::milliseconds{30000});
+}
+
+TEST(validation, a_bad_topic_is_refused_naming_what_is_wrong) {
+  auto refused = [](const std::string& topics) {
+    doc d;
+    d.topics = topics;
+    return error_of(d.text());
+  };
+  EXPECT_EQ(refused(R"({"t": {"transport": "kafka"}})"),
+            prefixed("topics.t.transport: found \"kafka\", expected \"cluster\" or \"nats\""));
+  EXPECT_EQ(refused(R"({"t": {"transport": "nats"}})"),
+            prefixed("topics.t.url: missing, expected the NATS server, \"nats://HOST:PORT\""));
+  EXPECT_EQ(refused(R"({"t": {"transport": "nats", "url": "http://127.0.0.1:4222"}})"),
+            prefixed("topics.t.url: found \"http://127.0.0.1:4222\", expected the NATS server, "
+                     "\"nats://HOST:PORT\""));
+  EXPECT_EQ(refused(R"({"t": {"url": "nats://127.0.0.1:4222"}})"),
+            prefixed("topics.t.url: is for \"transport\": \"nats\" only; this topic's transport "
+                     "is \"cluster\""));
+  EXPECT_EQ(refused(R"({"t": {"transport": "nats", "url": "nats://h:1", "ack_wait_ms": 5}})"),
+            prefixed("topics.t.ack_wait_ms: found 5, expected milliseconds from 100 to 3600000"));
+  EXPECT_EQ(refused(R"({"t": {"transport": "nats", "url": "nats://h:1", "ackwait_ms": 500}})"),
+            prefixed("topics.t.ackwait_ms: unknown key, expected one of \"transport\", \"url\", "
+                     "\"ack_wait_ms\"; did you mean \"ack_wait_ms\"?"));
+  EXPECT_EQ(refused(R"({"orders.created": {}})"),
+            prefixed("topics[\"orders.created\"]: a topic's name is 1 to 64 of A-Z a-z 0-9 _ - "
+                     "(it names a NATS subject)"));
+}
+
 TEST(validation, override_through_a_string_is_refused) {
   auto opts = no_env();
   opts.overrides = {"app.name=x"};
@@ -740,7 +785,11 @@ TEST(validation, the_messages_shown_in_docs_placement_md_are_the_programs) {
   negative.defaults = R"({"timeout_ms": -5})";
   doc long_duration;
   long_duration.defaults = R"({"timeout_ms": 99999999999999})";
-  for (const auto* d : {&unknown, &wrong_type, &negative, &long_duration})
+  doc kafka;
+  kafka.topics = R"({"order-created": {"transport": "kafka"}})";
+  doc no_server;
+  no_server.topics = R"({"order-created": {"transport": "nats"}})";
+  for (const auto* d : {&unknown, &wrong_type, &negative, &long_duration, &kafka, &no_server})
     EXPECT_NE(page.find(shown(*d)), std::string::npos)
         << "docs/placement.md does not show the message " << shown(*d);
 }

@@ -1,0 +1,47 @@
+// A node's event relay: one detached actor (its calls to NATS block) that
+// - publishes the events its components publish at once on "nats" topics (relay_publish),
+//   retrying until each one's deadline;
+// - hands on what the outboxes of the node's stores hold (relay_wake, sent after every commit that
+//   wrote to one, and once when the node opened the store, for what a previous run left): each
+//   entry in order, to NATS
+//   ("nats" topics: removed once NATS stored it; retried every second while NATS does not) or to
+//   the subscribers ("cluster" topics: removed once sent).
+// It reads and removes outbox entries through a connection of its own to each store, so that it
+// never runs inside a component's transaction.
+#pragma once
+
+#include <chrono>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <caf/actor.hpp>
+#include <caf/actor_system.hpp>
+
+#include "runtime/placement/placement.hpp"
+
+namespace cleave::detail {
+
+struct event_relay_settings {
+  /// This node's name (for logs and the NATS client name).
+  std::string node;
+  /// The app's name (streams are named after it and the topic).
+  std::string app;
+  /// The placement's topics ("nats" ones are published to NATS).
+  std::map<std::string, topic_spec> topics;
+  /// The files of the stores whose outboxes it relays, by the index relay_wake names.
+  std::vector<std::string> stores;
+  /// How long one publish may wait for NATS's answer, and the deadline of a publish made
+  /// outside a request ("defaults.timeout_ms").
+  std::chrono::milliseconds publish_timeout{2000};
+};
+
+/// The stream of `topic` in NATS: "cleave-<app>-<topic>".
+std::string stream_name(const std::string& app, const std::string& topic);
+
+/// Spawns the relay. It opens a store when first woken for it: wake it once the node has opened
+/// the store (two connections making a new store at once could see it locked).
+caf::actor spawn_event_relay(caf::actor_system& sys, event_relay_settings settings);
+
+}  // namespace cleave::detail
