@@ -5,6 +5,7 @@
 #include <iostream>
 #include <regex>
 
+#include "bench/common/wrk.hpp"
 #include "runtime/testkit/detail/process.hpp"
 
 namespace cleave_bench {
@@ -55,21 +56,6 @@ std::vector<std::string> go_nethttp(const environment& env, uint16_t port) {
   return {env.peers_dir + "/nethttp-baseline", "-listen", "127.0.0.1:" + std::to_string(port)};
 }
 
-/// "1.43ms" / "512.00us" / "2.1s" -> microseconds.
-double wrk_duration_us(const std::string& text) {
-  std::smatch m;
-  if (!std::regex_match(text, m, std::regex{R"(([0-9.]+)(us|ms|s))"})) return -1;
-  double x = std::stod(m[1]);
-  if (m[2] == "ms") return x * 1e3;
-  if (m[2] == "s") return x * 1e6;
-  return x;
-}
-
-double find_number(const std::string& text, const std::regex& re) {
-  std::smatch m;
-  return std::regex_search(text, m, re) ? std::stod(m[1]) : -1;
-}
-
 void run_wrk(environment& env, results& r, const server_variant& v) {
   auto port = cleave_test::free_port();
   process server{quiet(v.argv(env, port))};
@@ -85,25 +71,20 @@ void run_wrk(environment& env, results& r, const server_variant& v) {
   wrk.push_back("http://127.0.0.1:" + std::to_string(port) + v.path);
   process load{wrk};
   auto code = load.wait(60s);
-  const auto& out = load.output();
-  auto rps = find_number(out, std::regex{R"(Requests/sec:\s+([0-9.]+))"});
-  std::smatch p50;
-  std::smatch p99;
-  bool have_p50 = std::regex_search(out, p50, std::regex{R"(\n\s+50%\s+(\S+))"});
-  bool have_p99 = std::regex_search(out, p99, std::regex{R"(\n\s+99%\s+(\S+))"});
-  auto non2xx = find_number(out, std::regex{R"(Non-2xx or 3xx responses:\s+([0-9]+))"});
-  if (!code || *code != 0 || rps < 0 || !have_p50 || !have_p99) {
+  auto figures = parse_wrk(load.output());
+  if (!code || *code != 0 || !figures) {
     env.errors.push_back("B6 " + v.variant + ": wrk failed\n" + load.report());
     return;
   }
-  if (non2xx > 0)
-    env.errors.push_back("B6 " + v.variant + ": " + std::to_string(static_cast<long>(non2xx)) +
+  if (figures->not_2xx > 0)
+    env.errors.push_back("B6 " + v.variant + ": " +
+                         std::to_string(static_cast<long>(figures->not_2xx)) +
                          " answers were not 2xx");
-  r.add({"B6", "rps_per_s", v.variant}, rps);
-  r.add({"B6", "p50_us", v.variant}, wrk_duration_us(p50[1]));
-  r.add({"B6", "p99_us", v.variant}, wrk_duration_us(p99[1]));
-  std::cerr << "  B6 " << v.variant << ": " << rps << " req/s, p50 " << p50[1] << ", p99 " << p99[1]
-            << std::endl;
+  r.add({"B6", "rps_per_s", v.variant}, figures->requests_per_s);
+  r.add({"B6", "p50_us", v.variant}, figures->p50_us);
+  r.add({"B6", "p99_us", v.variant}, figures->p99_us);
+  std::cerr << "  B6 " << v.variant << ": " << figures->requests_per_s << " req/s, p50 "
+            << figures->p50_us << " us, p99 " << figures->p99_us << " us" << std::endl;
   server.signal(SIGTERM);
   server.wait(10s);
 }

@@ -4,7 +4,7 @@
 // judged in the table, not by the exit code).
 //
 //   cleave_bench --source DIR --peers DIR --out FILE [--quick] [--reps N]
-//                [--only inprocess,remote,replicas,chain,http,coldstart] [--commit SHA]
+//                [--only inprocess,remote,replicas,chain,shop,http,coldstart] [--commit SHA]
 //   cleave_bench --source DIR --no-peers --out FILE ...   the same without the peer services
 //                (B6 measures cleave alone, B7 needs the peers' coldstart and is skipped)
 //   cleave_bench --validate FILE     checks that FILE is such a report, with figures and no errors
@@ -262,6 +262,7 @@ int main(int argc, char** argv) {
   }
   if (o.wants("replicas")) run_program(o.env, r, "cleave_bench_replicas");
   if (o.wants("chain")) run_program(o.env, r, "cleave_bench_chain");
+  if (o.wants("shop")) run_program(o.env, r, "cleave_bench_shop", {"--source", o.env.source_dir});
   if (o.wants("http")) run_http_throughput(o.env, r);
   if (o.wants("coldstart") && !o.no_peers) run_cold_start(o.env, r);
   auto seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();

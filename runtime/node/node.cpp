@@ -290,16 +290,16 @@ caf::error node::start_local_components(std::vector<placed_component> placed,
       if (!store)
         return make_error(errc::internal, name + " failed to start: " + what(store.error()) +
                                               " (placement: components." + name + ".state)");
+      std::shared_ptr<state> opened = std::move(*store);
       if (event_relay_) {
         auto index = store_index_.at(name);
-        (*store)->set_outbox_listener([relay = event_relay_.address(), index] {
+        opened->set_outbox_listener([relay = event_relay_.address(), index] {
           if (auto to = caf::actor_cast<caf::actor>(relay))
             caf::anon_send(to, detail::relay_wake{index, false});
         });
-        // What a previous run left in the outbox.
-        caf::anon_send(event_relay_, detail::relay_wake{index, false});
+        caf::anon_send(event_relay_, detail::relay_store{index, opened});
       }
-      ctx.set_state(std::move(*store));
+      ctx.set_state(std::move(opened));
     }
     if (const auto& spec = plan.components.at(name);
         spec.replicated() && !spec.route_by.empty() && !spec.discovered) {

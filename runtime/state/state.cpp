@@ -9,6 +9,7 @@
 namespace cleave {
 
 caf::error state::transact(const std::function<caf::error(state_view&)>& f) {
+  std::unique_lock<std::recursive_mutex> lock{mutex_};
   if (auto err = backend().begin()) return err;
   caf::error outcome;
   std::vector<std::function<void()>> committed;
@@ -25,6 +26,7 @@ caf::error state::transact(const std::function<caf::error(state_view&)>& f) {
     return outcome;
   }
   auto err = backend().commit();
+  lock.unlock();
   // Also when the commit's outcome is unknown: what runs is told to look, not that it happened.
   if (!err || is(err, errc::outcome_unknown))
     for (auto& run : committed) run();

@@ -37,6 +37,7 @@
 
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -75,7 +76,9 @@ class state_view {
   /// The value at (`collection`, `key`) decoded as T, or nullopt if there is none.
   template <class T>
   caf::expected<std::optional<T>> get(std::string_view collection, std::string_view key) {
+    auto lock = guard();
     auto text = backend_->read(collection, key);
+    lock = {};
     if (!text) return std::move(text.error());
     if (!*text) return std::optional<T>{};
     auto value = decode<T>(collection, key, **text);
@@ -87,18 +90,23 @@ class state_view {
   template <class T>
   caf::error put(std::string_view collection, std::string_view key, const T& value) {
     static_assert(is_message_v<T>, "stored values must be declared with CLEAVE_MESSAGE");
-    return backend_->write(collection, key, to_json_text(value));
+    auto text = to_json_text(value);
+    auto lock = guard();
+    return backend_->write(collection, key, text);
   }
 
   /// Removes the value at (`collection`, `key`); true if there was one.
   caf::expected<bool> erase(std::string_view collection, std::string_view key) {
+    auto lock = guard();
     return backend_->remove(collection, key);
   }
 
   /// Every (key, value) of `collection`, in key order.
   template <class T>
   caf::expected<std::vector<std::pair<std::string, T>>> list(std::string_view collection) {
+    auto lock = guard();
     auto rows = backend_->scan(collection);
+    lock = {};
     if (!rows) return std::move(rows.error());
     std::vector<std::pair<std::string, T>> out;
     out.reserve(rows->size());
@@ -128,18 +136,32 @@ class state_view {
 
   friend class state;
 
+  /// Holds the store's lock for one operation outside a transaction (none inside one: the
+  /// transaction holds it).
+  std::unique_lock<std::recursive_mutex> guard() const {
+    return lock_ != nullptr ? std::unique_lock<std::recursive_mutex>{*lock_}
+                            : std::unique_lock<std::recursive_mutex>{};
+  }
+
   state_backend* backend_;
+  /// The store's lock, outside a transaction: the node's event relay uses the store from its own
+  /// thread (a second connection would wait for SQLite's lock in sleeps of 1 to 100 ms).
+  std::recursive_mutex* lock_ = nullptr;
   /// Inside a transaction: what runs after its commit.
   std::vector<std::function<void()>>* after_commit_ = nullptr;
   std::shared_ptr<const std::function<void()>> outbox_listener_;
 };
 
 /// A component instance's store: state_view's operations, each committed on its own, and
-/// transactions.
+/// transactions. Safe to use from several threads: one operation or transaction at a time.
 class state : public state_view {
  public:
   explicit state(std::unique_ptr<state_backend> backend)
-      : state_view(*backend), owned_(std::move(backend)) {}
+      : state_view(*backend), owned_(std::move(backend)) {
+    lock_ = &mutex_;
+  }
+  state(const state&) = delete;
+  state& operator=(const state&) = delete;
 
   /// Runs `f` in a transaction. When `f` returns caf::none its writes are committed together
   /// and this returns once they are durable; when it returns an error (or throws: errc::internal)
@@ -153,6 +175,7 @@ class state : public state_view {
 
  private:
   std::unique_ptr<state_backend> owned_;
+  std::recursive_mutex mutex_;
 };
 
 /// Opens (creating it and its folders if need be) the SQLite store at `path`. Fails with

@@ -3,9 +3,14 @@
 #pragma once
 
 #include <chrono>
+#include <memory>
 #include <string>
 
 #include <caf/allowed_unsafe_message_type.hpp>
+
+namespace cleave {
+class state;
+}  // namespace cleave
 
 namespace cleave::detail {
 
@@ -19,6 +24,13 @@ struct relay_publish {
   std::chrono::steady_clock::time_point deadline;
 };
 
+/// The store the relay knows by `index`, opened by the node for its component; the relay hands on
+/// what its outbox holds at once (what a previous run left).
+struct relay_store {
+  int index = 0;
+  std::shared_ptr<state> store;
+};
+
 /// Hand on what the outbox of store `store` holds.
 struct relay_wake {
   int store = 0;
@@ -30,3 +42,4 @@ struct relay_wake {
 
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(cleave::detail::relay_publish)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(cleave::detail::relay_wake)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(cleave::detail::relay_store)

@@ -29,8 +29,8 @@ constexpr auto publish_retry = 100ms;
 
 struct relay_state {
   event_relay_settings settings;
-  /// The stores' own connections, opened on first use (null until then, or while one cannot be).
-  std::vector<std::unique_ptr<state>> stores;
+  /// The stores, as the node opened them for their components (null until it has).
+  std::vector<std::shared_ptr<state>> stores;
   /// Per store: a retry is scheduled; handing on failed last time (logged once per failure run).
   std::vector<bool> retry_scheduled;
   std::vector<bool> failing;
@@ -115,11 +115,7 @@ void drain(relay_actor* self, int store) {
     st.failing[i] = true;
     schedule_retry(self, store);
   };
-  if (!st.stores[i]) {
-    auto opened = open_state(path);
-    if (!opened) return fail("outbox cannot be read", opened.error(), "");
-    st.stores[i] = std::move(*opened);
-  }
+  if (!st.stores[i]) return;  // not opened yet: relay_store comes then
   auto entries = st.stores[i]->list<outbox_entry>(outbox_collection);
   if (!entries) return fail("outbox cannot be read", entries.error(), "");
   for (const auto& [key, e] : *entries) {
@@ -147,6 +143,12 @@ caf::behavior event_relay(relay_actor* self, event_relay_settings settings) {
   self->state.retry_scheduled.assign(n, false);
   self->state.failing.assign(n, false);
   return {
+      [=](const relay_store& s) {
+        auto i = static_cast<size_t>(s.index);
+        if (i >= self->state.stores.size()) return;
+        self->state.stores[i] = s.store;
+        drain(self, s.index);
+      },
       [=](const relay_wake& w) {
         if (w.retry) self->state.retry_scheduled[static_cast<size_t>(w.store)] = false;
         drain(self, w.store);
