@@ -34,6 +34,7 @@ caf::expected<const void*> load_module_table(const module_spec& spec) {
     folders.push_back(std::filesystem::path{dir + "/../lib/cleave/"}.lexically_normal().string());
   }
   std::vector<std::string> candidates;
+  candidates.reserve(folders.size() + 1);
   for (const auto& folder : folders) candidates.push_back(folder + spec.file);
   // No slash: the dynamic loader's own search (LD_LIBRARY_PATH, ld.so.cache, system folders).
   candidates.emplace_back(spec.file);
