@@ -102,8 +102,13 @@ bool running_shop::restart(const std::string& node) {
 }
 
 order_load::order_load(const running_shop& shop, std::string user,
-                       std::vector<std::string> products, int clients, int max)
-    : shop_(shop), user_(std::move(user)), products_(std::move(products)), max_(max) {
+                       std::vector<std::string> products, int clients, int max,
+                       std::chrono::milliseconds pause)
+    : shop_(shop),
+      user_(std::move(user)),
+      products_(std::move(products)),
+      max_(max),
+      pause_(pause) {
   for (int c = 0; c < clients; ++c)
     clients_.emplace_back([this] {
       for (int i = sent_++; i < max_ && !stopping_; i = sent_++) {
@@ -116,7 +121,10 @@ order_load::order_load(const running_shop& shop, std::string user,
           outcomes_.push_back({r.status, r.body, product, std::chrono::steady_clock::now()});
         }
         // No gateway, or "not done, retry": back off, as clients do.
-        if (r.status == 0 || r.status == 503) std::this_thread::sleep_for(20ms);
+        if (r.status == 0 || r.status == 503)
+          std::this_thread::sleep_for(20ms);
+        else if (pause_.count() > 0)
+          std::this_thread::sleep_for(pause_);  // a paced client
       }
     });
 }

@@ -85,11 +85,13 @@ struct order_outcome {
 };
 
 /// Clients placing orders of `user` (quantity 1, the products in turn) as fast as they are
-/// answered, until stop() or `max` orders; a client backs off 20 ms after a 503 or no answer.
+/// answered (or `pause` apart), until stop() or `max` orders; a client backs off 20 ms after a
+/// 503 or no answer.
 class order_load {
  public:
   order_load(const running_shop& shop, std::string user, std::vector<std::string> products,
-             int clients = 4, int max = 1000);
+             int clients = 4, int max = 1000,
+             std::chrono::milliseconds pause = std::chrono::milliseconds{0});
   /// Stops the clients (as stop()).
   ~order_load();
   order_load(const order_load&) = delete;
@@ -107,6 +109,7 @@ class order_load {
   std::string user_;
   std::vector<std::string> products_;
   int max_;
+  std::chrono::milliseconds pause_;
   std::atomic<int> sent_{0};
   std::atomic<int> accepted_{0};
   std::atomic<bool> stopping_{false};
