@@ -5,6 +5,7 @@
 #include <iostream>
 #include <regex>
 
+#include "bench/common/quiet.hpp"
 #include "bench/common/wrk.hpp"
 #include "runtime/testkit/detail/process.hpp"
 
@@ -16,14 +17,6 @@ using namespace std::chrono_literals;
 using cleave_test::process;
 
 constexpr auto ready_deadline = 10s;
-
-/// `argv` with its stdout and stderr sent to /dev/null: a server logging every request must
-/// not block on a pipe nobody reads while wrk runs.
-std::vector<std::string> quiet(std::vector<std::string> argv) {
-  std::vector<std::string> out{"/bin/sh", "-c", R"(exec "$0" "$@" >/dev/null 2>&1)"};
-  out.insert(out.end(), argv.begin(), argv.end());
-  return out;
-}
 
 struct server_variant {
   std::string variant;

@@ -31,6 +31,7 @@
 #include <thread>
 #include <vector>
 
+#include "bench/common/quiet.hpp"
 #include "bench/common/report.hpp"
 #include "bench/common/wrk.hpp"
 #include "bench/shop/events_app.hpp"
@@ -108,13 +109,6 @@ std::string read_file(const std::string& path) {
   return text.str();
 }
 
-/// `argv` with its output sent to /dev/null: a node must not block on a pipe nobody reads.
-std::vector<std::string> quiet(std::vector<std::string> argv) {
-  std::vector<std::string> out{"/bin/sh", "-c", R"(exec "$0" "$@" >/dev/null 2>&1)"};
-  out.insert(out.end(), argv.begin(), argv.end());
-  return out;
-}
-
 /// A nats-server -js on a free port with its store in `dir`, or nullptr and an error.
 std::unique_ptr<process> start_nats(const temp_dir& dir, uint16_t port) {
   auto p = std::make_unique<process>(
@@ -159,7 +153,7 @@ bool run_shop(const options& o, const shop_variant& v) {
   for (const auto& n : v.nodes) {
     std::vector<std::string> argv{o.bin_dir + "/shop", "--placement", file, "--node", n};
     for (const auto& s : sets) argv.insert(argv.end(), {"--set", s});
-    nodes.push_back(std::make_unique<process>(quiet(argv)));
+    nodes.push_back(std::make_unique<process>(cleave_bench::quiet(argv)));
   }
   auto ready_by = clock_type::now() + 30s;
   while (http(http_port, "GET", "/readyz").status != 200 && clock_type::now() < ready_by)
@@ -239,7 +233,8 @@ bool run_events(const options& o, const std::string& variant) {
   }
   auto ports = cleave_test::free_ports(2);
   auto file = dir.write("events.json", events_placement(ports[0], ports[1], url));
-  process b{quiet({o.bin_dir + "/cleave_bench_events_node", "--placement", file, "--node", "b"})};
+  process b{cleave_bench::quiet(
+      {o.bin_dir + "/cleave_bench_events_node", "--placement", file, "--node", "b"})};
   if (!b.wait_accepting(ports[1], clock_type::now() + 20s)) {
     std::cerr << "B12 events " << variant << ": node b did not start\n" << b.report();
     return false;

@@ -180,12 +180,15 @@ caf::behavior event_relay(relay_actor* self, event_relay_settings settings) {
 
 }  // namespace
 
-std::string stream_name(const std::string& app, const std::string& topic) {
-  auto out = "cleave-" + app + "-" + topic;
-  // Stream names may not hold '.', '*', '>', spaces or path separators; topics are already plain.
-  for (auto& c : out)
+std::string nats_name(std::string name) {
+  // Names may not hold '.', '*', '>', spaces or path separators.
+  for (auto& c : name)
     if (std::isalnum(static_cast<unsigned char>(c)) == 0 && c != '-' && c != '_') c = '_';
-  return out;
+  return name;
+}
+
+std::string stream_name(const std::string& app, const std::string& topic) {
+  return nats_name("cleave-" + app + "-" + topic);
 }
 
 caf::actor spawn_event_relay(caf::actor_system& sys, event_relay_settings settings) {

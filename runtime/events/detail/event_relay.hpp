@@ -39,6 +39,9 @@ struct event_relay_settings {
   std::chrono::milliseconds publish_timeout{2000};
 };
 
+/// `name` in the characters NATS allows in stream and consumer names (others become '_').
+std::string nats_name(std::string name);
+
 /// The stream of `topic` in NATS: "cleave-<app>-<topic>".
 std::string stream_name(const std::string& app, const std::string& topic);
 

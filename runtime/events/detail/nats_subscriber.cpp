@@ -21,14 +21,6 @@ constexpr auto fetch_wait = 250ms;
 /// How long a failed event waits before NATS delivers it again.
 constexpr auto redelivery_delay = 1s;
 
-/// A durable consumer's name: the component's, in the characters NATS allows there.
-std::string durable_name(const std::string& app, const std::string& component) {
-  auto out = app + "-" + component;
-  for (auto& c : out)
-    if (std::isalnum(static_cast<unsigned char>(c)) == 0 && c != '-' && c != '_') c = '_';
-  return out;
-}
-
 }  // namespace
 
 caf::expected<std::unique_ptr<nats_subscriber>> nats_subscriber::start(
@@ -39,8 +31,8 @@ caf::expected<std::unique_ptr<nats_subscriber>> nats_subscriber::start(
   if (!conn) return std::move(conn.error());
   auto stream = stream_name(app, topic.name);
   if (auto err = (*conn)->ensure_stream(stream, {topic.name})) return err;
-  auto consumer =
-      (*conn)->durable_consumer(stream, topic.name, durable_name(app, component), topic.ack_wait);
+  auto consumer = (*conn)->durable_consumer(stream, topic.name, nats_name(app + "-" + component),
+                                            topic.ack_wait);
   if (!consumer) return std::move(consumer.error());
   std::unique_ptr<nats_subscriber> self{new nats_subscriber};
   self->sys_ = &sys;

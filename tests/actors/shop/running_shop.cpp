@@ -17,14 +17,14 @@ namespace {
 const std::string shop_bin = std::string{CLEAVE_BIN_DIR} + "/shop";
 const std::string configs = std::string{CLEAVE_SOURCE_DIR} + "/configs/shop/";
 
+}  // namespace
+
 std::string read_file(const std::string& path) {
   std::ifstream in{path};
   std::stringstream text;
   text << in.rdbuf();
   return text.str();
 }
-
-}  // namespace
 
 void PrintTo(const shop_placement& p, std::ostream* os) {
   *os << (p.name.empty() ? p.file : p.name);

@@ -118,6 +118,9 @@ class order_load {
   std::vector<std::thread> clients_;
 };
 
+/// The text of the file at `path` ("" if it cannot be read).
+std::string read_file(const std::string& path);
+
 /// The value of `name` in the JSON object `body` ("" if absent), for ids and counts.
 std::string json_field(const std::string& body, const std::string& name);
 

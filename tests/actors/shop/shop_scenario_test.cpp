@@ -24,6 +24,7 @@
 namespace {
 
 using namespace std::chrono_literals;
+using shop_test::read_file;
 using shop_test::running_shop;
 using shop_test::shop_placement;
 
@@ -110,13 +111,6 @@ std::string run_scenario(const running_shop& shop) {
     out << " " << with_names(reply.body, ids) << "\n";
   }
   return out.str();
-}
-
-std::string read_file(const std::string& path) {
-  std::ifstream in{path};
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
 }
 
 class shop_scenario : public ::testing::TestWithParam<shop_placement> {};
