@@ -86,9 +86,10 @@ std::string error_text(natsStatus s) {
   return out;
 }
 
-/// What a timeout means for the call that ran out of time.
+/// What a timeout or a connection that broke under the call means for it.
 enum class on_timeout {
-  /// The request may have been applied (a publish, an ack).
+  /// The request may have been applied (a publish, an ack): its bytes may have reached the server
+  /// before the connection broke, or may be sent again from the reconnect buffer.
   outcome_unknown,
   /// An idempotent request that can simply be repeated.
   deadline_exceeded,
@@ -120,11 +121,18 @@ caf::error to_error(natsStatus s, jsErrCode jerr, const std::string& url, const 
                               "(one made while disconnected is sent on reconnect): " +
                               text);
       return make_error(errc::deadline_exceeded, where + ": no answer in time: " + text);
-    case NATS_NO_SERVER:
-    case NATS_CONNECTION_CLOSED:
     case NATS_CONNECTION_DISCONNECTED:
     case NATS_IO_ERROR:
     case NATS_STALE_CONNECTION:
+      if (timeout == on_timeout::outcome_unknown)
+        return make_error(errc::outcome_unknown,
+                          where +
+                              ": the connection broke under the call; it may have been "
+                              "applied: " +
+                              text);
+      return make_error(errc::unavailable, where + ": " + text);
+    case NATS_NO_SERVER:
+    case NATS_CONNECTION_CLOSED:
     case NATS_NOT_YET_CONNECTED:
     case NATS_DRAINING:
     case NATS_SSL_ERROR:

@@ -273,7 +273,8 @@ TEST_F(nats_client, a_publish_while_the_server_is_down_is_outcome_unknown_and_th
       << describe(during.error());
   EXPECT_NE(cleave::what(during.error()).find(server_.url()), std::string::npos)
       << describe(during.error());
-  EXPECT_GE(took, 450ms);
+  // Within its wait: at its end when the client had seen the connection go (the request waits in
+  // the reconnect buffer), at once when the write itself broke; outcome unknown either way.
   EXPECT_LT(took, 1500ms);
   auto down_deadline = clock_type::now() + 5s;
   while (nc->connected() && clock_type::now() < down_deadline) std::this_thread::sleep_for(10ms);
