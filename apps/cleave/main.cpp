@@ -1,7 +1,8 @@
 // The cleave tool: check a placement, run all its nodes locally, or ask them for their status.
 //
 //   cleave check FILE [--set PATH=VALUE]...
-//   cleave up FILE [--set PATH=VALUE]... [--bin PROGRAM]
+//   cleave up FILE [--set PATH=VALUE]... [--bin PROGRAM] [--netns PREFIX]
+//   cleave nodes FILE [--set PATH=VALUE]...
 //   cleave status FILE [--set PATH=VALUE]... [--timeout-ms N]
 //   cleave certs FILE [--set PATH=VALUE]... [--out DIR] [--days N] [--passphrase-env VAR]
 #include <sys/stat.h>
@@ -26,18 +27,22 @@ namespace {
 
 constexpr const char* usage =
     "usage: cleave check FILE [--set PATH=VALUE]...\n"
-    "       cleave up FILE [--set PATH=VALUE]... [--bin PROGRAM]\n"
+    "       cleave up FILE [--set PATH=VALUE]... [--bin PROGRAM] [--netns PREFIX]\n"
+    "       cleave nodes FILE [--set PATH=VALUE]...\n"
     "       cleave status FILE [--set PATH=VALUE]... [--timeout-ms N]\n"
     "       cleave certs FILE [--set PATH=VALUE]... [--out DIR] [--days N] [--passphrase-env "
     "VAR]\n"
     "  check   validate the placement and print the plan (against the app binary, when found)\n"
     "  up      run every node of the placement here, one process each; Ctrl-C stops them all\n"
+    "  nodes   print the placement's node names, one per line (for scripts: scripts/netlab)\n"
     "  status  ask every node whether it is reachable, what it hosts and how many calls it "
     "served\n"
     "  certs   make the cluster's CA and a certificate for every node and for this tool, in\n"
     "          DIR (default: the placement's security.certs, else the folder nodes would make\n"
     "          on first use); what exists there is kept\n"
     "  --bin PROGRAM   the app binary (default: <app> next to this cleave binary)\n"
+    "  --netns PREFIX  run each node NAME in the network namespace PREFIXNAME (ip netns exec;\n"
+    "                  scripts/netlab makes them)\n"
     "  --days N        validity of new certificates (default 825)\n"
     "  --passphrase-env VAR   encrypt the new node keys with the passphrase in $VAR\n";
 
@@ -50,6 +55,7 @@ struct tool_args {
   std::string out;
   long days = 825;
   std::string passphrase_env;
+  std::string netns_prefix;
 };
 
 bool number(const std::string& text, long& out) {
@@ -71,7 +77,8 @@ bool parse(int argc, char** argv, tool_args& out, std::string& error) {
   for (int i = 3; i < argc; ++i) {
     std::string arg = argv[i];
     bool takes_value = arg == "--set" || arg == "--bin" || arg == "--timeout-ms" ||
-                       arg == "--out" || arg == "--days" || arg == "--passphrase-env";
+                       arg == "--out" || arg == "--days" || arg == "--passphrase-env" ||
+                       arg == "--netns";
     if (takes_value && i + 1 < argc) {
       std::string value = argv[++i];
       if (arg == "--set")
@@ -82,6 +89,8 @@ bool parse(int argc, char** argv, tool_args& out, std::string& error) {
         out.out = value;
       else if (arg == "--passphrase-env")
         out.passphrase_env = value;
+      else if (arg == "--netns")
+        out.netns_prefix = value;
       else if (!number(value, arg == "--days" ? out.days : out.timeout_ms)) {
         error = arg + " takes a positive whole number, found \"" + value + "\"";
         return false;
@@ -92,7 +101,7 @@ bool parse(int argc, char** argv, tool_args& out, std::string& error) {
     }
   }
   if (out.command != "check" && out.command != "up" && out.command != "status" &&
-      out.command != "certs") {
+      out.command != "certs" && out.command != "nodes") {
     error = "unknown command \"" + out.command + "\"";
     return false;
   }
@@ -107,6 +116,17 @@ std::string app_binary(const tool_args& args, const std::string& app) {
   if (n <= 0) return app;
   self[n] = '\0';
   return (std::filesystem::path{self}.parent_path() / app).string();
+}
+
+constexpr const char* program_dirs = "/usr/sbin:/sbin:/usr/bin:/bin";
+
+/// The path of `name` in program_dirs, or "" (the supervisor spawns a path, not a name).
+std::string find_program(const std::string& name) {
+  for (const char* dir : {"/usr/sbin/", "/sbin/", "/usr/bin/", "/bin/"}) {
+    auto path = std::string{dir} + name;
+    if (::access(path.c_str(), X_OK) == 0) return path;
+  }
+  return {};
 }
 
 std::vector<std::string> with_overrides(std::vector<std::string> argv,
@@ -208,16 +228,31 @@ int main(int argc, char** argv) {
   if (args.command == "status")
     return cleave::tool::print_status(*plan, std::chrono::milliseconds(args.timeout_ms));
   if (args.command == "certs") return make_certs(*plan, args);
+  if (args.command == "nodes") {
+    for (const auto& [name, node] : plan->nodes) std::cout << name << "\n";
+    return 0;
+  }
   if (!have_bin) {
     std::cerr << "cleave: cannot run app \"" << plan->app << "\": " << bin
               << " not found or not executable (use --bin)" << std::endl;
     return 1;
   }
   std::vector<cleave::tool::node_command> nodes;
-  for (const auto& [name, node] : plan->nodes)
-    nodes.push_back(
-        {name, with_overrides({bin, "--placement", args.file, "--node", name}, args.overrides),
-         node.host + ":" + std::to_string(node.port)});
+  std::string ip;
+  if (!args.netns_prefix.empty()) {
+    ip = find_program("ip");
+    if (ip.empty()) {
+      std::cerr << "cleave: --netns needs the ip command (iproute2), found in none of "
+                << program_dirs << std::endl;
+      return 1;
+    }
+  }
+  for (const auto& [name, node] : plan->nodes) {
+    auto cmd = with_overrides({bin, "--placement", args.file, "--node", name}, args.overrides);
+    // ip execs the node's program in the namespace: the supervisor's signals reach the node.
+    if (!ip.empty()) cmd.insert(cmd.begin(), {ip, "netns", "exec", args.netns_prefix + name});
+    nodes.push_back({name, std::move(cmd), node.host + ":" + std::to_string(node.port)});
+  }
   cleave::tool::supervisor_options options;
   options.restart = plan->defaults.restart;
   options.record_file = cleave::tool::up_record_file(args.file);

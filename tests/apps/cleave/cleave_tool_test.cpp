@@ -93,6 +93,17 @@ TEST(cleave_check, refuses_a_bad_placement_with_the_field_named) {
   EXPECT_TRUE(contains(r.err, "components.thingey-store.node: found \"nowhere\"")) << r.err;
 }
 
+TEST(cleave_nodes, prints_the_node_names_with_the_overrides_applied) {
+  auto r = cleave({"nodes", split});
+  EXPECT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(r.out, "front\nstore\n");
+  r = cleave({"nodes", split, "--set", "nodes.extra.port=7199"});
+  EXPECT_EQ(r.out, "extra\nfront\nstore\n") << r.err;
+  r = cleave({"nodes", split, "--set", "nodes.store.port=x"});
+  EXPECT_EQ(r.code, 2);
+  EXPECT_TRUE(contains(r.err, "nodes.store.port")) << r.err;
+}
+
 TEST(cleave_up, runs_every_node_prefixes_output_and_stops_all_on_sigterm) {
   auto ports = free_ports();
   process up{concat({bin_dir + "/cleave", "up", split}, ports)};

@@ -23,7 +23,7 @@ namespace gateway_test {
 http_reply http(uint16_t port, const http_call& call) {
   http_reply out;
   try {
-    Poco::Net::HTTPClientSession session{"127.0.0.1", port};
+    Poco::Net::HTTPClientSession session{call.host, port};
     session.setTimeout(Poco::Timespan(10, 0));
     Poco::Net::HTTPRequest req{call.method, call.target, Poco::Net::HTTPMessage::HTTP_1_1};
     for (const auto& [name, value] : call.headers) req.add(name, value);

@@ -39,9 +39,11 @@ struct http_call {
   bool expect_continue = false;
   /// Set by http(): the body was sent.
   mutable bool body_sent = false;
+  /// The server's address (an IPv4 or IPv6 literal).
+  std::string host = "127.0.0.1";
 };
 
-/// Sends `call` to 127.0.0.1:`port` on a new connection; status 0 and the error text as body if
+/// Sends `call` to `call.host`:`port` on a new connection; status 0 and the error text as body if
 /// the exchange failed. Bounded by a 10 s socket timeout.
 http_reply http(uint16_t port, const http_call& call);
 
