@@ -606,6 +606,14 @@ class validator {
                                                c.name +
                                                "-{node}.db\"): each instance "
                                                "keeps a store of its own");
+    // A keyed replica with state holds the records of its keys and nobody else does, so its keys
+    // must stay with it: a membership that follows the registry would move them.
+    if (c.discovered && !c.route_by.empty() && !c.state.empty())
+      return fail(path_key(path, "route_by"),
+                  "found a routing key for a component that keeps state, under a \"registry\", "
+                  "expected keyed replicas with state on the nodes the placement lists (no "
+                  "\"registry\"): a key must stay with the instance that holds its records, and "
+                  "registered instances come and go");
     result_.components[c.name] = std::move(c);
     return {};
   }

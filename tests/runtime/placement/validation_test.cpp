@@ -273,6 +273,26 @@ TEST(validation, state_is_a_path_and_each_replica_has_its_own) {
   EXPECT_EQ(error_of(d.text()), "<accepted>");
 }
 
+TEST(validation, keyed_replicas_with_state_are_not_discovered_through_a_registry) {
+  doc d;
+  d.registry = R"({"etcd": "http://127.0.0.1:2379"})";
+  d.components = R"({"thingey-repo": {"node": "front"},
+                     "thingey-store": {"node": "store", "route_by": "id",
+                                       "state": "data/store-{node}.db"}})";
+  EXPECT_EQ(error_of(d.text()),
+            prefixed("components.thingey-store.route_by: found a routing key for a component "
+                     "that keeps state, under a \"registry\", expected keyed replicas with state "
+                     "on the nodes the placement lists (no \"registry\"): a key must stay with "
+                     "the instance that holds its records, and registered instances come and go"));
+  // Without state, or without a key, or without a registry: accepted.
+  d.components = R"({"thingey-repo": {"node": "front"},
+                     "thingey-store": {"node": "store", "route_by": "id"}})";
+  EXPECT_EQ(error_of(d.text()), "<accepted>");
+  d.components = R"({"thingey-repo": {"node": "front"},
+                     "thingey-store": {"node": "store", "state": "data/store-{node}.db"}})";
+  EXPECT_EQ(error_of(d.text()), "<accepted>");
+}
+
 TEST(validation, route_by_needs_replicas) {
   doc d;
   d.components = R"({"thingey-store": {"node": "store", "route_by": "id"}})";
