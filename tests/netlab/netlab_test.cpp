@@ -342,7 +342,7 @@ TEST(netlab, banano_finds_its_store_through_etcd_in_another_namespace) {
   process monolith{
       {bin_dir + "/banano", "--placement", source_dir + "/configs/banano/monolith.json"}};
   ASSERT_EQ(monolith.wait(30s), 0) << monolith.report();
-  lab net{placement, {"--etcd"}};
+  lab net{placement, {"--etcd", "--set", "registry.lease_ttl_s=2"}};
   // The front runs its driver once and exits 0; its six lines come out prefixed with its name.
   auto deadline = clock_type::now() + 60s;
   const std::string exited = "cleave: node front finished";
@@ -367,6 +367,34 @@ TEST(netlab, banano_finds_its_store_through_etcd_in_another_namespace) {
   EXPECT_EQ(code, 0) << status;
   EXPECT_NE(status.find("registry etcd:2379: 1 instance registered"), std::string::npos) << status;
   EXPECT_NE(status.find("instance store@store:7151"), std::string::npos) << status;
+
+  // The store's host cut off: it can no longer renew its lease, and etcd drops it when the lease
+  // (2 s here) lapses; callers following the registry stop seeing it then.
+  auto [cut, cut_out] = net.command("cut", {"store"});
+  ASSERT_EQ(cut, 0) << cut_out;
+  auto t_cut = clock_type::now();
+  double gone_ms = -1;
+  // etcd's v3 JSON gateway, asked from the client's host: how many instances are registered
+  // (keys base64: "/cleave/banano/instances/" up to "/cleave/banano/instances0").
+  const std::string range =
+      R"({"key":"L2NsZWF2ZS9iYW5hbm8vaW5zdGFuY2VzLw==","range_end":"L2NsZWF2ZS9iYW5hbm8vaW5zdGFuY2VzMA==","count_only":true})";
+  while (clock_type::now() - t_cut < 15s) {
+    auto [polled, now] = net.command(
+        "exec", {"client", "curl", "-s", "-m", "1", "http://etcd:2379/v3/kv/range", "-d", range});
+    // A count of 0 is left out of etcd's JSON answer.
+    if (polled == 0 && now.find("\"header\"") != std::string::npos &&
+        now.find("\"count\"") == std::string::npos) {
+      gone_ms = ms_since(t_cut);
+      break;
+    }
+    std::this_thread::sleep_for(100ms);  // a poll interval
+  }
+  ASSERT_GT(gone_ms, 0) << "the cut-off store stayed registered for 15 s\n" << net.report();
+  EXPECT_GE(gone_ms, 1000) << "left before its lease could lapse";
+  std::printf("[ figures  ] store cut off: gone from the registry %.0f ms after (2 s lease)\n",
+              gone_ms);
+  auto [healed, heal_out] = net.command("heal", {"store"});
+  EXPECT_EQ(healed, 0) << heal_out;
 }
 
 TEST(netlab, removes_everything_it_made_when_interrupted_or_after_a_kill) {
