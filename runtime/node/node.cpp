@@ -259,6 +259,9 @@ caf::error node::start_local_components(std::vector<placed_component> placed,
     std::shared_ptr<detail::component_stats> stats;
   };
   std::vector<starting_component> starting;
+  // Handed to the relay once every component is in the directory: what a previous run left in an
+  // outbox goes to subscribers, which must be there to get it.
+  std::vector<detail::relay_store> opened_stores;
   size_t waited = 0;
   // Waits for the instances started since the last wait; the first failure is the node's.
   auto wait_started = [&]() -> caf::error {
@@ -297,7 +300,7 @@ caf::error node::start_local_components(std::vector<placed_component> placed,
           if (auto to = caf::actor_cast<caf::actor>(relay))
             caf::anon_send(to, detail::relay_wake{index, false});
         });
-        caf::anon_send(event_relay_, detail::relay_store{index, opened});
+        opened_stores.push_back(detail::relay_store{index, opened});
       }
       ctx.set_state(std::move(opened));
     }
@@ -373,6 +376,7 @@ caf::error node::start_local_components(std::vector<placed_component> placed,
       log("error", stats->node, "component ended",
           {{"component", stats->component}, {"reason", describe(reason)}});
     });
+  for (auto& store : opened_stores) caf::anon_send(event_relay_, std::move(store));
   return caf::none;
 }
 

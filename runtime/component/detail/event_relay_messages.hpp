@@ -24,8 +24,9 @@ struct relay_publish {
   std::chrono::steady_clock::time_point deadline;
 };
 
-/// The store the relay knows by `index`, opened by the node for its component; the relay hands on
-/// what its outbox holds at once (what a previous run left).
+/// The store the relay knows by `index`, opened by the node for its component and sent once every
+/// component of the node has started; the relay hands on what its outbox holds at once (what a
+/// previous run left, or what was committed while the node started).
 struct relay_store {
   int index = 0;
   std::shared_ptr<state> store;

@@ -32,7 +32,8 @@ struct event_relay_settings {
   /// The placement's topics ("nats" ones are published to NATS).
   std::map<std::string, topic_spec> topics;
   /// The files of the stores whose outboxes it relays, by the index relay_store and relay_wake
-  /// name (the node sends each store with relay_store once it has opened it).
+  /// name (the node sends each store with relay_store once all its components have started,
+  /// so that what a previous run left finds its subscribers).
   std::vector<std::string> stores;
   /// How long one publish may wait for NATS's answer, and the deadline of a publish made
   /// outside a request ("defaults.timeout_ms").
