@@ -54,8 +54,9 @@ double ms_since(clock_type::time_point t) {
 }
 
 /// Runs `argv` to its end (at most 30 s) and returns its exit code and output.
-std::pair<int, std::string> run(std::vector<std::string> argv) {
-  process p{std::move(argv)};
+std::pair<int, std::string> run(std::vector<std::string> argv,
+                                std::map<std::string, std::string> env = {}) {
+  process p{std::move(argv), std::move(env)};
   auto code = p.wait(30s);
   if (!code) p.signal(SIGKILL);
   return {code.value_or(-1), p.output() + p.errors()};
@@ -101,6 +102,7 @@ class lab {
                                   "security.certs=" + certs};
     argv.insert(argv.end(), args.begin(), args.end());
     env["NETLAB_LOG"] = log_;
+    env["CLEAVE_BIN_DIR"] = bin_dir;
     env["DATA_DIR"] = dir_.path() + "/data";
     process_ = std::make_unique<process>(std::move(argv), std::move(env));
   }
@@ -138,7 +140,7 @@ class lab {
   std::pair<int, std::string> command(const std::string& cmd, std::vector<std::string> args) {
     std::vector<std::string> argv{netlab, cmd, "--lab", name_};
     argv.insert(argv.end(), args.begin(), args.end());
-    return run(std::move(argv));
+    return run(std::move(argv), {{"CLEAVE_BIN_DIR", bin_dir}});
   }
 
   /// Runs `f` on a thread of its own inside `host`'s namespace (its sockets are made there).
