@@ -193,9 +193,12 @@ caf::error assign_ports(deploy_plan& out, const deploy_options& opts) {
                                                       ? "on the Docker host (published)"
                                                       : "in node " + quote(node) + "'s container"
                                                 : "on host " + network;
+    auto other = it->second.where + "'s";
+    if (it->second.where.rfind("nodes.", 0) != 0)
+      other += " (on node " + quote(it->second.node) + ")";
     return refuse(plan, where,
-                  "port " + std::to_string(port) + " " + place + " is also " + it->second.where +
-                      "'s, expected each port to be bound once: change one of them");
+                  "port " + std::to_string(port) + " " + place + " is also " + other +
+                      ", expected each port to be bound once: change one of them");
   };
   for (auto& node : out.nodes) {
     const auto& spec = plan.nodes.at(node.name);
