@@ -30,11 +30,12 @@ json::object service(const deploy_plan& plan, const deploy_node& node) {
   s["build"] = ".";
   s["hostname"] = node.service;
   s["command"] = json::array{"--placement", container_placement, "--node", node.name};
-  if (!plan.env.empty()) {
-    json::object env;
-    for (const auto& [name, value] : plan.env) env[name] = literal(value);
-    s["environment"] = std::move(env);
-  }
+  json::object env;
+  for (const auto& [name, value] : plan.env) env[name] = literal(value);
+  // The key passphrase is passed through from the environment of docker-compose, never written.
+  const auto& passphrase = plan.plan.security.key_passphrase_env;
+  if (plan.tls && !passphrase.empty()) env[passphrase] = "${" + passphrase + "}";
+  if (!env.empty()) s["environment"] = std::move(env);
   json::array volumes{std::string{"./placement.json:"} + container_placement + ":ro"};
   if (plan.tls) {
     std::string certs = container_certs;

@@ -95,6 +95,14 @@ json::object deployment(const deploy_plan& plan, const deploy_node& node,
   json::array env;
   for (const auto& [name, value] : plan.env)
     env.emplace_back(json::object{{"name", name}, {"value", literal(value)}});
+  // The key passphrase comes from a Secret that secrets.sh makes, never from the manifest.
+  const auto& passphrase = plan.plan.security.key_passphrase_env;
+  if (plan.tls && !passphrase.empty())
+    env.emplace_back(json::object{
+        {"name", passphrase},
+        {"valueFrom",
+         json::object{{"secretKeyRef", json::object{{"name", plan.app_label + "-key-passphrase"},
+                                                    {"key", "passphrase"}}}}}});
   json::array ports;
   for (const auto& [name, port] : named_ports(node))
     ports.emplace_back(json::object{{"name", name}, {"containerPort", port}, {"protocol", "TCP"}});
@@ -173,6 +181,12 @@ std::string secrets_script(const deploy_plan& plan) {
        "\" from the folder\n# `cleave certs placement.json --out DIR` filled (default: certs).\n";
   t += "#   ./secrets.sh [DIR] [kubectl options, e.g. --namespace NS]\n";
   t += "set -eu\ncerts=${1:-certs}\n[ $# -eq 0 ] || shift\n";
+  const auto& passphrase = plan.plan.security.key_passphrase_env;
+  if (!passphrase.empty())
+    t += "kubectl create secret generic " + plan.app_label +
+         "-key-passphrase \"$@\" --dry-run=client -o yaml \\\n" +
+         "  --from-literal=passphrase=\"${" + passphrase + ":?set " + passphrase +
+         " to the node keys' passphrase}\" | kubectl apply \"$@\" -f -\n";
   for (const auto& node : plan.nodes)
     t += "kubectl create secret generic " + node.service +
          "-certs \"$@\" --dry-run=client -o yaml \\\n" +

@@ -44,6 +44,10 @@ std::string unit(const deploy_plan& plan, const deploy_node& node, const deploy_
   t += "[Service]\n";
   t += "Type=exec\n";
   t += "EnvironmentFile=" + plan.config_dir + "/" + app + ".env\n";
+  // The key passphrase lives in a root-only file of its own (docs/deploy.md), never in the above.
+  const auto& passphrase = plan.plan.security.key_passphrase_env;
+  if (plan.tls && !passphrase.empty())
+    t += "EnvironmentFile=" + plan.config_dir + "/" + app + "-passphrase.env\n";
   t += "ExecStart=" + opts.bin_dir + "/" + app + " --placement " + plan.config_dir +
        "/placement.json --node " + node.name + "\n";
   // Exit 0 (a driver that finished) stays down; a crash or kill restarts.
