@@ -176,55 +176,70 @@ caf::error name_services(deploy_plan& out, deploy_target target) {
 }
 
 /// Ports of each node, and the check that none is bound twice where they share a network: one
-/// host for systemd, one container (and, for published gateway ports, the Docker host) otherwise.
+/// machine for systemd (a node's ports are all on the machine its host names; two bindings of a
+/// port clash when their addresses are the same, or one is a wildcard), one container (and, for
+/// published gateway ports, the Docker host) otherwise.
 caf::error assign_ports(deploy_plan& out, const deploy_options& opts) {
   const auto& plan = out.plan;
   struct use {
+    std::string host;   // the address bound, as one machine names it
     std::string where;  // JSON path
     std::string node;
   };
-  std::map<std::string, std::map<uint16_t, use>> bound;  // network -> port -> first use
-  auto bind = [&](const std::string& network, uint16_t port, const std::string& where,
-                  const std::string& node) -> caf::error {
+  std::map<std::pair<std::string, uint16_t>, std::vector<use>> bound;  // (network, port) -> uses
+  auto wildcard = [](const std::string& h) {
+    return h.empty() || h == "0.0.0.0" || h == "::";
+  };
+  auto bind = [&](const std::string& network, const std::string& host, uint16_t port,
+                  const std::string& where, const std::string& node) -> caf::error {
     if (port == 0) return {};
-    auto [it, fresh] = bound[network].emplace(port, use{where, node});
-    if (fresh) return {};
-    std::string place = containers(opts.target) ? network == "published"
-                                                      ? "on the Docker host (published)"
-                                                      : "in node " + quote(node) + "'s container"
-                                                : "on host " + network;
-    auto other = it->second.where + "'s";
-    if (it->second.where.rfind("nodes.", 0) != 0)
-      other += " (on node " + quote(it->second.node) + ")";
-    return refuse(plan, where,
-                  "port " + std::to_string(port) + " " + place + " is also " + other +
-                      ", expected each port to be bound once: change one of them");
+    auto& uses = bound[{network, port}];
+    auto h = machine_of(host);
+    for (const auto& u : uses) {
+      if (u.host != h && !wildcard(u.host) && !wildcard(h)) continue;
+      std::string place = network == "published"    ? "on the Docker host (published)"
+                          : containers(opts.target) ? "in node " + quote(node) + "'s container"
+                                                    : "on host " + network;
+      auto other = u.where + "'s";
+      if (u.where.rfind("nodes.", 0) != 0) other += " (on node " + quote(u.node) + ")";
+      return refuse(plan, where,
+                    "port " + std::to_string(port) + " " + place + " is also " + other +
+                        ", expected each port to be bound once: change one of them");
+    }
+    uses.push_back({h, where, node});
+    return {};
+  };
+  auto network_of = [&](const std::string& node) {
+    return containers(opts.target) ? node : machine_of(plan.nodes.at(node).host);
   };
   for (auto& node : out.nodes) {
     const auto& spec = plan.nodes.at(node.name);
     node.port = spec.port;
-    auto network = containers(opts.target) ? node.name : machine_of(spec.host);
     std::string at = "nodes." + node.name;
-    if (auto err = bind(network, node.port, at + ".port", node.name)) return err;
+    auto network = network_of(node.name);
+    if (auto err = bind(network, spec.host, node.port, at + ".port", node.name)) return err;
+    std::string admin_host = host_of(spec.admin);
     if (!spec.admin.empty()) node.admin_port = port_of(spec.admin).value_or(0);
-    if (containers(opts.target) && node.admin_port == 0) node.admin_port = opts.admin_port;
-    auto admin_network = containers(opts.target) ? node.name : machine_of(host_of(spec.admin));
-    if (auto err = bind(admin_network, node.admin_port, at + ".admin", node.name)) return err;
+    if (containers(opts.target)) {
+      if (node.admin_port == 0) node.admin_port = opts.admin_port;
+      admin_host = "0.0.0.0";
+    }
+    if (auto err = bind(network, admin_host, node.admin_port, at + ".admin", node.name)) return err;
   }
   for (const auto& [name, comp] : plan.components) {
     auto listen = comp.config.find("listen");
     if (listen == comp.config.end() || !listen->value().is_string()) continue;
     std::string address{listen->value().get_string()};
     auto port = port_of(address).value_or(0);
+    auto host = containers(opts.target) ? std::string{"0.0.0.0"} : host_of(address);
     auto where = path_key(path_key(path_key("components", name), "config"), "listen");
     for (const auto& node_name : comp.nodes) {
       auto node = std::find_if(out.nodes.begin(), out.nodes.end(),
                                [&](const auto& n) { return n.name == node_name; });
       node->http_ports.push_back(port);
-      auto network = containers(opts.target) ? node_name : machine_of(host_of(address));
-      if (auto err = bind(network, port, where, node_name)) return err;
+      if (auto err = bind(network_of(node_name), host, port, where, node_name)) return err;
       if (opts.target == deploy_target::compose)
-        if (auto err = bind("published", port, where, node_name)) return err;
+        if (auto err = bind("published", "0.0.0.0", port, where, node_name)) return err;
     }
   }
   return {};

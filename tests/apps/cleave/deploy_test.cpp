@@ -484,6 +484,19 @@ TEST(deploy_refuses, ports_bound_twice_on_one_host_for_systemd) {
              {"--set", "nodes.store.admin=localhost:7100"});
   EXPECT_EQ(r.code, 2) << r.report;
   EXPECT_TRUE(contains(r.err, "nodes.store.admin: port 7100 on host 127.0.0.1")) << r.err;
+  // A wildcard address takes the port on every address of the machine.
+  r = deploy(banano_split, "systemd", temp_dir{}.path() + "/out",
+             {"--set", "nodes.front.admin=0.0.0.0:7101"});
+  EXPECT_EQ(r.code, 2) << r.report;
+  EXPECT_TRUE(contains(r.err,
+                       "nodes.store.port: port 7101 on host 127.0.0.1 is also "
+                       "nodes.front.admin's"))
+      << r.err;
+  // Nodes on other machines may use the same ports.
+  r = deploy(banano_split, "systemd", temp_dir{}.path() + "/out",
+             {"--set", "nodes.store.host=10.0.0.5", "--set", "nodes.store.port=7100", "--set",
+              "nodes.store.admin=10.0.0.5:7101", "--set", "nodes.front.admin=127.0.0.1:7101"});
+  EXPECT_EQ(r.code, 0) << r.report;
 }
 
 TEST(deploy_refuses, ports_bound_twice_in_one_container) {
@@ -547,6 +560,31 @@ TEST(deploy_refuses, a_bad_command_line) {
 }
 
 // -- what the files say ---------------------------------------------------------
+
+TEST(deploy_files, a_key_passphrase_is_passed_by_name_never_written) {
+  temp_dir dir;
+  std::vector<std::string> pass{"--set", "security.key_passphrase_env=KEYPASS"};
+  auto k8s = dir.path() + "/k8s";
+  ASSERT_EQ(deploy(counter_split, "kubernetes", k8s, pass).code, 0);
+  EXPECT_EQ(check("kubernetes", k8s).code, 0);
+  auto manifest = read(k8s + "/kubernetes.yaml");
+  EXPECT_TRUE(contains(manifest,
+                       "            - name: KEYPASS\n              valueFrom:\n"
+                       "                secretKeyRef:\n"
+                       "                  name: counter-key-passphrase\n"))
+      << manifest;
+  auto script = read(k8s + "/secrets.sh");
+  EXPECT_TRUE(contains(script, "--from-literal=passphrase=\"${KEYPASS:?")) << script;
+  EXPECT_EQ(run({"sh", "-n", k8s + "/secrets.sh"}).code, 0);
+  auto compose = dir.path() + "/compose";
+  ASSERT_EQ(deploy(counter_split, "compose", compose, pass).code, 0);
+  EXPECT_TRUE(contains(read(compose + "/docker-compose.yml"), "KEYPASS: \"${KEYPASS}\"\n"));
+  auto sd = dir.path() + "/sd";
+  ASSERT_EQ(deploy(counter_split, "systemd", sd, pass).code, 0);
+  EXPECT_TRUE(contains(read(sd + "/cleave-counter-core.service"),
+                       "EnvironmentFile=/etc/cleave/counter/counter-passphrase.env\n"));
+  EXPECT_EQ(check("systemd", sd).code, 0);
+}
 
 TEST(deploy_files, containers_dial_service_names_and_bind_what_must_be_reached) {
   temp_dir dir;
