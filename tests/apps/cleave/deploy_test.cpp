@@ -4,6 +4,7 @@
 // cover what the binaries link, the systemd units' ExecStart lines run a working cluster, and
 // placements that cannot be deployed as asked are refused with the field named.
 #include <signal.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <filesystem>
@@ -428,6 +429,110 @@ TEST(deploy_systemd_run, banano_units_run_the_driver_against_the_store) {
   EXPECT_TRUE(contains(front.output(), "Created d1\nGot d1\nListed 1 items\nDeleted d1\n"))
       << c.report();
   EXPECT_EQ(front.wait(20s), 0) << c.report();
+  EXPECT_TRUE(c.stop()) << c.report();
+}
+
+// -- the container placement, run -----------------------------------------------------------
+
+/// The placement `cleave deploy --to compose` writes, run as containers see it: each node in a
+/// mount namespace whose /etc/hosts names every service, each at a loopback address of its own
+/// (127.0.0.11, .12, ...), as Compose's hostname and DNS do. Only what names container paths or
+/// would clash on one machine is overridden (node, admin and gateway ports; certificate and state
+/// folders); hosts, the 0.0.0.0 admin and gateway addresses and the environment are the file's.
+struct container_cluster {
+  temp_dir dir;
+  std::string out = dir.path() + "/compose";
+  std::map<std::string, uint16_t> admin;
+  uint16_t http = 0;
+  std::map<std::string, std::unique_ptr<process>> nodes;
+  bool made = false;
+
+  container_cluster(const std::string& file, const std::string& app,
+                    const std::vector<std::string>& names,
+                    const std::vector<std::string>& stateful) {
+    auto r = deploy(file, "compose", out);
+    EXPECT_EQ(r.code, 0) << r.report;
+    auto certs = run(
+        {bin_dir + "/cleave", "certs", out + "/placement.json", "--out", dir.path() + "/certs"});
+    EXPECT_EQ(certs.code, 0) << certs.report;
+    std::string hosts = "127.0.0.1 localhost\n";
+    auto ports = cleave_test::free_ports(2 * names.size() + 1);
+    std::vector<std::string> sets{"--set", "security.certs=" + dir.path() + "/certs"};
+    size_t i = 0;
+    for (const auto& n : names) {
+      hosts += "127.0.0." + std::to_string(11 + i / 2) + " " + n + "\n";
+      sets.insert(sets.end(), {"--set", "nodes." + n + ".port=" + std::to_string(ports[i++])});
+      admin[n] = ports[i++];
+      sets.insert(sets.end(),
+                  {"--set", "nodes." + n + ".admin=0.0.0.0:" + std::to_string(admin[n])});
+    }
+    http = ports[i];
+    sets.insert(sets.end(),
+                {"--set", "components.gateway.config.listen=0.0.0.0:" + std::to_string(http)});
+    for (const auto& c : stateful)
+      sets.insert(sets.end(), {"--set", "components." + c + ".state=" + dir.path() + "/state/" + c +
+                                            "-{node}.db"});
+    auto hosts_file = dir.write("hosts", hosts);
+    for (const auto& n : names) {
+      std::vector<std::string> argv{"unshare",
+                                    "--mount",
+                                    "sh",
+                                    "-c",
+                                    "mount --bind \"$0\" /etc/hosts && shift && exec \"$@\"",
+                                    hosts_file,
+                                    "--",
+                                    bin_dir + "/" + app,
+                                    "--placement",
+                                    out + "/placement.json",
+                                    "--node",
+                                    n};
+      argv.insert(argv.end(), sets.begin(), sets.end());
+      nodes[n] = std::make_unique<process>(argv);
+    }
+    made = r.code == 0 && certs.code == 0;
+  }
+
+  bool ready(const std::string& node) {
+    return gateway_test::poll_until(
+        20s, [&] { return gateway_test::get(admin.at(node), "/readyz").status == 200; }, 50ms);
+  }
+
+  std::string report() const {
+    std::string r;
+    for (const auto& [name, p] : nodes) r += "--- " + name + ": " + p->report() + "\n";
+    return r;
+  }
+
+  bool stop() {
+    bool all = true;
+    for (auto& [name, p] : nodes) p->signal(SIGTERM);
+    for (auto& [name, p] : nodes) all = p->wait(20s).has_value() && all;
+    return all;
+  }
+};
+
+TEST(deploy_containers_run, counter_nodes_dial_each_other_by_service_name) {
+  if (::geteuid() != 0) GTEST_SKIP() << "needs root: a mount namespace per node (unshare -m)";
+  container_cluster c{counter_split, "counter", {"core", "edge"}, {}};
+  ASSERT_TRUE(c.made);
+  for (const char* node : {"core", "edge"}) ASSERT_TRUE(c.ready(node)) << node << c.report();
+  EXPECT_TRUE(c.nodes.at("core")->wait_for_error_output("\"address\":\"core:", 5s)) << c.report();
+  auto r = gateway_test::post(c.http, "/add", R"({"v":1})");
+  EXPECT_EQ(r.status, 200) << r.body << c.report();
+  EXPECT_TRUE(c.stop()) << c.report();
+}
+
+TEST(deploy_containers_run, shop_nodes_dial_each_other_by_service_name) {
+  if (::geteuid() != 0) GTEST_SKIP() << "needs root: a mount namespace per node (unshare -m)";
+  std::vector<std::string> names{"edge",       "main",       "orders-a",     "orders-b",
+                                 "products-a", "products-b", "notifications"};
+  container_cluster c{shop_step5, "shop", names, {"users", "orders", "products", "notifications"}};
+  ASSERT_TRUE(c.made);
+  for (const auto& node : names) ASSERT_TRUE(c.ready(node)) << node << c.report();
+  auto r = gateway_test::post(c.http, "/users", R"({"name":"Ann","email":"ann@example.org"})");
+  EXPECT_EQ(r.status, 201) << r.body << c.report();
+  r = gateway_test::post(c.http, "/products", R"({"name":"tea","price_cents":350,"stock":2})");
+  EXPECT_EQ(r.status, 201) << r.body << c.report();
   EXPECT_TRUE(c.stop()) << c.report();
 }
 
