@@ -10,13 +10,13 @@
 #include <string>
 
 #include "apps/cleave/deploy.hpp"
-#include "apps/cleave/deploy_text.hpp"
 #include "runtime/core/error.hpp"
 
 namespace cleave::tool {
 
 const char* const deploy_usage =
-    "       cleave deploy FILE --to systemd|compose|kubernetes [--set PATH=VALUE]... [--out DIR]\n"
+    "\n       cleave deploy FILE --to systemd|compose|kubernetes [--set PATH=VALUE]... [--out "
+    "DIR]\n"
     "                     [--bin PROGRAM] [--bin-dir DIR] [--config-dir DIR] [--state-dir DIR]\n"
     "                     [--image NAME] [--admin-port N]\n"
     "  deploy  write what an orchestrator runs (docs/deploy.md) into DIR (default:\n"
