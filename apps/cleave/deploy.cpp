@@ -305,6 +305,45 @@ caf::error rewrite(deploy_plan& out, const deploy_options& opts) {
   return {};
 }
 
+/// --replicas: only a node whose pods are interchangeable instances may run several, which the
+/// registry makes possible (each pod registers its own address) and which keyed routing and state
+/// files rule out (a pod's keys and records would not follow it when it is replaced).
+caf::error assign_replicas(deploy_plan& out, const deploy_options& opts) {
+  const auto& plan = out.plan;
+  for (const auto& [name, count] : opts.replicas) {
+    std::string option = "--replicas " + name + "=" + std::to_string(count);
+    if (opts.target != deploy_target::kubernetes)
+      return bad_option(option, "replica counts are for --to kubernetes only");
+    auto node = std::find_if(out.nodes.begin(), out.nodes.end(),
+                             [&, n = name](const auto& x) { return x.name == n; });
+    if (node == out.nodes.end()) return refuse(plan, "nodes", option + ": no node " + quote(name));
+    if (count < 1 || count > 1000)
+      return bad_option(option, "expected a count of pods from 1 to 1000");
+    if (!plan.registry.enabled())
+      return refuse(plan, "registry",
+                    option +
+                        ": missing, expected a registry: without one a node is one named "
+                        "process, dialled at one address (docs/deploy.md)");
+    for (const auto& comp_name : plan.components_on(name)) {
+      const auto& comp = plan.components.at(comp_name);
+      auto at = path_key("components", comp_name);
+      if (!comp.state.empty())
+        return refuse(plan, path_key(at, "state"),
+                      option + ": " + quote(comp_name) +
+                          " keeps a state file, so its pods are not interchangeable: each "
+                          "would keep records of its own");
+      if (!comp.route_by.empty())
+        return refuse(plan, path_key(at, "route_by"),
+                      option + ": " + quote(comp_name) +
+                          " is keyed, so its pods are not interchangeable: its keys follow "
+                          "instance names, which change when a pod is replaced");
+    }
+    node->replicas = count;
+    node->instances = true;
+  }
+  return {};
+}
+
 void fill_env(deploy_plan& out) {
   std::vector<std::pair<std::string, std::optional<std::string>>> vars;
   collect_vars(out.doc, vars);
@@ -386,6 +425,7 @@ caf::expected<deploy_plan> make_deploy_plan(const deploy_options& opts) {
   if (auto err = name_services(out, opts.target)) return err;
   if (auto err = assign_ports(out, opts)) return err;
   if (auto err = rewrite(out, opts)) return err;
+  if (auto err = assign_replicas(out, opts)) return err;
   fill_env(out);
   add_notes(out, opts.target);
   return out;

@@ -57,6 +57,9 @@ struct deploy_options {
   /// --admin-port (compose, kubernetes): the admin port given to nodes that have none (the
   /// probes use it). Default 9901.
   uint16_t admin_port = 9901;
+  /// Each --replicas NODE=N (kubernetes): pods of that node's Deployment, each an instance
+  /// registered in the placement's registry. Nodes not listed run one pod.
+  std::map<std::string, int> replicas;
 };
 
 // -- the plan -----------------------------------------------------------------
@@ -75,6 +78,10 @@ struct deploy_node {
   std::vector<uint16_t> http_ports;
   /// True if a component on it keeps a state file.
   bool has_state = false;
+  /// Pods of its Deployment (kubernetes). With more than one, or when asked with --replicas,
+  /// `instances` is set: each pod listens at its own address and registers it.
+  int replicas = 1;
+  bool instances = false;
 };
 
 /// A placement made ready for one target.

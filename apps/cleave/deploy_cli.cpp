@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <climits>
 #include <cstdlib>
@@ -18,7 +19,7 @@ const char* const deploy_usage =
     "\n       cleave deploy FILE --to systemd|compose|kubernetes [--set PATH=VALUE]... [--out "
     "DIR]\n"
     "                     [--bin PROGRAM] [--bin-dir DIR] [--config-dir DIR] [--state-dir DIR]\n"
-    "                     [--image NAME] [--admin-port N]\n"
+    "                     [--image NAME] [--admin-port N] [--replicas NODE=N]...\n"
     "  deploy  write what an orchestrator runs (docs/deploy.md) into DIR (default:\n"
     "          deploy/<target> here): systemd units; a Compose file; Kubernetes objects;\n"
     "          with a Dockerfile and the app binary (--bin) for Compose and Kubernetes\n"
@@ -27,7 +28,9 @@ const char* const deploy_usage =
     "                    /etc/cleave/<app>)\n"
     "  --state-dir DIR   systemd: the folder of the state files (default /var/lib/cleave-<app>)\n"
     "  --image NAME      compose, kubernetes: the image (default cleave-<app>:latest)\n"
-    "  --admin-port N    compose, kubernetes: admin port of nodes without one (default 9901)\n";
+    "  --admin-port N    compose, kubernetes: admin port of nodes without one (default 9901)\n"
+    "  --replicas NODE=N kubernetes: N pods of NODE, each an instance in the placement's\n"
+    "                    registry (only for nodes without keyed or stateful components)\n";
 
 namespace {
 
@@ -112,6 +115,13 @@ int deploy_main(int argc, char** argv) {
       if (value.empty() || *end != '\0' || errno != 0 || port < 1 || port > 65535)
         return usage_error("--admin-port: found \"" + value + "\", expected a port (1..65535)");
       opts.admin_port = static_cast<uint16_t>(port);
+    } else if (arg == "--replicas") {
+      auto eq = value.find('=');
+      char* end = nullptr;
+      long count = eq == std::string::npos ? 0 : std::strtol(value.c_str() + eq + 1, &end, 10);
+      if (eq == std::string::npos || eq == 0 || end == value.c_str() + eq + 1 || *end != '\0')
+        return usage_error("--replicas: found \"" + value + "\", expected NODE=N (e.g. store=3)");
+      opts.replicas[value.substr(0, eq)] = static_cast<int>(std::min(count, 1'000'000L));
     } else {
       return usage_error("unknown option \"" + arg + "\"");
     }

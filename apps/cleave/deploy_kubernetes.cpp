@@ -133,11 +133,21 @@ json::object deployment(const deploy_plan& plan, const deploy_node& node,
         {"name", "state"},
         {"persistentVolumeClaim", json::object{{"claimName", node.service + "-state"}}}});
   }
+  json::array args{"--placement", etc + "/placement.json", "--node", node.name};
+  if (node.instances) {
+    // Each pod an instance: it listens at its own address and registers it in the registry,
+    // where callers find every pod (docs/placement.md, "registry").
+    env.emplace_back(json::object{
+        {"name", "POD_IP"},
+        {"valueFrom", json::object{{"fieldRef", json::object{{"fieldPath", "status.podIP"}}}}}});
+    args.emplace_back("--set");
+    args.emplace_back("nodes." + node.name + ".host=$(POD_IP)");
+  }
   json::object container{
       {"name", node.service},
       {"image", plan.image},
       {"imagePullPolicy", "IfNotPresent"},
-      {"args", json::array{"--placement", etc + "/placement.json", "--node", node.name}},
+      {"args", std::move(args)},
       {"ports", std::move(ports)},
       {"readinessProbe", probe("/readyz", 5, 3)},
       {"livenessProbe", probe("/healthz", 10, 3)},
@@ -160,10 +170,10 @@ json::object deployment(const deploy_plan& plan, const deploy_node& node,
       {"containers", json::array{std::move(container)}},
       {"volumes", std::move(volumes)}};
   json::object spec{
-      // One pod per node: a node is one named process of the placement (docs/deploy.md).
-      {"replicas", 1},
-      // Never two pods of one node at once (two owners of its keys and state file).
-      {"strategy", json::object{{"type", "Recreate"}}},
+      // One pod per node unless its pods are interchangeable instances (docs/deploy.md).
+      {"replicas", node.replicas},
+      // Never two pods of a named node at once (two owners of its keys and state file).
+      {"strategy", json::object{{"type", node.instances ? "RollingUpdate" : "Recreate"}}},
       {"selector",
        json::object{{"matchLabels", json::object{{"app.kubernetes.io/name", node.service},
                                                  {"app.kubernetes.io/part-of", plan.app_label}}}}},

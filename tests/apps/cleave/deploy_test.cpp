@@ -270,6 +270,11 @@ TEST(deploy_dockerfile, installs_debian_packages_that_exist_and_cover_what_the_b
     EXPECT_EQ(shown.code, 0) << "no Debian package " << p << ": " << shown.report;
     EXPECT_TRUE(contains(shown.out, "Package: " + p + "\n")) << shown.out;
   }
+  // The install step itself, as far as this machine allows: apt resolves it (simulated).
+  std::vector<std::string> install{"apt-get", "install", "-s", "--no-install-recommends"};
+  install.insert(install.end(), packages.begin(), packages.end());
+  auto simulated = run(install);
+  EXPECT_EQ(simulated.code, 0) << simulated.report;
   // What the apps and modules link, by package (libc6 and libgcc-s1 are in every Debian image).
   std::set<std::string> needed;
   for (const char* file : {"banano", "counter", "shop", "libcleave_tls.so", "libcleave_nats.so"}) {
@@ -662,6 +667,77 @@ TEST(deploy_refuses, a_bad_command_line) {
   EXPECT_EQ(r.code, 2);
   EXPECT_TRUE(contains(r.err, counter_split + ": components.counter.node: found \"nowhere\""))
       << r.err;
+}
+
+// -- replicas -----------------------------------------------------------------
+
+/// Banano with a registry and an unkeyed store without a state file.
+const char* registry_banano = R"({
+  "app": "banano",
+  "registry": {"etcd": "${CLEAVE_ETCD:-http://etcd:2379}"},
+  "nodes": {"front": {"port": 7150}, "store": {"port": 7151}},
+  "components": {"banano-driver": {"node": "front"}, "thingey-repo": {"node": "front"},
+                 "thingey-audit": {"node": "front"}, "thingey-store": {"node": "store"}}
+})";
+
+TEST(deploy_replicas, run_pods_of_an_unkeyed_stateless_node_as_registered_instances) {
+  temp_dir dir;
+  auto file = dir.write("registry.json", registry_banano);
+  auto out = dir.path() + "/k8s";
+  auto r = deploy(file, "kubernetes", out, {"--replicas", "store=3"});
+  ASSERT_EQ(r.code, 0) << r.report;
+  auto checked = check("kubernetes", out);
+  EXPECT_EQ(checked.code, 0) << checked.report;
+  auto text = read(out + "/kubernetes.yaml");
+  auto store = text.find("kind: Deployment\nmetadata:\n  name: store\n");
+  ASSERT_NE(store, std::string::npos) << text;
+  auto deployment = text.substr(store);
+  EXPECT_TRUE(contains(deployment, "  replicas: 3\n  strategy:\n    type: RollingUpdate\n"))
+      << deployment;
+  EXPECT_TRUE(contains(deployment,
+                       "            - \"--set\"\n            - "
+                       "\"nodes.store.host=$(POD_IP)\"\n"))
+      << deployment;
+  EXPECT_TRUE(contains(deployment,
+                       "            - name: POD_IP\n              valueFrom:\n"
+                       "                fieldRef:\n"
+                       "                  fieldPath: status.podIP\n"))
+      << deployment;
+  auto front = text.substr(0, store);
+  EXPECT_TRUE(contains(front, "  replicas: 1\n  strategy:\n    type: Recreate\n")) << front;
+}
+
+TEST(deploy_replicas, are_refused_where_pods_would_not_be_interchangeable) {
+  auto r = deploy(source_dir + "/configs/banano/step5-registry.json", "kubernetes",
+                  temp_dir{}.path() + "/out", {"--replicas", "store=3"});
+  EXPECT_EQ(r.code, 2) << r.report;
+  EXPECT_TRUE(contains(r.err,
+                       "step5-registry.json: components.thingey-store.route_by: --replicas "
+                       "store=3: \"thingey-store\" is keyed"))
+      << r.err;
+  r = deploy(banano_split, "kubernetes", temp_dir{}.path() + "/out", {"--replicas", "store=2"});
+  EXPECT_EQ(r.code, 2) << r.report;
+  EXPECT_TRUE(contains(r.err, banano_split + ": registry: --replicas store=2: missing, expected a "
+                                             "registry"))
+      << r.err;
+  temp_dir dir;
+  auto file = dir.write("registry.json", registry_banano);
+  r = deploy(file, "kubernetes", dir.path() + "/out",
+             {"--replicas", "store=2", "--set", "components.thingey-store.state=s-{node}.db"});
+  EXPECT_EQ(r.code, 2) << r.report;
+  EXPECT_TRUE(contains(r.err, file + ": components.thingey-store.state: --replicas store=2: "
+                                     "\"thingey-store\" keeps a state file"))
+      << r.err;
+  r = deploy(file, "compose", dir.path() + "/out", {"--replicas", "store=2"});
+  EXPECT_EQ(r.code, 2) << r.report;
+  EXPECT_TRUE(contains(r.err, "--replicas store=2: replica counts are for --to kubernetes only"))
+      << r.err;
+  r = deploy(file, "kubernetes", dir.path() + "/out", {"--replicas", "stor=2"});
+  EXPECT_EQ(r.code, 2) << r.report;
+  EXPECT_TRUE(contains(r.err, file + ": nodes: --replicas stor=2: no node \"stor\"")) << r.err;
+  r = deploy(file, "kubernetes", dir.path() + "/out", {"--replicas", "store=0"});
+  EXPECT_EQ(r.code, 2) << r.report;
+  EXPECT_TRUE(contains(r.err, "expected a count of pods from 1 to 1000")) << r.err;
 }
 
 // -- what the files say ---------------------------------------------------------
