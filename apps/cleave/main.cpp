@@ -5,6 +5,7 @@
 //   cleave nodes FILE [--set PATH=VALUE]...
 //   cleave status FILE [--set PATH=VALUE]... [--timeout-ms N]
 //   cleave certs FILE [--set PATH=VALUE]... [--out DIR] [--days N] [--passphrase-env VAR]
+//   cleave deploy FILE --to systemd|compose|kubernetes [--out DIR] [options] (deploy_cli.hpp)
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -16,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "apps/cleave/deploy_cli.hpp"
 #include "apps/cleave/status.hpp"
 #include "apps/cleave/supervisor.hpp"
 #include "apps/cleave/up_record.hpp"
@@ -193,11 +195,12 @@ int main(int argc, char** argv) {
   tool_args args;
   std::string error;
   if (argc >= 2 && (std::string{argv[1]} == "--help" || std::string{argv[1]} == "-h")) {
-    std::cout << usage;
+    std::cout << usage << cleave::tool::deploy_usage;
     return 0;
   }
+  if (argc >= 2 && std::string{argv[1]} == "deploy") return cleave::tool::deploy_main(argc, argv);
   if (!parse(argc, argv, args, error)) {
-    std::cerr << "cleave: " << error << "\n" << usage;
+    std::cerr << "cleave: " << error << "\n" << usage << cleave::tool::deploy_usage;
     return 2;
   }
   cleave::placement_options opts;
