@@ -251,10 +251,10 @@ async function main() {
     await nodePage.waitForSelector(`[data-node="main"] [data-component="${c}"]`, { timeout: 10000 });
   }
   await nodePage.waitForSelector('#edges tr[data-edge="gateway->orders"]', { timeout: 10000 });
-  await nodePage.screenshot({ path: path.join(outDir, "node-dashboard.png"), fullPage: true });
   log("node page of main shows its components and edges");
   // Let both pages poll a few more times: errors after the kill count too.
   await sleep(2000);
+  await nodePage.screenshot({ path: path.join(outDir, "node-dashboard.png"), fullPage: true });
   check(problems.length === 0, "the pages logged errors:\n" + problems.join("\n"));
   fs.writeFileSync(path.join(outDir, "dashboard-figures.json"),
                    JSON.stringify({ shown_down_ms: shownDownMs, max_gateway_orders_per_s: maxRate, max_orders_products_per_s: maxDownstream, orders: total }, null, 2) + "\n");
