@@ -15,10 +15,15 @@ thread_local const std::string* current = nullptr;
 
 struct edge_table {
   std::mutex mtx;
-  /// (caller, callee) -> edge; unique_ptr: references handed out stay valid.
-  std::map<std::pair<std::string, std::string>, std::unique_ptr<call_edge>> edges;
+  /// (caller, callee) -> the edge's cells; unique_ptr: references handed out stay valid.
+  std::map<std::pair<std::string, std::string>, std::vector<std::unique_ptr<call_edge>>> edges;
   std::set<std::string> names;
 };
+
+/// Adds one to a counter only this thread writes: a load and a store, no locked instruction.
+void bump(std::atomic<uint64_t>& x, uint64_t by = 1) {
+  x.store(x.load(std::memory_order_relaxed) + by, std::memory_order_relaxed);
+}
 
 edge_table& table() {
   // Never destroyed: threads may record calls while the process exits.
@@ -37,18 +42,18 @@ size_t call_edge_bucket(uint64_t us) {
 void call_edge::record(bool failed, std::chrono::steady_clock::duration elapsed) {
   auto us = static_cast<uint64_t>(
       std::max<int64_t>(0, std::chrono::duration_cast<std::chrono::microseconds>(elapsed).count()));
-  calls.fetch_add(1, std::memory_order_relaxed);
-  if (failed) errors.fetch_add(1, std::memory_order_relaxed);
-  latency_sum_us.fetch_add(us, std::memory_order_relaxed);
-  buckets[call_edge_bucket(us)].fetch_add(1, std::memory_order_relaxed);
+  bump(calls);
+  if (failed) bump(errors);
+  bump(latency_sum_us, us);
+  bump(buckets[call_edge_bucket(us)]);
 }
 
-call_edge& call_edge_of(const std::string* caller, const std::string& callee) {
+call_edge& new_call_edge_cell(const std::string* caller, const std::string& callee) {
   auto& t = table();
   std::lock_guard<std::mutex> guard{t.mtx};
-  auto& slot = t.edges[{caller != nullptr ? *caller : std::string{}, callee}];
-  if (!slot) slot = std::make_unique<call_edge>();
-  return *slot;
+  auto& cells = t.edges[{caller != nullptr ? *caller : std::string{}, callee}];
+  cells.push_back(std::make_unique<call_edge>());
+  return *cells.back();
 }
 
 std::vector<call_edge_counts> call_edges_snapshot() {
@@ -56,15 +61,18 @@ std::vector<call_edge_counts> call_edges_snapshot() {
   std::vector<call_edge_counts> out;
   std::lock_guard<std::mutex> guard{t.mtx};
   out.reserve(t.edges.size());
-  for (const auto& [key, edge] : t.edges) {
+  for (const auto& [key, cells] : t.edges) {
     call_edge_counts c;
     c.caller = key.first;
     c.callee = key.second;
-    c.calls = edge->calls.load(std::memory_order_relaxed);
-    c.errors = edge->errors.load(std::memory_order_relaxed);
-    c.latency_sum_us = edge->latency_sum_us.load(std::memory_order_relaxed);
-    c.buckets.reserve(call_edge_buckets);
-    for (const auto& b : edge->buckets) c.buckets.push_back(b.load(std::memory_order_relaxed));
+    c.buckets.assign(call_edge_buckets, 0);
+    for (const auto& cell : cells) {
+      c.calls += cell->calls.load(std::memory_order_relaxed);
+      c.errors += cell->errors.load(std::memory_order_relaxed);
+      c.latency_sum_us += cell->latency_sum_us.load(std::memory_order_relaxed);
+      for (size_t i = 0; i < call_edge_buckets; ++i)
+        c.buckets[i] += cell->buckets[i].load(std::memory_order_relaxed);
+    }
     out.push_back(std::move(c));
   }
   return out;

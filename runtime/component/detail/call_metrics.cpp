@@ -36,7 +36,7 @@ struct call_series {
   const char* placement;
   std::array<std::optional<metrics::counter>, outcome_count> calls;
   std::optional<metrics::histogram> duration;
-  /// The call graph's edge from the caller to the component.
+  /// This thread's cell of the call graph's edge from the caller to the component.
   call_edge* edge = nullptr;
 
   metrics::labels labels() const {
@@ -81,7 +81,7 @@ void record_call(const std::string* caller, const std::string& component, const 
                                                        remote ? "remote" : "local",
                                                        {},
                                                        std::nullopt,
-                                                       &call_edge_of(caller, component)});
+                                                       &new_call_edge_cell(caller, component)});
     series = slot.get();
     last = series;
     last_remote = remote;
