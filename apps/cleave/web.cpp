@@ -14,6 +14,7 @@
 
 #include <boost/json/serialize.hpp>
 #include <caf/actor_system.hpp>
+#include <caf/sec.hpp>
 
 #include "apps/cleave/status.hpp"
 #include "apps/cleave/up_record.hpp"
@@ -75,7 +76,11 @@ std::vector<node_probe> probe_all(caf::actor_system& sys, const placement& plan,
         probe.error = "finished at " + f->second.at + " (exit code 0)";
         return;
       }
-      probe.error = describe(status.error());
+      // A node that accepts the connection but does not answer (hung, stopped): CAF's bare
+      // request_timeout says less than this.
+      probe.error = status.error() == caf::sec::request_timeout
+                        ? "no answer within " + std::to_string(timeout.count()) + " ms"
+                        : describe(status.error());
     });
   }
   for (auto& a : askers) a.join();
