@@ -3,7 +3,7 @@
 //   cleave check FILE [--set PATH=VALUE]...
 //   cleave up FILE [--set PATH=VALUE]... [--bin PROGRAM] [--netns PREFIX]
 //   cleave nodes FILE [--set PATH=VALUE]...
-//   cleave status FILE [--set PATH=VALUE]... [--timeout-ms N]
+//   cleave status FILE [--set PATH=VALUE]... [--timeout-ms N] [--web [--listen HOST:PORT]]
 //   cleave certs FILE [--set PATH=VALUE]... [--out DIR] [--days N] [--passphrase-env VAR]
 //   cleave deploy FILE --to systemd|compose|kubernetes [--out DIR] [options] (deploy_cli.hpp)
 #include <sys/stat.h>
@@ -21,6 +21,7 @@
 #include "apps/cleave/status.hpp"
 #include "apps/cleave/supervisor.hpp"
 #include "apps/cleave/up_record.hpp"
+#include "apps/cleave/web.hpp"
 #include "runtime/core/error.hpp"
 #include "runtime/placement/placement.hpp"
 #include "runtime/transport/certs.hpp"
@@ -31,7 +32,8 @@ constexpr const char* usage =
     "usage: cleave check FILE [--set PATH=VALUE]...\n"
     "       cleave up FILE [--set PATH=VALUE]... [--bin PROGRAM] [--netns PREFIX]\n"
     "       cleave nodes FILE [--set PATH=VALUE]...\n"
-    "       cleave status FILE [--set PATH=VALUE]... [--timeout-ms N]\n"
+    "       cleave status FILE [--set PATH=VALUE]... [--timeout-ms N] [--web [--listen "
+    "HOST:PORT]]\n"
     "       cleave certs FILE [--set PATH=VALUE]... [--out DIR] [--days N] [--passphrase-env "
     "VAR]\n"
     "  check   validate the placement and print the plan (against the app binary, when found)\n"
@@ -39,6 +41,8 @@ constexpr const char* usage =
     "  nodes   print the placement's node names, one per line (for scripts: scripts/netlab)\n"
     "  status  ask every node whether it is reachable, what it hosts and how many calls it "
     "served\n"
+    "          --web: serve a live dashboard of the cluster instead, at http://127.0.0.1:7180/\n"
+    "          (--listen HOST:PORT elsewhere; port 0 = any free port)\n"
     "  certs   make the cluster's CA and a certificate for every node and for this tool, in\n"
     "          DIR (default: the placement's security.certs, else the folder nodes would make\n"
     "          on first use); what exists there is kept\n"
@@ -58,6 +62,8 @@ struct tool_args {
   long days = 825;
   std::string passphrase_env;
   std::string netns_prefix;
+  bool web = false;
+  std::string listen;
 };
 
 bool number(const std::string& text, long& out) {
@@ -80,8 +86,10 @@ bool parse(int argc, char** argv, tool_args& out, std::string& error) {
     std::string arg = argv[i];
     bool takes_value = arg == "--set" || arg == "--bin" || arg == "--timeout-ms" ||
                        arg == "--out" || arg == "--days" || arg == "--passphrase-env" ||
-                       arg == "--netns";
-    if (takes_value && i + 1 < argc) {
+                       arg == "--netns" || arg == "--listen";
+    if (arg == "--web") {
+      out.web = true;
+    } else if (takes_value && i + 1 < argc) {
       std::string value = argv[++i];
       if (arg == "--set")
         out.overrides.push_back(value);
@@ -93,6 +101,8 @@ bool parse(int argc, char** argv, tool_args& out, std::string& error) {
         out.passphrase_env = value;
       else if (arg == "--netns")
         out.netns_prefix = value;
+      else if (arg == "--listen")
+        out.listen = value;
       else if (!number(value, arg == "--days" ? out.days : out.timeout_ms)) {
         error = arg + " takes a positive whole number, found \"" + value + "\"";
         return false;
@@ -105,6 +115,14 @@ bool parse(int argc, char** argv, tool_args& out, std::string& error) {
   if (out.command != "check" && out.command != "up" && out.command != "status" &&
       out.command != "certs" && out.command != "nodes") {
     error = "unknown command \"" + out.command + "\"";
+    return false;
+  }
+  if ((out.web || !out.listen.empty()) && out.command != "status") {
+    error = "--web and --listen are options of cleave status";
+    return false;
+  }
+  if (!out.listen.empty() && !out.web) {
+    error = "--listen needs --web";
     return false;
   }
   return true;
@@ -227,6 +245,16 @@ int main(int argc, char** argv) {
     ::execv(bin.c_str(), cargv.data());
     std::cerr << "cleave: cannot run " << bin << ": " << std::strerror(errno) << std::endl;
     return 1;
+  }
+  if (args.command == "status" && args.web) {
+    cleave::tool::web_options web;
+    web.timeout = std::chrono::milliseconds(args.timeout_ms);
+    if (!args.listen.empty() &&
+        !cleave::tool::parse_listen_address(args.listen, web.host, web.port)) {
+      std::cerr << "cleave: --listen: expected HOST:PORT, found \"" << args.listen << "\"\n";
+      return 2;
+    }
+    return cleave::tool::serve_dashboard(*plan, web);
   }
   if (args.command == "status")
     return cleave::tool::print_status(*plan, std::chrono::milliseconds(args.timeout_ms));

@@ -22,15 +22,6 @@ namespace cleave::tool {
 
 namespace {
 
-/// A node to ask: one of the placement's, or an instance in the registry.
-struct target {
-  /// "node store (127.0.0.1:7101)" or "instance store@127.0.0.1:7102".
-  std::string label;
-  std::string node;
-  std::string host;
-  uint16_t port = 0;
-};
-
 /// " (replica 1 of 2, keyed by id)" for component `name`'s instance at `address`, where
 /// `replicas` lists the addresses of all its instances; "" if it is not replicated.
 std::string replica_note(const placement& plan, const std::string& name, const std::string& address,
@@ -41,40 +32,6 @@ std::string replica_note(const placement& plan, const std::string& name, const s
   auto at = std::find(replicas.begin(), replicas.end(), address) - replicas.begin();
   return " (replica " + std::to_string(at + 1) + " of " + std::to_string(replicas.size()) + ", " +
          (spec.route_by.empty() ? spec.balance : "keyed by " + spec.route_by) + ")";
-}
-
-/// The nodes to ask: the registered instances if the placement has a registry that answers,
-/// else the placement's nodes. Fills `replicas` (component -> addresses of its instances).
-std::vector<target> targets_of(const placement& plan, std::chrono::milliseconds timeout,
-                               std::map<std::string, std::vector<std::string>>& replicas,
-                               int& exit_code) {
-  std::vector<target> out;
-  if (plan.registry.enabled()) {
-    registry::settings s;
-    s.endpoint = {plan.registry.etcd_host, plan.registry.etcd_port};
-    s.instances_prefix = plan.registry.prefix + plan.app + "/instances/";
-    s.timeout = timeout;
-    auto listed = registry::read_instances(s);
-    if (listed) {
-      std::cout << "registry " << s.endpoint.text() << ": " << listed->size()
-                << (listed->size() == 1 ? " instance" : " instances") << " registered\n";
-      for (const auto& x : *listed) {
-        auto address = x.host + ":" + std::to_string(x.port);
-        out.push_back({"instance " + x.name, x.node, x.host, x.port});
-        for (const auto& c : x.components) replicas[c].push_back(address);
-      }
-      return out;
-    }
-    std::cout << "registry " << s.endpoint.text() << ": unreachable (" << describe(listed.error())
-              << "); asking the placement's nodes\n";
-    exit_code = 1;
-  }
-  for (const auto& [name, node] : plan.nodes) {
-    auto address = node.host + ":" + std::to_string(node.port);
-    out.push_back({"node " + name + " (" + address + ")", name, node.host, node.port});
-    for (const auto& c : plan.components_on(name)) replicas[c].push_back(address);
-  }
-  return out;
 }
 
 /// "  calls to thingey-store: store-a 5 sent (connected, breaker closed), ..." for each component
@@ -98,6 +55,40 @@ void print_replicas(const std::vector<protocol::replica_status>& replicas) {
 
 }  // namespace
 
+std::vector<target> targets_of(const placement& plan, std::chrono::milliseconds timeout,
+                               std::map<std::string, std::vector<std::string>>& replicas,
+                               int& exit_code, std::ostream* notes) {
+  std::vector<target> out;
+  if (plan.registry.enabled()) {
+    registry::settings s;
+    s.endpoint = {plan.registry.etcd_host, plan.registry.etcd_port};
+    s.instances_prefix = plan.registry.prefix + plan.app + "/instances/";
+    s.timeout = timeout;
+    auto listed = registry::read_instances(s);
+    if (listed) {
+      if (notes != nullptr)
+        *notes << "registry " << s.endpoint.text() << ": " << listed->size()
+               << (listed->size() == 1 ? " instance" : " instances") << " registered\n";
+      for (const auto& x : *listed) {
+        auto address = x.host + ":" + std::to_string(x.port);
+        out.push_back({"instance " + x.name, x.node, x.host, x.port});
+        for (const auto& c : x.components) replicas[c].push_back(address);
+      }
+      return out;
+    }
+    if (notes != nullptr)
+      *notes << "registry " << s.endpoint.text() << ": unreachable (" << describe(listed.error())
+             << "); asking the placement's nodes\n";
+    exit_code = 1;
+  }
+  for (const auto& [name, node] : plan.nodes) {
+    auto address = node.host + ":" + std::to_string(node.port);
+    out.push_back({"node " + name + " (" + address + ")", name, node.host, node.port});
+    for (const auto& c : plan.components_on(name)) replicas[c].push_back(address);
+  }
+  return out;
+}
+
 int print_status(const placement& plan, std::chrono::milliseconds timeout) {
   detail::runtime_config cfg;
   transport::configure(cfg, plan.defaults);
@@ -117,7 +108,7 @@ int print_status(const placement& plan, std::chrono::milliseconds timeout) {
   int exit_code = 0;
   std::map<std::string, std::vector<std::string>> replicas;
   auto finished = read_up_record(up_record_file(plan.file));
-  for (const auto& t : targets_of(plan, timeout, replicas, exit_code)) {
+  for (const auto& t : targets_of(plan, timeout, replicas, exit_code, &std::cout)) {
     std::cout << t.label << ": ";
     if (t.port == 0) {
       std::cout << "no port (accepts no peers)\n";

@@ -45,8 +45,8 @@ bool replica_failure(const caf::error& annotated) {
 }
 
 std::string calling_component() {
-  const auto* served = current_served_call();
-  return served != nullptr ? served->stats->component : std::string{};
+  const auto* caller = current_caller();
+  return caller != nullptr ? *caller : std::string{};
 }
 
 void note_failed_call(const caf::actor_system& sys, const std::string& caller,

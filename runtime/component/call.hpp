@@ -34,6 +34,7 @@
 #include <caf/timespan.hpp>
 
 #include "runtime/component/detail/call_deadlines.hpp"
+#include "runtime/component/detail/call_edges.hpp"
 #include "runtime/component/detail/call_metrics.hpp"
 #include "runtime/component/detail/directory.hpp"
 #include "runtime/component/detail/served_call.hpp"
@@ -185,8 +186,8 @@ bool retry_on(const caf::error& err, std::chrono::steady_clock::time_point deadl
 /// answers with (not found, invalid argument, ...) are answers.
 bool replica_failure(const caf::error& annotated);
 
-/// The component serving a call on this thread while calls are logged, else "" (the caller named
-/// in the log line of a call that got no answer).
+/// The component whose code runs on this thread (current_caller(), call_edges.hpp), else "": the
+/// caller named in the log line of a call that got no answer.
 std::string calling_component();
 
 /// Logs call `component`.`op` from `sys` that failed with `annotated` if `sys` logs calls and the
@@ -234,7 +235,7 @@ class call_state {
         // The callbacks run later, outside the handler that made the call: they get its
         // request back.
         request_(current_request()),
-        caller_(calling_component()),
+        caller_(current_caller()),
         on_reply_(std::move(on_reply)),
         on_error_(std::move(on_error)) {}
 
@@ -245,7 +246,9 @@ class call_state {
   template <class... Xs>
   void succeed(bool remote, Xs&&... xs) {
     request_scope scope{request_};
-    record_call(component_, message_name<Req>(), remote, caf::none,
+    // What the callback calls in turn (a coroutine resumed, say) comes from the same caller.
+    caller_scope as{caller_};
+    record_call(caller_, component_, message_name<Req>(), remote, caf::none,
                 std::chrono::steady_clock::now() - start_);
     on_reply_(std::forward<Xs>(xs)...);
   }
@@ -253,9 +256,11 @@ class call_state {
   /// Hands `annotated` (see annotate_call_error) to the caller.
   void fail(caf::error annotated, bool remote) {
     request_scope scope{request_};
+    caller_scope as{caller_};
     auto elapsed = std::chrono::steady_clock::now() - start_;
-    record_call(component_, message_name<Req>(), remote, annotated, elapsed);
-    note_failed_call(self_->system(), caller_, component_, message_name<Req>(), annotated, elapsed);
+    record_call(caller_, component_, message_name<Req>(), remote, annotated, elapsed);
+    note_failed_call(self_->system(), caller_ != nullptr ? *caller_ : std::string{}, component_,
+                     message_name<Req>(), annotated, elapsed);
     on_error_(std::move(annotated));
   }
 
@@ -269,7 +274,8 @@ class call_state {
   std::chrono::steady_clock::time_point start_;
   std::chrono::steady_clock::time_point deadline_;
   current_request_info request_;
-  std::string caller_;
+  /// The calling component (current_caller()), null if none.
+  const std::string* caller_;
   OnReply on_reply_;
   OnError on_error_;
 };
@@ -519,8 +525,8 @@ class pending_call {
       bool final = false;
       auto reply = [&](auto&&... xs) {
         answered = true;
-        detail::record_call(component_, message_name<Req>(), dest.remote, caf::none,
-                            std::chrono::steady_clock::now() - start);
+        detail::record_call(detail::current_caller(), component_, message_name<Req>(), dest.remote,
+                            caf::none, std::chrono::steady_clock::now() - start);
         on_reply(std::forward<decltype(xs)>(xs)...);
       };
       auto undecodable = [&](caf::error err) {
@@ -560,7 +566,8 @@ class pending_call {
         }
       }
       auto elapsed = std::chrono::steady_clock::now() - start;
-      detail::record_call(component_, message_name<Req>(), dest.remote, annotated, elapsed);
+      detail::record_call(detail::current_caller(), component_, message_name<Req>(), dest.remote,
+                          annotated, elapsed);
       detail::note_failed_call(sys, detail::calling_component(), component_, message_name<Req>(),
                                annotated, elapsed);
       on_error(std::move(annotated));
@@ -613,15 +620,16 @@ class pending_call {
       pass.report(caf::none);
     }
     if (!failure && merged) {
-      detail::record_call(component_, message_name<Req>(), remote, caf::none,
-                          std::chrono::steady_clock::now() - start);
+      detail::record_call(detail::current_caller(), component_, message_name<Req>(), remote,
+                          caf::none, std::chrono::steady_clock::now() - start);
       on_reply(*merged);
       return;
     }
     // Annotated already, as a replica's failure or the breaker's refusal.
     if (!failure) failure = make_error(errc::unavailable, component_ + ": no replica");
     auto elapsed = std::chrono::steady_clock::now() - start;
-    detail::record_call(component_, message_name<Req>(), remote, failure, elapsed);
+    detail::record_call(detail::current_caller(), component_, message_name<Req>(), remote, failure,
+                        elapsed);
     detail::note_failed_call(sys, detail::calling_component(), component_, message_name<Req>(),
                              failure, elapsed);
     on_error(std::move(failure));

@@ -38,6 +38,7 @@
 #include <caf/event_based_actor.hpp>
 
 #include "runtime/component/context.hpp"
+#include "runtime/component/detail/call_edges.hpp"
 #include "runtime/component/detail/directory.hpp"
 #include "runtime/component/detail/event_decoder.hpp"
 #include "runtime/component/detail/guarded_actor.hpp"
@@ -91,6 +92,8 @@ class component {
             });
             try {
               detail::init_stats_scope scope{stats, self};
+              // Calls the init function makes come from the component.
+              detail::caller_scope as{detail::intern_component_name(ctx.name())};
               auto behavior = init(self, ctx);
               if (auto missing =
                       stats ? detail::unlisted_message(*stats, {typeid(Messages)...}) : nullptr) {

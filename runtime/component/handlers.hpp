@@ -25,6 +25,7 @@
 #include <caf/expected.hpp>
 #include <caf/result.hpp>
 
+#include "runtime/component/detail/call_edges.hpp"
 #include "runtime/component/detail/directory.hpp"
 #include "runtime/component/detail/served_call.hpp"
 #include "runtime/component/reply.hpp"
@@ -130,6 +131,8 @@ auto guard_handler(F f, caf::detail::type_list<Args...>) {
                 "a coroutine handler (cleave::task) takes its message by value: a reference "
                 "would dangle once the handler has returned at its first co_await");
   auto stats = current_init_stats();
+  // The calls the handler makes come from its component (the call graph's edges).
+  const std::string* caller = stats ? intern_component_name(stats->component) : nullptr;
   // A coroutine handler answers through its actor's reply handle (task.hpp); nullptr outside a
   // component's init makes it fail with internal.
   caf::local_actor* actor = nullptr;
@@ -139,8 +142,9 @@ auto guard_handler(F f, caf::detail::type_list<Args...>) {
     if constexpr (is_message_v<arg>)
       if (stats) stats->handled.emplace_back(typeid(arg), message_name<arg>());
   }
-  return [f = std::move(f), stats = std::move(stats),
-          actor](Args... args) mutable -> caf::result<answer> {
+  return [f = std::move(f), stats = std::move(stats), actor,
+          caller](Args... args) mutable -> caf::result<answer> {
+    caller_scope as{caller};
     std::optional<handler_actor_scope> coroutine;
     if constexpr (is_task<std::decay_t<R>>::value)
       coroutine.emplace(actor);

@@ -16,7 +16,8 @@ constexpr int admin_connections = 64;
 }  // namespace
 
 caf::error add_admin_port(placement& plan, const std::string& node_name,
-                          std::vector<component>& components) {
+                          std::vector<component>& components,
+                          const std::function<void(routes&)>& more_routes) {
   auto node = plan.nodes.find(node_name);
   if (node == plan.nodes.end() || node->second.admin.empty()) return caf::none;
   for (const auto& c : components)
@@ -35,6 +36,7 @@ caf::error add_admin_port(placement& plan, const std::string& node_name,
   }
   routes r;
   r.ready_requires(std::move(called));
+  if (more_routes) more_routes(r);
   components.push_back(gateway_component(admin_component_name, std::move(r)));
   component_spec spec;
   spec.name = admin_component_name;

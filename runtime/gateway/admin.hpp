@@ -1,5 +1,7 @@
 // A node's admin port: /metrics, /debug/vars, /healthz and /readyz over HTTP at the address the
-// placement gives the node, whether or not the node runs a gateway:
+// placement gives the node, whether or not the node runs a gateway, and what the caller adds
+// (cleave::app adds the node's dashboard, runtime/node/dashboard.hpp: /dashboard and
+// /dashboard.json):
 //
 //   "nodes": { "core": { "host": "10.0.0.7", "port": 7201, "admin": "0.0.0.0:9201" } }
 //
@@ -12,12 +14,14 @@
 // needs to.
 #pragma once
 
+#include <functional>
 #include <string>
 #include <vector>
 
 #include <caf/error.hpp>
 
 #include "runtime/component/component.hpp"
+#include "runtime/gateway/routes.hpp"
 #include "runtime/placement/placement.hpp"
 
 namespace cleave {
@@ -26,9 +30,11 @@ namespace cleave {
 inline constexpr const char* admin_component_name = "cleave-admin";
 
 /// If `plan` gives node `node_name` an admin address, adds the admin component to `components`
-/// and places it on that node (in `plan` only: other nodes never call it). Fails with
+/// and places it on that node (in `plan` only: other nodes never call it); `more_routes` (if
+/// set) adds routes of its own (raw GET routes: the admin port is read-only). Fails with
 /// errc::invalid_placement if the app already has a component of that name.
 caf::error add_admin_port(placement& plan, const std::string& node_name,
-                          std::vector<component>& components);
+                          std::vector<component>& components,
+                          const std::function<void(routes&)>& more_routes = {});
 
 }  // namespace cleave

@@ -8,10 +8,15 @@
 #include <set>
 #include <thread>
 
+#include <boost/json/serialize.hpp>
+
 #include "runtime/core/error.hpp"
 #include "runtime/gateway/admin.hpp"
+#include "runtime/gateway/errors.hpp"
 #include "runtime/node/cli.hpp"
+#include "runtime/node/dashboard.hpp"
 #include "runtime/node/node.hpp"
+#include "runtime/node/status.hpp"
 
 namespace cleave {
 
@@ -59,6 +64,47 @@ void shutdown(std::unique_ptr<node> n, const std::string& app, int exit_code) {
   }
   cv.notify_one();
   watchdog.join();
+}
+
+/// The node's dashboard on its admin port: GET / and /dashboard (the page), /dashboard.json (what
+/// the page polls: this node's status with rates, runtime/node/dashboard.hpp). Read-only.
+void add_node_dashboard(routes& r, const std::string& app_name, const std::string& node_name) {
+  struct dashboard_state {
+    explicit dashboard_state(node_identity who) : id(std::move(who)), view(id.app, "node") {}
+    std::mutex mtx;
+    caf::actor_system* system = nullptr;
+    node_identity id;
+    dashboard_view view;
+  };
+  auto state = std::make_shared<dashboard_state>(node_identity{
+      app_name, node_name, std::chrono::steady_clock::now(), restarts_from_environment()});
+  // A factory, not a plain route: the status needs the admin gateway's actor system.
+  r.middleware_factory([state](const gateway_settings& s) {
+    std::lock_guard<std::mutex> guard{state->mtx};
+    state->system = s.system;
+    return std::vector<http_middleware>{};
+  });
+  auto page = [](http_request&) {
+    http_response out;
+    out.content_type = "text/html; charset=utf-8";
+    out.headers = dashboard_headers();
+    out.body = dashboard_page("/dashboard.json");
+    return out;
+  };
+  r.add_raw("GET", "/", page);
+  r.add_raw("GET", "/dashboard", page);
+  r.add_raw("GET", "/dashboard.json", [state](http_request& req) {
+    std::lock_guard<std::mutex> guard{state->mtx};
+    const auto* rt = state->system != nullptr ? detail::runtime_of(*state->system) : nullptr;
+    if (rt == nullptr) return error_reply(503, "the node has not started", req.request_id);
+    node_probe probe;
+    probe.name = state->id.node;
+    probe.status = node_status_of(*rt->components, state->id);
+    state->view.update({std::move(probe)});
+    auto out = json_reply(200, boost::json::serialize(state->view.json()));
+    out.headers = {{"Cache-Control", "no-store"}, {"X-Content-Type-Options", "nosniff"}};
+    return out;
+  });
 }
 
 }  // namespace
@@ -111,7 +157,10 @@ int app::main(int argc, const char* const* argv) const {
           hosts_driver || std::find(where.begin(), where.end(), node_name) != where.end();
     }
   auto components = components_;
-  if (auto err = add_admin_port(*plan, node_name, components)) {
+  auto dashboard = [&](routes& r) {
+    add_node_dashboard(r, plan->app, node_name);
+  };
+  if (auto err = add_admin_port(*plan, node_name, components, dashboard)) {
     std::cerr << name_ << ": " << what(err) << std::endl;
     return 2;
   }

@@ -30,6 +30,7 @@
 #include "runtime/middleware/circuit_breaker.hpp"
 #include "runtime/node/detail/gatekeeper.hpp"
 #include "runtime/node/protocol.hpp"
+#include "runtime/node/status.hpp"
 #include "runtime/registry/registry.hpp"
 #include "runtime/state/state.hpp"
 #include "runtime/transport/transport.hpp"
@@ -42,14 +43,6 @@ constexpr auto start_deadline = std::chrono::seconds(10);
 
 /// Times `cleave up` restarted this node: CLEAVE_RESTARTS, a count it sets (0 if absent or not
 /// a count).
-int32_t restarts_from_environment() {
-  const char* text = std::getenv("CLEAVE_RESTARTS");
-  if (text == nullptr) return 0;
-  int32_t n = 0;
-  auto [end, ec] = std::from_chars(text, text + std::strlen(text), n);
-  return ec == std::errc{} && *end == '\0' && n >= 0 ? n : 0;
-}
-
 /// `path` with every "{node}" replaced by `node` (a replica's own store file).
 std::string replace_node(std::string path, const std::string& node) {
   const std::string mark = "{node}";

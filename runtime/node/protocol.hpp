@@ -45,6 +45,22 @@ struct replica_status {
 };
 CLEAVE_MESSAGE(replica_status, component, replica, sent, state, breaker)
 
+/// One edge of the node's call graph (runtime/component/detail/call_edges.hpp): the calls its
+/// component `caller` made to component `callee` (wherever that runs) since the node started.
+struct edge_status {
+  /// "" for calls from no component (a test, a driver's scenario).
+  std::string caller;
+  std::string callee;
+  uint64_t calls = 0;
+  /// Calls that ended with any outcome but ok (the error answers of the callee included).
+  uint64_t errors = 0;
+  uint64_t latency_sum_us = 0;
+  /// How many calls took at most each of detail::call_edge_bounds_us, not cumulative; one more
+  /// count for the slower ones.
+  std::vector<uint64_t> latency_buckets;
+};
+CLEAVE_MESSAGE(edge_status, caller, callee, calls, errors, latency_sum_us, latency_buckets)
+
 struct node_status {
   std::string app;
   std::string node;
@@ -55,8 +71,10 @@ struct node_status {
   std::vector<replica_status> replicas;
   /// Times `cleave up` restarted this node (CLEAVE_RESTARTS in its environment).
   int32_t restarts = 0;
+  /// The calls this node's components (and gateways) made, by (caller, callee).
+  std::vector<edge_status> edges;
 };
-CLEAVE_MESSAGE(node_status, app, node, pid, uptime_ms, components, replicas, restarts)
+CLEAVE_MESSAGE(node_status, app, node, pid, uptime_ms, components, replicas, restarts, edges)
 
 /// The status probe every node answers (`cleave status`).
 struct get_node_status {

@@ -5,6 +5,7 @@
 #include <optional>
 #include <unordered_map>
 
+#include "runtime/component/detail/call_edges.hpp"
 #include "runtime/core/error.hpp"
 #include "runtime/metrics/names.hpp"
 #include "runtime/metrics/registry.hpp"
@@ -35,6 +36,8 @@ struct call_series {
   const char* placement;
   std::array<std::optional<metrics::counter>, outcome_count> calls;
   std::optional<metrics::histogram> duration;
+  /// This thread's cell of the call graph's edge from the caller to the component.
+  call_edge* edge = nullptr;
 
   metrics::labels labels() const {
     return {{"component", component}, {"op", op}, {"placement", placement}};
@@ -45,37 +48,44 @@ struct series_key {
   const char* op;
   std::string component;
   bool remote;
+  const std::string* caller;
   bool operator==(const series_key& o) const {
-    return op == o.op && remote == o.remote && component == o.component;
+    return op == o.op && remote == o.remote && caller == o.caller && component == o.component;
   }
 };
 
 struct series_key_hash {
   size_t operator()(const series_key& k) const {
     return std::hash<std::string>{}(k.component) ^ (std::hash<const void*>{}(k.op) << 1) ^
-           static_cast<size_t>(k.remote);
+           static_cast<size_t>(k.remote) ^ (std::hash<const void*>{}(k.caller) << 2);
   }
 };
 
 }  // namespace
 
-void record_call(const std::string& component, const char* op, bool remote, const caf::error& err,
-                 std::chrono::steady_clock::duration elapsed) {
+void record_call(const std::string* caller, const std::string& component, const char* op,
+                 bool remote, const caf::error& err, std::chrono::steady_clock::duration elapsed) {
   thread_local std::unordered_map<series_key, std::unique_ptr<call_series>, series_key_hash> cache;
   // Consecutive calls on a thread mostly go to the same operation: check that one first, which
   // spares building a key (a string copy) and a hash lookup.
   thread_local call_series* last = nullptr;
   thread_local bool last_remote = false;
+  thread_local const std::string* last_caller = nullptr;
   call_series* series = last;
-  if (series == nullptr || series->op != op || last_remote != remote ||
+  if (series == nullptr || series->op != op || last_remote != remote || last_caller != caller ||
       series->component != component) {
-    auto& slot = cache[series_key{op, component, remote}];
+    auto& slot = cache[series_key{op, component, remote, caller}];
     if (!slot)
-      slot = std::make_unique<call_series>(
-          call_series{component, op, remote ? "remote" : "local", {}, std::nullopt});
+      slot = std::make_unique<call_series>(call_series{component,
+                                                       op,
+                                                       remote ? "remote" : "local",
+                                                       {},
+                                                       std::nullopt,
+                                                       &new_call_edge_cell(caller, component)});
     series = slot.get();
     last = series;
     last_remote = remote;
+    last_caller = caller;
   }
   auto& slot = *series;
   auto& reg = metrics::default_registry();
@@ -92,6 +102,7 @@ void record_call(const std::string& component, const char* op, bool remote, cons
     slot.duration = reg.histogram(metrics::names::cleave_call_duration_seconds.name,
                                   metrics::names::cleave_call_duration_seconds.help, slot.labels());
   slot.duration->observe(elapsed);
+  slot.edge->record(outcome != 0, elapsed);
 }
 
 }  // namespace cleave::detail

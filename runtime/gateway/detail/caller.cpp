@@ -5,6 +5,7 @@
 
 #include <caf/send.hpp>
 
+#include "runtime/component/detail/call_edges.hpp"
 #include "runtime/component/detail/guarded_actor.hpp"
 #include "runtime/core/log.hpp"
 
@@ -12,12 +13,15 @@ namespace cleave::detail {
 
 caf::actor spawn_caller(caf::actor_system& sys, const caf::actor& owner, std::string node,
                         std::string gateway) {
+  // The gateway's calls come from the gateway (the call graph's edges).
+  const auto* name = intern_component_name(gateway);
   // Guarded: its handle reaches other nodes with its calls, and a peer must not stop it.
   auto caller = spawn_guarded<caf::event_based_actor>(
       sys,
-      [node = std::move(node),
-       gateway = std::move(gateway)](caf::event_based_actor* self) -> caf::behavior {
-        return {[self, node, gateway](caller_task& task) {
+      [node = std::move(node), gateway = std::move(gateway),
+       name](caf::event_based_actor* self) -> caf::behavior {
+        return {[self, node, gateway, name](caller_task& task) {
+          caller_scope as{name};
           try {
             task(self);
           } catch (const std::exception& e) {

@@ -264,6 +264,68 @@ TEST(cleave_status, reports_unreachable_nodes_and_exits_non_zero) {
   EXPECT_TRUE(contains(r.out, "unreachable: ")) << r.out;
 }
 
+// -- the dashboard (cleave status --web; the browser test is tests/dashboard) -------------------
+
+TEST(cleave_status_web, serves_the_cluster_read_only_with_unreachable_nodes_down) {
+  process web{concat({bin_dir + "/cleave", "status", split, "--web", "--listen", "127.0.0.1:0",
+                      "--timeout-ms", "300"},
+                     free_ports())};
+  ASSERT_TRUE(web.wait_for_output("/ (read-only; Ctrl-C stops)\n", 20s)) << web.report();
+  std::smatch m;
+  auto out = web.output();
+  ASSERT_TRUE(std::regex_search(
+      out, m, std::regex{R"(dashboard of banano at http://127\.0\.0\.1:([0-9]+)/)"}))
+      << out;
+  auto port = static_cast<uint16_t>(std::stoi(m[1]));
+  gateway_test::http_reply data;
+  auto deadline = std::chrono::steady_clock::now() + 10s;
+  do {
+    data = gateway_test::get(port, "/api/cluster");
+  } while (!contains(data.body, R"("state":"down")") &&
+           std::chrono::steady_clock::now() < deadline);
+  EXPECT_EQ(data.status, 200) << data.body;
+  EXPECT_TRUE(contains(data.body, R"("app":"banano","scope":"cluster")")) << data.body;
+  EXPECT_TRUE(std::regex_search(
+      data.body,
+      std::regex{
+          R"("name":"front","address":"127\.0\.0\.1:[0-9]+","state":"down","error":"[^"]*cannot connect)"}))
+      << data.body;
+  EXPECT_TRUE(contains(data.body, R"("name":"store")")) << data.body;
+  EXPECT_EQ(data.header("cache-control"), "no-store");
+  auto page = gateway_test::get(port, "/");
+  EXPECT_EQ(page.status, 200);
+  EXPECT_EQ(page.header("content-type"), "text/html; charset=utf-8");
+  EXPECT_TRUE(contains(page.body, R"(<meta name="cleave-data" content="/api/cluster">)"));
+  EXPECT_TRUE(contains(page.header("content-security-policy"), "default-src 'none'"));
+  EXPECT_EQ(gateway_test::get(port, "/dashboard").status, 200);
+  EXPECT_EQ(gateway_test::get(port, "/api/cluster/x").status, 404);
+  EXPECT_EQ(gateway_test::get(port, "/../etc/passwd").status, 404);
+  gateway_test::http_call post;
+  post.method = "POST";
+  post.target = "/api/cluster";
+  post.body = "{}";
+  auto refused = gateway_test::http(port, post);
+  EXPECT_EQ(refused.status, 405);
+  EXPECT_EQ(refused.header("allow"), "GET");
+  web.signal(SIGINT);
+  auto code = web.wait(10s);
+  ASSERT_TRUE(code) << web.report();
+  EXPECT_EQ(*code, 0) << web.report();
+}
+
+TEST(cleave_status_web, refuses_listen_without_web_and_a_malformed_address) {
+  auto alone = cleave({"status", split, "--listen", "127.0.0.1:0"});
+  EXPECT_EQ(alone.code, 2);
+  EXPECT_TRUE(contains(alone.err, "--listen needs --web")) << alone.err;
+  auto bad = cleave({"status", split, "--web", "--listen", "127.0.0.1"});
+  EXPECT_EQ(bad.code, 2);
+  EXPECT_TRUE(contains(bad.err, R"(--listen: expected HOST:PORT, found "127.0.0.1")")) << bad.err;
+  auto elsewhere = cleave({"check", split, "--web"});
+  EXPECT_EQ(elsewhere.code, 2);
+  EXPECT_TRUE(contains(elsewhere.err, "--web and --listen are options of cleave status"))
+      << elsewhere.err;
+}
+
 // -- certificates ------------------------------------------------------------------------------
 
 /// Banano split on free ports, its certificates in `certs` with a passphrase from `passphrase`.

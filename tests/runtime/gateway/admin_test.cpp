@@ -46,6 +46,20 @@ TEST(admin_port, adds_a_component_placed_on_the_named_node_listening_at_its_addr
   EXPECT_EQ(plan.components_on("back"), std::vector<std::string>{"callee"});
 }
 
+TEST(admin_port, takes_the_callers_routes_only_for_a_node_with_an_admin_address) {
+  auto plan = two_nodes("127.0.0.1:9100");
+  auto components = app_components();
+  int asked = 0;
+  auto more = [&](cleave::routes& r) {
+    ++asked;
+    r.add_raw("GET", "/dashboard", [](cleave::http_request&) { return cleave::http_response{}; });
+  };
+  ASSERT_FALSE(cleave::add_admin_port(plan, "back", components, more));
+  EXPECT_EQ(asked, 0);
+  ASSERT_FALSE(cleave::add_admin_port(plan, "front", components, more));
+  EXPECT_EQ(asked, 1);
+}
+
 TEST(admin_port, a_node_without_an_admin_address_gets_nothing) {
   auto plan = two_nodes("127.0.0.1:9100");
   auto components = app_components();

@@ -25,6 +25,7 @@
 #include <Poco/Net/StreamSocket.h>
 #include <boost/json/parse.hpp>
 
+#include "runtime/component/detail/call_edges.hpp"
 #include "runtime/testkit/detail/process.hpp"
 #include "runtime/testkit/test_node.hpp"
 #include "tests/runtime/gateway/http_client.hpp"
@@ -217,6 +218,17 @@ TEST_F(gateway, typed_round_trip) {
   EXPECT_EQ(res.status, 200);
   EXPECT_EQ(res.header("content-type"), "application/json");
   EXPECT_EQ(res.body, R"({"text":"hihihi","by":"gwtest","request_id":""})");
+}
+
+TEST_F(gateway, a_typed_routes_call_counts_from_the_gateway_on_the_call_graph) {
+  auto calls_from_gateway = [] {
+    for (const auto& e : cleave::detail::call_edges_snapshot())
+      if (e.caller == "gateway" && e.callee == "gwtest") return e.calls;
+    return uint64_t{0};
+  };
+  auto before = calls_from_gateway();
+  EXPECT_EQ(post(port, "/echo", R"({"text":"hi","times":1})").status, 200);
+  EXPECT_EQ(calls_from_gateway(), before + 1);
 }
 
 TEST_F(gateway, path_param_fills_a_string_field) {
