@@ -1,15 +1,13 @@
 #include "apps/cleave/deploy_cli.hpp"
 
-#include <unistd.h>
-
 #include <algorithm>
 #include <cerrno>
-#include <climits>
 #include <cstdlib>
 #include <filesystem>
 #include <iostream>
 #include <string>
 
+#include "apps/cleave/app_binary.hpp"
 #include "apps/cleave/deploy.hpp"
 #include "runtime/core/error.hpp"
 
@@ -42,19 +40,9 @@ int usage_error(const std::string& text) {
   return 2;
 }
 
-/// The app binary: --bin, else <app> beside this program.
-fs::path app_binary(const deploy_options& opts, const std::string& app) {
-  if (!opts.bin.empty()) return opts.bin;
-  char self[PATH_MAX];
-  auto n = ::readlink("/proc/self/exe", self, sizeof(self) - 1);
-  if (n <= 0) return app;
-  self[n] = '\0';
-  return fs::path{self}.parent_path() / app;
-}
-
 /// Copies the app binary and the modules beside it into DIR/bin, the Dockerfile's context.
 bool copy_binaries(const deploy_plan& plan, const deploy_options& opts, const fs::path& dir) {
-  auto bin = app_binary(opts, plan.plan.app);
+  fs::path bin = app_binary(opts.bin, plan.plan.app);
   std::error_code ec;
   fs::create_directories(dir / "bin", ec);
   bool all = !ec;

@@ -14,16 +14,6 @@ namespace {
 
 namespace json = boost::json;
 
-/// Compose interpolates `$` in its files: "$$" is a literal one.
-std::string literal(const std::string& value) {
-  std::string out;
-  for (char c : value) {
-    if (c == '$') out += '$';
-    out += c;
-  }
-  return out;
-}
-
 json::object service(const deploy_plan& plan, const deploy_node& node) {
   json::object s;
   s["image"] = plan.image;
@@ -31,7 +21,7 @@ json::object service(const deploy_plan& plan, const deploy_node& node) {
   s["hostname"] = node.service;
   s["command"] = json::array{"--placement", container_placement, "--node", node.name};
   json::object env;
-  for (const auto& [name, value] : plan.env) env[name] = literal(value);
+  for (const auto& [name, value] : plan.env) env[name] = dollars_literal(value);
   // The key passphrase is passed through from the environment of docker-compose, never written.
   const auto& passphrase = plan.plan.security.key_passphrase_env;
   if (plan.tls && !passphrase.empty()) env[passphrase] = "${" + passphrase + "}";

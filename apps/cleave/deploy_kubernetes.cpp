@@ -15,16 +15,6 @@ namespace {
 
 namespace json = boost::json;
 
-/// Kubernetes expands "$(VAR)" in env values and args: "$$" is a literal '$'.
-std::string literal(const std::string& value) {
-  std::string out;
-  for (char c : value) {
-    if (c == '$') out += '$';
-    out += c;
-  }
-  return out;
-}
-
 json::object labels(const deploy_plan& plan, const deploy_node& node) {
   return {{"app.kubernetes.io/name", node.service},
           {"app.kubernetes.io/part-of", plan.app_label},
@@ -94,7 +84,7 @@ json::object deployment(const deploy_plan& plan, const deploy_node& node,
   std::string etc = "/etc/cleave";
   json::array env;
   for (const auto& [name, value] : plan.env)
-    env.emplace_back(json::object{{"name", name}, {"value", literal(value)}});
+    env.emplace_back(json::object{{"name", name}, {"value", dollars_literal(value)}});
   // The key passphrase comes from a Secret that secrets.sh makes, never from the manifest.
   const auto& passphrase = plan.plan.security.key_passphrase_env;
   if (plan.tls && !passphrase.empty())

@@ -180,4 +180,13 @@ std::string pretty_json(const json::value& v) {
   return out;
 }
 
+std::string dollars_literal(const std::string& value) {
+  std::string out;
+  for (char c : value) {
+    if (c == '$') out += '$';
+    out += c;
+  }
+  return out;
+}
+
 }  // namespace cleave::tool

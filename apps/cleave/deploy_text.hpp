@@ -22,6 +22,10 @@ std::string yaml_text(const boost::json::value& v);
 /// `v` as JSON indented by two spaces per level, ending with a newline.
 std::string pretty_json(const boost::json::value& v);
 
+/// `value` with every '$' doubled: Compose interpolates `$` in its files and Kubernetes expands
+/// "$(VAR)" in env values and args, and both read "$$" as a literal '$'.
+std::string dollars_literal(const std::string& value);
+
 /// True if `s` can be written as a plain YAML scalar and read back as that string (by YAML 1.1
 /// and 1.2 readers alike).
 bool plain_yaml_scalar(std::string_view s);

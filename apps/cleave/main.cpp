@@ -10,19 +10,19 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <climits>
 #include <cstring>
-#include <filesystem>
 #include <iostream>
 #include <string>
 #include <vector>
 
+#include "apps/cleave/app_binary.hpp"
 #include "apps/cleave/deploy_cli.hpp"
 #include "apps/cleave/status.hpp"
 #include "apps/cleave/supervisor.hpp"
 #include "apps/cleave/up_record.hpp"
 #include "apps/cleave/web.hpp"
 #include "runtime/core/error.hpp"
+#include "runtime/gateway/detail/http_server.hpp"
 #include "runtime/placement/placement.hpp"
 #include "runtime/transport/certs.hpp"
 
@@ -128,16 +128,6 @@ bool parse(int argc, char** argv, tool_args& out, std::string& error) {
   return true;
 }
 
-/// The app binary: --bin, else build/bin/<app> beside this program.
-std::string app_binary(const tool_args& args, const std::string& app) {
-  if (!args.bin.empty()) return args.bin;
-  char self[PATH_MAX];
-  auto n = ::readlink("/proc/self/exe", self, sizeof(self) - 1);
-  if (n <= 0) return app;
-  self[n] = '\0';
-  return (std::filesystem::path{self}.parent_path() / app).string();
-}
-
 constexpr const char* program_dirs = "/usr/sbin:/sbin:/usr/bin:/bin";
 
 /// The path of `name` in program_dirs, or "" (the supervisor spawns a path, not a name).
@@ -228,7 +218,7 @@ int main(int argc, char** argv) {
     std::cerr << "cleave: " << cleave::what(plan.error()) << std::endl;
     return 2;
   }
-  auto bin = app_binary(args, plan->app);
+  auto bin = cleave::tool::app_binary(args.bin, plan->app);
   bool have_bin = ::access(bin.c_str(), X_OK) == 0;
   if (args.command == "check") {
     if (!have_bin) {
@@ -249,8 +239,7 @@ int main(int argc, char** argv) {
   if (args.command == "status" && args.web) {
     cleave::tool::web_options web;
     web.timeout = std::chrono::milliseconds(args.timeout_ms);
-    if (!args.listen.empty() &&
-        !cleave::tool::parse_listen_address(args.listen, web.host, web.port)) {
+    if (!args.listen.empty() && !cleave::detail::parse_listen(args.listen, web.host, web.port)) {
       std::cerr << "cleave: --listen: expected HOST:PORT, found \"" << args.listen << "\"\n";
       return 2;
     }

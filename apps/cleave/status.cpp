@@ -90,21 +90,9 @@ std::vector<target> targets_of(const placement& plan, std::chrono::milliseconds 
 }
 
 int print_status(const placement& plan, std::chrono::milliseconds timeout) {
-  detail::runtime_config cfg;
-  transport::configure(cfg, plan.defaults);
-  detail::type_registry types{cfg};
-  types.add<protocol::get_node_status>();
-  // The tool has a certificate of its own (certs.hpp's tool_identity), which nodes accept.
-  auto settings = transport::settings_for(plan, transport::tool_identity);
-  if (!settings) {
-    std::cerr << "cleave: " << describe(settings.error()) << "\n";
-    return 2;
-  }
-  caf::actor_system sys{cfg};
-  if (auto err = transport::start(sys, *settings)) {
-    std::cerr << "cleave: " << describe(err) << "\n";
-    return 2;
-  }
+  auto network = tool_network::start(plan);
+  if (!network) return 2;
+  auto& sys = network->system();
   int exit_code = 0;
   std::map<std::string, std::vector<std::string>> replicas;
   auto finished = read_up_record(up_record_file(plan.file));
@@ -148,8 +136,31 @@ int print_status(const placement& plan, std::chrono::milliseconds timeout) {
     }
     print_replicas(status->replicas);
   }
-  transport::stop(sys);
   return exit_code;
+}
+
+std::unique_ptr<tool_network> tool_network::start(const placement& plan) {
+  std::unique_ptr<tool_network> out{new tool_network};
+  transport::configure(out->cfg_, plan.defaults);
+  detail::type_registry types{out->cfg_};
+  types.add<protocol::get_node_status>();
+  // The tool has a certificate of its own (certs.hpp's tool_identity), which nodes accept.
+  auto settings = transport::settings_for(plan, transport::tool_identity);
+  if (!settings) {
+    std::cerr << "cleave: " << describe(settings.error()) << "\n";
+    return nullptr;
+  }
+  out->sys_ = std::make_unique<caf::actor_system>(out->cfg_);
+  if (auto err = transport::start(*out->sys_, *settings)) {
+    std::cerr << "cleave: " << describe(err) << "\n";
+    return nullptr;
+  }
+  out->started_ = true;
+  return out;
+}
+
+tool_network::~tool_network() {
+  if (started_) transport::stop(*sys_);
 }
 
 }  // namespace cleave::tool

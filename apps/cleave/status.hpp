@@ -4,10 +4,14 @@
 #include <chrono>
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <ostream>
 #include <string>
 #include <vector>
 
+#include <caf/actor_system.hpp>
+
+#include "runtime/component/detail/directory.hpp"
 #include "runtime/placement/placement.hpp"
 
 namespace cleave::tool {
@@ -28,6 +32,27 @@ struct target {
 std::vector<target> targets_of(const placement& plan, std::chrono::milliseconds timeout,
                                std::map<std::string, std::vector<std::string>>& replicas,
                                int& exit_code, std::ostream* notes);
+
+/// The tool on the node network: an actor system that speaks the nodes' protocol with the tool's
+/// own certificate (certs.hpp's tool_identity), for asking nodes for their status (ask_node.hpp).
+/// Leaves the network when destroyed.
+class tool_network {
+ public:
+  /// Joins `plan`'s node network; null, with the reason printed on stderr, if it cannot.
+  static std::unique_ptr<tool_network> start(const placement& plan);
+  ~tool_network();
+  tool_network(const tool_network&) = delete;
+  tool_network& operator=(const tool_network&) = delete;
+
+  caf::actor_system& system() { return *sys_; }
+
+ private:
+  tool_network() = default;
+
+  detail::runtime_config cfg_;
+  std::unique_ptr<caf::actor_system> sys_;
+  bool started_ = false;
+};
 
 /// Prints, per node: reachable or not (and why), pid, uptime, components and calls served; a
 /// node that a running `cleave up` saw exit 0 is "finished" (up_record.hpp). Returns 0 if every

@@ -3,7 +3,6 @@
 #include <pthread.h>
 #include <signal.h>
 
-#include <charconv>
 #include <condition_variable>
 #include <iostream>
 #include <map>
@@ -19,7 +18,6 @@
 #include "apps/cleave/status.hpp"
 #include "apps/cleave/up_record.hpp"
 #include "runtime/component/detail/directory.hpp"
-#include "runtime/component/detail/type_registry.hpp"
 #include "runtime/core/error.hpp"
 #include "runtime/gateway/detail/http_server.hpp"
 #include "runtime/gateway/errors.hpp"
@@ -27,8 +25,6 @@
 #include "runtime/node/ask_node.hpp"
 #include "runtime/node/dashboard.hpp"
 #include "runtime/node/protocol.hpp"
-#include "runtime/transport/certs.hpp"
-#include "runtime/transport/transport.hpp"
 
 namespace cleave::tool {
 
@@ -123,22 +119,6 @@ bool loopback(const std::string& host) {
 
 }  // namespace
 
-bool parse_listen_address(const std::string& text, std::string& host, uint16_t& port) {
-  auto colon = text.rfind(':');
-  if (colon == std::string::npos || colon == 0 || colon + 1 == text.size()) return false;
-  host = text.substr(0, colon);
-  if (host.front() == '[') {
-    if (host.size() < 3 || host.back() != ']') return false;
-    host = host.substr(1, host.size() - 2);
-  } else if (host.find(':') != std::string::npos) {
-    return false;  // an IPv6 address needs brackets
-  }
-  const char* first = text.data() + colon + 1;
-  const char* last = text.data() + text.size();
-  auto [end, ec] = std::from_chars(first, last, port);
-  return ec == std::errc{} && end == last;
-}
-
 int serve_dashboard(const placement& plan, const web_options& options) {
   // SIGINT/SIGTERM are taken by sigwait below: blocked before any thread starts.
   sigset_t stop_signals{};
@@ -146,20 +126,9 @@ int serve_dashboard(const placement& plan, const web_options& options) {
   sigaddset(&stop_signals, SIGINT);
   sigaddset(&stop_signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
-  detail::runtime_config cfg;
-  transport::configure(cfg, plan.defaults);
-  detail::type_registry types{cfg};
-  types.add<protocol::get_node_status>();
-  auto settings = transport::settings_for(plan, transport::tool_identity);
-  if (!settings) {
-    std::cerr << "cleave: " << describe(settings.error()) << "\n";
-    return 2;
-  }
-  caf::actor_system sys{cfg};
-  if (auto err = transport::start(sys, *settings)) {
-    std::cerr << "cleave: " << describe(err) << "\n";
-    return 2;
-  }
+  auto network = tool_network::start(plan);
+  if (!network) return 2;
+  auto& sys = network->system();
   auto shared = std::make_shared<shared_view>(plan.app);
   std::unique_ptr<detail::http_server> server;
   try {
@@ -178,7 +147,6 @@ int serve_dashboard(const placement& plan, const web_options& options) {
     server = std::make_unique<detail::http_server>(sc);
   } catch (const std::exception& e) {
     std::cerr << "cleave: --web: " << e.what() << "\n";
-    transport::stop(sys);
     return 2;
   }
   server->start(routes_of(shared));
@@ -210,7 +178,6 @@ int serve_dashboard(const placement& plan, const web_options& options) {
   shared->wake.notify_all();
   poller.join();
   server->stop();
-  transport::stop(sys);
   return 0;
 }
 

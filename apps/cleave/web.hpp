@@ -29,9 +29,6 @@ struct web_options {
   std::chrono::milliseconds interval{500};
 };
 
-/// Splits "host:port" ("[v6]:port"); false if malformed.
-bool parse_listen_address(const std::string& text, std::string& host, uint16_t& port);
-
 /// Serves the dashboard of `plan`'s cluster until SIGINT or SIGTERM; returns 0, or 2 if it could
 /// not start (the reason printed on stderr).
 int serve_dashboard(const placement& plan, const web_options& options);

@@ -2,7 +2,6 @@
 #include "runtime/gateway/standard_edge.hpp"
 
 #include <algorithm>
-#include <charconv>
 #include <exception>
 #include <limits>
 #include <memory>
@@ -73,23 +72,6 @@ std::vector<std::string> config_keys(const routes& r) {
   const auto& ext = r.extension_keys();
   out.insert(out.end(), ext.begin(), ext.end());
   return out;
-}
-
-/// Splits "host:port" ("[v6]:port"); false if malformed.
-bool parse_listen(const std::string& text, std::string& host, uint16_t& port) {
-  auto colon = text.rfind(':');
-  if (colon == std::string::npos || colon == 0 || colon + 1 == text.size()) return false;
-  host = text.substr(0, colon);
-  if (host.front() == '[') {
-    if (host.size() < 3 || host.back() != ']') return false;
-    host = host.substr(1, host.size() - 2);
-  } else if (host.find(':') != std::string::npos) {
-    return false;  // an IPv6 address needs brackets
-  }
-  const char* first = text.data() + colon + 1;
-  const char* last = text.data() + text.size();
-  auto [end, ec] = std::from_chars(first, last, port);
-  return ec == std::errc{} && end == last;
 }
 
 caf::error check_range(const std::string& name, const char* key, const std::optional<int64_t>& v,
@@ -294,7 +276,7 @@ caf::expected<gateway_settings> decode_gateway_settings(const std::string& name,
   }
   auto cfg = from_json<gateway_config>(boost::json::value(std::move(own)));
   if (!cfg) return config_error(name, "", what(cfg.error()));
-  if (!parse_listen(cfg->listen, out.host, out.port))
+  if (!detail::parse_listen(cfg->listen, out.host, out.port))
     return config_error(name, "listen", "expected \"host:port\", found \"" + cfg->listen + "\"");
   if (auto err = check_range(name, "body_limit_bytes", cfg->body_limit_bytes, 1,
                              std::numeric_limits<int64_t>::max()))

@@ -114,4 +114,9 @@ class http_server {
   std::unique_ptr<impl> impl_;
 };
 
+/// Splits a listen address "host:port" ("[v6]:port", port 0..65535) into `host` (brackets
+/// removed) and `port`; false if malformed. A gateway's "listen" and `cleave status --web
+/// --listen` take this form.
+bool parse_listen(const std::string& text, std::string& host, uint16_t& port);
+
 }  // namespace cleave::detail

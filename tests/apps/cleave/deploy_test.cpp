@@ -337,14 +337,37 @@ std::string unit_line(const std::string& unit, const std::string& key) {
   return "";
 }
 
-/// A placement deployed for systemd on free ports of 127.0.0.1, its units' ExecStart lines
-/// started with the environment file's variables.
-struct systemd_cluster {
+/// Nodes of a deployed placement running as processes on 127.0.0.1, each with an admin port.
+struct running_nodes {
   temp_dir dir;
-  std::string out = dir.path() + "/etc";
   std::map<std::string, uint16_t> admin;  // node -> admin port
   uint16_t http = 0;
   std::map<std::string, std::unique_ptr<process>> nodes;
+
+  bool ready(const std::string& node, std::chrono::seconds timeout = 20s) {
+    return gateway_test::poll_until(
+        timeout, [&] { return gateway_test::get(admin.at(node), "/readyz").status == 200; }, 50ms);
+  }
+
+  std::string report() const {
+    std::string r;
+    for (const auto& [name, p] : nodes) r += "--- " + name + ": " + p->report() + "\n";
+    return r;
+  }
+
+  /// SIGTERM to every node; true if each exited within the deadline.
+  bool stop() {
+    bool all = true;
+    for (auto& [name, p] : nodes) p->signal(SIGTERM);
+    for (auto& [name, p] : nodes) all = p->wait(20s).has_value() && all;
+    return all;
+  }
+};
+
+/// A placement deployed for systemd on free ports of 127.0.0.1, its units' ExecStart lines
+/// started with the environment file's variables.
+struct systemd_cluster : running_nodes {
+  std::string out = dir.path() + "/etc";
 
   systemd_cluster(const std::string& file, const std::vector<std::string>& node_names,
                   bool gateway) {
@@ -377,25 +400,6 @@ struct systemd_cluster {
       auto node = exec.back();
       nodes[node] = std::make_unique<process>(exec, env);
     }
-  }
-
-  bool ready(const std::string& node, std::chrono::seconds timeout) {
-    return gateway_test::poll_until(
-        timeout, [&] { return gateway_test::get(admin.at(node), "/readyz").status == 200; }, 50ms);
-  }
-
-  std::string report() const {
-    std::string r;
-    for (const auto& [name, p] : nodes) r += "--- " + name + ": " + p->report() + "\n";
-    return r;
-  }
-
-  /// SIGTERM to every node; true if each exited within the deadline.
-  bool stop() {
-    bool all = true;
-    for (auto& [name, p] : nodes) p->signal(SIGTERM);
-    for (auto& [name, p] : nodes) all = p->wait(20s).has_value() && all;
-    return all;
   }
 };
 
@@ -444,12 +448,8 @@ TEST(deploy_systemd_run, banano_units_run_the_driver_against_the_store) {
 /// (127.0.0.11, .12, ...), as Compose's hostname and DNS do. Only what names container paths or
 /// would clash on one machine is overridden (node, admin and gateway ports; certificate and state
 /// folders); hosts, the 0.0.0.0 admin and gateway addresses and the environment are the file's.
-struct container_cluster {
-  temp_dir dir;
+struct container_cluster : running_nodes {
   std::string out = dir.path() + "/compose";
-  std::map<std::string, uint16_t> admin;
-  uint16_t http = 0;
-  std::map<std::string, std::unique_ptr<process>> nodes;
   bool made = false;
 
   container_cluster(const std::string& file, const std::string& app,
@@ -495,24 +495,6 @@ struct container_cluster {
       nodes[n] = std::make_unique<process>(argv);
     }
     made = r.code == 0 && certs.code == 0;
-  }
-
-  bool ready(const std::string& node) {
-    return gateway_test::poll_until(
-        20s, [&] { return gateway_test::get(admin.at(node), "/readyz").status == 200; }, 50ms);
-  }
-
-  std::string report() const {
-    std::string r;
-    for (const auto& [name, p] : nodes) r += "--- " + name + ": " + p->report() + "\n";
-    return r;
-  }
-
-  bool stop() {
-    bool all = true;
-    for (auto& [name, p] : nodes) p->signal(SIGTERM);
-    for (auto& [name, p] : nodes) all = p->wait(20s).has_value() && all;
-    return all;
   }
 };
 
